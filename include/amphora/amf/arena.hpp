@@ -1,0 +1,94 @@
+// A monotonic arena: values of one decoded graph live here and die together. Allocation is a
+// pointer bump; reset() keeps the memory for the next graph, so a warmed-up arena allocates
+// nothing from the heap. An optional limit makes allocation fail (return nullptr) instead of
+// growing without bound.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace amphora::amf {
+
+class arena {
+ public:
+  explicit arena(std::size_t first_block_bytes = 4096) noexcept;
+  ~arena();
+  arena(const arena&) = delete;
+  arena& operator=(const arena&) = delete;
+  arena(arena&& other) noexcept;
+  arena& operator=(arena&& other) noexcept;
+
+  // nullptr when the limit would be exceeded or the system is out of memory.
+  void* allocate(std::size_t bytes, std::size_t align = alignof(std::max_align_t)) noexcept {
+    const auto base = reinterpret_cast<std::uintptr_t>(cur_);
+    const std::size_t pad = ((base + (align - 1)) & ~(std::uintptr_t{align} - 1)) - base;
+    const auto room = static_cast<std::size_t>(end_ - cur_);
+    if (cur_ != nullptr && pad <= room && bytes <= room - pad && used_ <= limit_ && bytes <= limit_ - used_) {
+      std::byte* p = cur_ + pad;
+      cur_ = p + bytes;
+      used_ += bytes;
+      return p;
+    }
+    return allocate_slow(bytes, align);
+  }
+
+  // Objects placed here are never destroyed: T must be trivially destructible.
+  template <class T, class... Args>
+  T* make(Args&&... args) noexcept {
+    static_assert(std::is_trivially_destructible_v<T>);
+    void* p = allocate(sizeof(T), alignof(T));
+    return p ? ::new (p) T{std::forward<Args>(args)...} : nullptr;
+  }
+
+  template <class T>
+  T* make_array(std::size_t n) noexcept {
+    static_assert(std::is_trivially_destructible_v<T>);
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) return nullptr;
+    void* p = allocate(n * sizeof(T), alignof(T));
+    if (!p) return nullptr;
+    T* t = static_cast<T*>(p);
+    for (std::size_t i = 0; i < n; ++i) ::new (t + i) T{};
+    return t;
+  }
+
+  // Copies bytes into the arena. An empty input gives an empty view (never nullptr data
+  // dereferenced).
+  std::string_view copy(std::string_view s) noexcept;
+  std::span<const std::uint8_t> copy(std::span<const std::uint8_t> s) noexcept;
+
+  // Forget every allocation; keep the largest block for reuse.
+  void reset() noexcept;
+
+  std::size_t bytes_used() const noexcept { return used_; }
+  // Total bytes held from the system (for memory-use tests and metrics).
+  std::size_t bytes_reserved() const noexcept { return reserved_; }
+  // Number of blocks requested from the system since construction (tests count this).
+  std::size_t system_allocations() const noexcept { return system_allocations_; }
+
+  // Allocation fails once bytes_used() would pass this. Default: no limit.
+  void set_limit(std::size_t bytes) noexcept { limit_ = bytes; }
+  std::size_t limit() const noexcept { return limit_; }
+
+ private:
+  struct block;
+  void* allocate_slow(std::size_t bytes, std::size_t align) noexcept;
+  void release_all() noexcept;
+
+  block* head_ = nullptr;  // current block; older blocks follow
+  std::byte* cur_ = nullptr;
+  std::byte* end_ = nullptr;
+  std::size_t used_ = 0;
+  std::size_t reserved_ = 0;
+  std::size_t limit_ = std::numeric_limits<std::size_t>::max();
+  std::size_t next_block_bytes_;
+  std::size_t system_allocations_ = 0;
+};
+
+}  // namespace amphora::amf

@@ -1,0 +1,112 @@
+#include "amphora/amf/arena.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace amphora::amf {
+
+struct arena::block {
+  block* next;
+  std::size_t size;  // bytes of storage after the header
+  std::byte* storage() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
+};
+
+arena::arena(std::size_t first_block_bytes) noexcept : next_block_bytes_(std::max<std::size_t>(first_block_bytes, 256)) {}
+
+arena::~arena() { release_all(); }
+
+arena::arena(arena&& other) noexcept
+    : head_(std::exchange(other.head_, nullptr)),
+      cur_(std::exchange(other.cur_, nullptr)),
+      end_(std::exchange(other.end_, nullptr)),
+      used_(std::exchange(other.used_, 0)),
+      reserved_(std::exchange(other.reserved_, 0)),
+      limit_(other.limit_),
+      next_block_bytes_(other.next_block_bytes_),
+      system_allocations_(other.system_allocations_) {}
+
+arena& arena::operator=(arena&& other) noexcept {
+  if (this != &other) {
+    release_all();
+    head_ = std::exchange(other.head_, nullptr);
+    cur_ = std::exchange(other.cur_, nullptr);
+    end_ = std::exchange(other.end_, nullptr);
+    used_ = std::exchange(other.used_, 0);
+    reserved_ = std::exchange(other.reserved_, 0);
+    limit_ = other.limit_;
+    next_block_bytes_ = other.next_block_bytes_;
+    system_allocations_ = other.system_allocations_;
+  }
+  return *this;
+}
+
+void arena::release_all() noexcept {
+  while (head_ != nullptr) {
+    block* next = head_->next;
+    std::free(head_);
+    head_ = next;
+  }
+  cur_ = end_ = nullptr;
+  used_ = reserved_ = 0;
+}
+
+void* arena::allocate_slow(std::size_t bytes, std::size_t align) noexcept {
+  if (bytes > limit_ || used_ > limit_ - bytes) return nullptr;
+  // The current block is too small: take a new one, at least twice the last and big enough.
+  const std::size_t need = bytes + align;
+  std::size_t size = std::max(next_block_bytes_, need);
+  if (size < need) return nullptr;  // overflow
+  void* raw = std::malloc(sizeof(block) + size);
+  if (raw == nullptr) return nullptr;
+  ++system_allocations_;
+  auto* b = static_cast<block*>(raw);
+  b->next = head_;
+  b->size = size;
+  head_ = b;
+  reserved_ += size;
+  next_block_bytes_ = std::min<std::size_t>(size * 2, std::size_t{64} << 20);
+  cur_ = b->storage();
+  end_ = cur_ + size;
+  auto p = (reinterpret_cast<std::uintptr_t>(cur_) + (align - 1)) & ~(std::uintptr_t{align} - 1);
+  cur_ = reinterpret_cast<std::byte*>(p + bytes);
+  used_ += bytes;
+  return reinterpret_cast<void*>(p);
+}
+
+void arena::reset() noexcept {
+  if (head_ == nullptr) return;
+  // Keep the largest block, free the others.
+  block* keep = head_;
+  for (block* b = head_; b != nullptr; b = b->next) {
+    if (b->size > keep->size) keep = b;
+  }
+  for (block* b = head_; b != nullptr;) {
+    block* next = b->next;
+    if (b != keep) std::free(b);
+    b = next;
+  }
+  keep->next = nullptr;
+  head_ = keep;
+  reserved_ = keep->size;
+  cur_ = keep->storage();
+  end_ = cur_ + keep->size;
+  used_ = 0;
+}
+
+std::string_view arena::copy(std::string_view s) noexcept {
+  if (s.empty()) return {};
+  void* p = allocate(s.size(), 1);
+  if (p == nullptr) return {};
+  std::memcpy(p, s.data(), s.size());
+  return {static_cast<const char*>(p), s.size()};
+}
+
+std::span<const std::uint8_t> arena::copy(std::span<const std::uint8_t> s) noexcept {
+  if (s.empty()) return {};
+  void* p = allocate(s.size(), 1);
+  if (p == nullptr) return {};
+  std::memcpy(p, s.data(), s.size());
+  return {static_cast<const std::uint8_t*>(p), s.size()};
+}
+
+}  // namespace amphora::amf
