@@ -1,0 +1,120 @@
+// Internal: the AMF0 reader and writer behind amf0_decoder/amf0_encoder and the packet codec.
+//
+// Reference table (both sides): anonymous objects, typed objects, ECMA arrays and strict arrays,
+// each registered before its children (so a cycle back to it resolves). Dates and XML documents
+// are never in it (BlazeDS's Amf0Input remembers neither; AmFast and Py3AMF count them on
+// decode only, so their references point at the wrong object). Values behind the AVM+ marker
+// 0x11 live in AMF3's tables, which one top-level AMF0 value shares across all its switches.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "amf3_internal.hpp"
+#include "amphora/amf/value.hpp"
+#include "input.hpp"
+#include "node_map.hpp"
+#include "output.hpp"
+
+namespace amphora::amf::detail {
+
+// AMF0 wire constants (Adobe, "AMF 0 Specification", 2007, §2.1 type markers).
+namespace amf0 {
+
+enum marker : std::uint8_t {
+  number_marker = 0x00,
+  boolean_marker = 0x01,
+  string_marker = 0x02,
+  object_marker = 0x03,
+  movieclip_marker = 0x04,  // reserved, not supported
+  null_marker = 0x05,
+  undefined_marker = 0x06,
+  reference_marker = 0x07,
+  ecma_array_marker = 0x08,
+  object_end_marker = 0x09,
+  strict_array_marker = 0x0A,
+  date_marker = 0x0B,
+  long_string_marker = 0x0C,
+  unsupported_marker = 0x0D,
+  recordset_marker = 0x0E,  // reserved, not supported
+  xml_document_marker = 0x0F,
+  typed_object_marker = 0x10,
+  avmplus_marker = 0x11,
+};
+
+// A u16 reference reaches only the first 65536 table entries.
+inline constexpr std::size_t max_reference = 0xFFFF;
+
+}  // namespace amf0
+
+// Reads AMF0 values at ctx.cur. Containers raise ctx.depth for their children (bounded by
+// limits.max_depth); trace items carry ctx.depth.
+class amf0_reader {
+ public:
+  explicit amf0_reader(decode_context& ctx) noexcept;
+  ~amf0_reader();
+  amf0_reader(const amf0_reader&) = delete;
+  amf0_reader& operator=(const amf0_reader&) = delete;
+
+  // Empties the reference table and the AMF3 tables: call before each top-level value.
+  void reset() noexcept;
+  // One value; false after ctx.fail().
+  bool read_value(value& out);
+
+ private:
+  enum class members_of { anonymous, typed, ecma };
+
+  bool read_reference(std::size_t at, value& out);
+  bool read_members(std::size_t at, members_of what, std::string_view alias, value& out);
+  bool read_strict_array(std::size_t at, value& out);
+  bool read_date(std::size_t at, value& out);
+  bool read_xml_document(std::size_t at, value& out);
+  bool read_avmplus(std::size_t at, value& out);
+  bool read_key(std::string_view& key, bool& end);
+  bool register_node(value v);
+  bool enter() noexcept;
+  void leave() noexcept { --ctx_.depth; }
+  void trace(std::size_t at, std::size_t length, std::string_view text);
+
+  decode_context& ctx_;
+  std::vector<value> refs_;          // at most amf0::max_reference + 1 entries
+  std::optional<amf3_reader> amf3_;  // made at the first AVM+ marker
+  std::string text_;                 // trace item text, reused
+};
+
+// Writes AMF0 values to *ctx.out. ctx.depth counts nested containers (bounded by
+// options.max_depth).
+class amf0_writer {
+ public:
+  explicit amf0_writer(encode_context& ctx) noexcept;
+  ~amf0_writer();
+  amf0_writer(const amf0_writer&) = delete;
+  amf0_writer& operator=(const amf0_writer&) = delete;
+
+  // Empties the reference table and the AMF3 tables: call before each top-level value.
+  void reset() noexcept;
+  // One value; false after ctx.fail().
+  bool write_value(const value& v);
+
+ private:
+  bool write_string(std::string_view s);
+  bool write_utf8(std::string_view s, const char* what);  // u16 length + bytes
+  bool write_node(const value& v);
+  bool write_array(const array_node& a);
+  bool write_object(const object_node& o);
+  bool write_date(const date_node& d);
+  bool write_xml_document(const text_node& t);
+  bool write_avmplus(const value& v);
+  void write_object_end();
+
+  encode_context& ctx_;
+  node_map refs_;               // node -> the index the decoder gives it
+  std::size_t next_index_ = 0;  // entries the decoder's table holds so far
+  std::optional<amf3_writer> amf3_;
+};
+
+}  // namespace amphora::amf::detail

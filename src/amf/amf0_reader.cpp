@@ -1,0 +1,302 @@
+// AMF0 decoding (Adobe "AMF 0 Specification", 2007, section 2): one value at a time, views into
+// the input for strings, nodes in the arena, no heap allocation once the tables are warm.
+#include "amf0_internal.hpp"
+#include "trace_text.hpp"
+
+namespace amphora::amf::detail {
+
+amf0_reader::amf0_reader(decode_context& ctx) noexcept : ctx_(ctx) {}
+amf0_reader::~amf0_reader() = default;
+
+void amf0_reader::reset() noexcept {
+  refs_.clear();
+  if (amf3_) amf3_->reset();
+}
+
+void amf0_reader::trace(std::size_t at, std::size_t length, std::string_view text) {
+  ctx_.options->trace->item(at, length, ctx_.depth, text);
+}
+
+bool amf0_reader::enter() noexcept {
+  if (ctx_.depth >= ctx_.options->limits.max_depth)
+    return ctx_.fail(errc::depth_exceeded, "nesting deeper than max_depth");
+  ++ctx_.depth;
+  return true;
+}
+
+bool amf0_reader::register_node(value v) {
+  if (refs_.size() > amf0::max_reference) return true;  // no u16 reference can reach it
+  if (refs_.size() >= ctx_.options->limits.max_object_refs) {
+    return ctx_.fail(errc::limit_exceeded, "more objects than max_object_refs");
+  }
+  refs_.push_back(v);
+  return true;
+}
+
+bool amf0_reader::read_value(value& out) {
+  const std::size_t at = ctx_.offset();
+  std::uint8_t marker = 0;
+  if (!ctx_.u8(marker)) return false;
+  switch (marker) {
+    case amf0::number_marker: {
+      double d = 0;
+      if (!ctx_.f64(d)) return false;
+      out = value::number(d);
+      if (ctx_.tracing()) {
+        text_ = "number ";
+        append_double(text_, d);
+        trace(at, 9, text_);
+      }
+      return true;
+    }
+    case amf0::boolean_marker: {
+      std::uint8_t b = 0;
+      if (!ctx_.u8(b)) return false;
+      out = value::boolean(b != 0);
+      if (ctx_.tracing()) trace(at, 2, b != 0 ? "boolean true" : "boolean false");
+      return true;
+    }
+    case amf0::string_marker:
+    case amf0::long_string_marker: {
+      std::size_t n = 0;
+      if (marker == amf0::string_marker) {
+        std::uint16_t n16 = 0;
+        if (!ctx_.u16(n16)) return false;
+        n = n16;
+      } else {
+        std::uint32_t n32 = 0;
+        if (!ctx_.u32(n32)) return false;
+        n = n32;
+      }
+      std::string_view s;
+      if (!ctx_.text(n, s, "string length")) return false;
+      out = value::string(s);
+      if (ctx_.tracing()) {
+        text_ = marker == amf0::string_marker ? "string " : "long-string ";
+        append_uint(text_, n);
+        text_ += " bytes ";
+        append_quoted(text_, s);
+        trace(at, ctx_.offset() - at, text_);
+      }
+      return true;
+    }
+    case amf0::object_marker:
+      return read_members(at, members_of::anonymous, {}, out);
+    case amf0::typed_object_marker: {
+      std::uint16_t n = 0;
+      std::string_view alias;
+      if (!ctx_.u16(n) || !ctx_.text(n, alias, "class name length")) return false;
+      return read_members(at, members_of::typed, alias, out);
+    }
+    case amf0::ecma_array_marker:
+      return read_members(at, members_of::ecma, {}, out);
+    case amf0::strict_array_marker:
+      return read_strict_array(at, out);
+    case amf0::null_marker:
+    case amf0::undefined_marker:
+      out = marker == amf0::null_marker ? value::null() : value::undefined();
+      if (ctx_.tracing()) trace(at, 1, marker == amf0::null_marker ? "null" : "undefined");
+      return true;
+    case amf0::reference_marker:
+      return read_reference(at, out);
+    case amf0::date_marker:
+      return read_date(at, out);
+    case amf0::xml_document_marker:
+      return read_xml_document(at, out);
+    case amf0::avmplus_marker:
+      return read_avmplus(at, out);
+    case amf0::movieclip_marker:
+      return ctx_.fail_at(errc::unsupported_marker, at, "AMF0 movieclip marker");
+    case amf0::recordset_marker:
+      return ctx_.fail_at(errc::unsupported_marker, at, "AMF0 recordset marker");
+    case amf0::unsupported_marker:
+      return ctx_.fail_at(errc::unsupported_marker, at, "AMF0 unsupported marker");
+    case amf0::object_end_marker:
+      return ctx_.fail_at(errc::unknown_marker, at, "object-end marker where a value is expected");
+    default:
+      return ctx_.fail_at(errc::unknown_marker, at, "not an AMF0 type marker");
+  }
+}
+
+bool amf0_reader::read_reference(std::size_t at, value& out) {
+  const std::size_t field = ctx_.offset();
+  std::uint16_t index = 0;
+  if (!ctx_.u16(index)) return false;
+  if (index >= refs_.size())
+    return ctx_.fail_at(errc::bad_reference, field, "reference to an object not yet read");
+  out = refs_[index];
+  if (ctx_.tracing()) {
+    text_ = "reference #";
+    append_uint(text_, index);
+    if (out.is(kind::array)) {
+      text_ += out.as_array().ecma ? " -> ecma-array" : " -> strict-array";
+    } else {
+      text_ += " -> object";
+      if (!out.as_object().alias().empty()) {
+        text_ += ' ';
+        text_ += out.as_object().alias();
+      }
+    }
+    trace(at, 3, text_);
+  }
+  return true;
+}
+
+// A member name, or the end of the members: the empty name followed by the object-end marker.
+// An empty name followed by any other marker is a member named "".
+bool amf0_reader::read_key(std::string_view& key, bool& end) {
+  const std::size_t at = ctx_.offset();
+  std::uint16_t n = 0;
+  if (!ctx_.u16(n) || !ctx_.text(n, key, "member name length")) return false;
+  end = n == 0 && ctx_.remaining() > 0 && *ctx_.cur == amf0::object_end_marker;
+  if (end) ++ctx_.cur;
+  if (ctx_.tracing()) {
+    if (end) {
+      trace(at, 3, "object-end");
+    } else {
+      text_ = "key ";
+      append_quoted(text_, key);
+      trace(at, ctx_.offset() - at, text_);
+    }
+  }
+  return true;
+}
+
+// Objects (0x03), typed objects (0x10, alias already read) and ECMA arrays (0x08): name/value
+// pairs up to the end marker. The ECMA array's count is only a hint (players send wrong ones), so
+// nothing is allocated by it.
+bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view alias, value& out) {
+  arena& memory = *ctx_.memory;
+  std::uint32_t hint = 0;
+  if (what == members_of::ecma && !ctx_.u32(hint)) return false;
+  array_node* array = nullptr;
+  object_node* object = nullptr;
+  value self;
+  if (what == members_of::ecma) {
+    array = new_array(memory);
+    if (array == nullptr) return ctx_.out_of_memory();
+    array->ecma = true;
+    self = value::of(array);
+  } else {
+    object = new_object(memory, alias, what == members_of::anonymous);
+    if (object == nullptr) return ctx_.out_of_memory();
+    self = value::of(object);
+  }
+  if (!register_node(self)) return false;
+  if (ctx_.tracing()) {
+    if (what == members_of::ecma) {
+      text_ = "ecma-array count ";
+      append_uint(text_, hint);
+      text_ += " (hint)";
+    } else if (what == members_of::typed) {
+      text_ = "typed-object ";
+      append_quoted(text_, alias);
+    } else {
+      text_ = "object";
+    }
+    trace(at, ctx_.offset() - at, text_);
+  }
+  if (!enter()) return false;
+  const std::size_t max_members = ctx_.options->limits.max_elements;
+  for (std::size_t count = 0;; ++count) {
+    std::string_view key;
+    bool end = false;
+    if (!read_key(key, end)) return false;
+    if (end) break;
+    if (count == max_members) return ctx_.fail(errc::limit_exceeded, "more members than max_elements");
+    value v;
+    if (!read_value(v)) return false;
+    bool added = false;
+    switch (what) {
+      case members_of::ecma:
+        added = array->assoc.push_back(memory, member{key, v});
+        break;
+      case members_of::typed:
+        added = add_sealed(memory, *object, key, v);
+        break;
+      case members_of::anonymous:
+        added = add_dynamic(memory, *object, key, v);
+        break;
+    }
+    if (!added) return ctx_.out_of_memory();
+  }
+  leave();
+  out = self;
+  return true;
+}
+
+bool amf0_reader::read_strict_array(std::size_t at, value& out) {
+  std::uint32_t count = 0;
+  if (!ctx_.u32(count)) return false;
+  if (count > ctx_.options->limits.max_elements)
+    return ctx_.fail(errc::limit_exceeded, "array count exceeds max_elements");
+  if (!ctx_.need_declared(count, 1, "strict array count")) return false;
+  arena& memory = *ctx_.memory;
+  array_node* array = new_array(memory);
+  if (array == nullptr || !array->dense.reserve(memory, count)) return ctx_.out_of_memory();
+  if (!register_node(value::of(array))) return false;
+  if (ctx_.tracing()) {
+    text_ = "strict-array count ";
+    append_uint(text_, count);
+    trace(at, 5, text_);
+  }
+  if (!enter()) return false;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    value v;
+    if (!read_value(v)) return false;
+    array->dense.push_back(memory, v);  // within the reserved capacity: cannot fail
+  }
+  leave();
+  out = value::of(array);
+  return true;
+}
+
+bool amf0_reader::read_date(std::size_t at, value& out) {
+  const std::size_t field = ctx_.offset();
+  double millis = 0;
+  std::uint16_t zone = 0;
+  if (!ctx_.f64(millis) || !ctx_.u16(zone)) return false;
+  if (!is_valid_date_millis(millis))
+    return ctx_.fail_at(errc::invalid_date, field, "date is NaN, infinite or beyond 8.64e15 ms");
+  date_node* d = new_date(*ctx_.memory, millis, static_cast<std::int16_t>(zone));
+  if (d == nullptr) return ctx_.out_of_memory();
+  out = value::of(d);
+  if (ctx_.tracing()) {
+    text_ = "date ";
+    append_double(text_, millis);
+    text_ += " ms timezone ";
+    append_int(text_, d->timezone);
+    trace(at, 11, text_);
+  }
+  return true;
+}
+
+bool amf0_reader::read_xml_document(std::size_t at, value& out) {
+  std::uint32_t n = 0;
+  std::string_view text;
+  if (!ctx_.u32(n) || !ctx_.text(n, text, "XML document length")) return false;
+  text_node* node = ctx_.memory->make<text_node>(text);
+  if (node == nullptr) return ctx_.out_of_memory();
+  out = value::of(kind::xml_document, node);
+  if (ctx_.tracing()) {
+    text_ = "xml-document ";
+    append_uint(text_, n);
+    text_ += " bytes ";
+    append_quoted(text_, text);
+    trace(at, ctx_.offset() - at, text_);
+  }
+  return true;
+}
+
+// 0x11: the next value is AMF3. Its tables live as long as this reader's top-level value.
+bool amf0_reader::read_avmplus(std::size_t at, value& out) {
+  if (ctx_.tracing()) trace(at, 1, "avm+ (one AMF3 value follows)");
+  if (!amf3_) amf3_.emplace(ctx_);
+  value v;
+  if (!amf3_->read_value(v)) return false;
+  v.set_flags(static_cast<std::uint8_t>(v.flags() | value::flag_avmplus));
+  out = v;
+  return true;
+}
+
+}  // namespace amphora::amf::detail

@@ -1,0 +1,88 @@
+// Internal: an identity map from node addresses to reference-table indexes, for the encoders.
+// Open addressing with linear probing. clear() is O(1) (a generation stamp marks live slots)
+// and keeps the slots, so a reused encoder allocates nothing once warmed up.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace amphora::amf::detail {
+
+class node_map {
+ public:
+  struct entry {
+    const void* node = nullptr;
+    std::uint32_t index = 0;
+    bool active = false;           // free for the encoder's use (AMF0: "being written")
+    std::uint32_t generation = 0;  // live when equal to the map's generation
+  };
+
+  // The entry for `node`, or nullptr. Valid until the next insert.
+  entry* find(const void* node) noexcept {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = hash(node) & mask();; i = (i + 1) & mask()) {
+      entry& e = slots_[i];
+      if (e.generation != generation_) return nullptr;
+      if (e.node == node) return &e;
+    }
+  }
+
+  // The entry for `node`, inserted with `index` if absent (`inserted` says which). Valid until
+  // the next insert.
+  entry* insert(const void* node, std::uint32_t index, bool& inserted) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+    for (std::size_t i = hash(node) & mask();; i = (i + 1) & mask()) {
+      entry& e = slots_[i];
+      if (e.generation != generation_) {
+        e = entry{node, index, false, generation_};
+        ++size_;
+        inserted = true;
+        return &e;
+      }
+      if (e.node == node) {
+        inserted = false;
+        return &e;
+      }
+    }
+  }
+
+  void clear() noexcept {
+    size_ = 0;
+    if (++generation_ == 0) {  // wrapped: stale stamps could look live again
+      for (entry& e : slots_) e.generation = 0;
+      generation_ = 1;
+    }
+  }
+
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  std::size_t mask() const noexcept { return slots_.size() - 1; }
+
+  static std::size_t hash(const void* p) noexcept {
+    auto x = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(p));
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return static_cast<std::size_t>(x);
+  }
+
+  void grow() {
+    std::vector<entry> old(slots_.empty() ? 64 : slots_.size() * 2);
+    old.swap(slots_);
+    const std::uint32_t live = generation_;
+    size_ = 0;
+    for (const entry& e : old) {
+      if (e.generation != live) continue;
+      bool inserted = false;
+      *insert(e.node, e.index, inserted) = e;
+    }
+  }
+
+  std::vector<entry> slots_;  // size is 0 or a power of two
+  std::size_t size_ = 0;
+  std::uint32_t generation_ = 1;  // fresh slots carry 0: empty
+};
+
+}  // namespace amphora::amf::detail
