@@ -1,0 +1,62 @@
+# cmake -DBINARY=<amphora_std_only_check> -DSOURCE_DIR=<repo> -P check_std_only.cmake
+# Fails unless (a) BINARY's shared libraries are only the C/C++ runtime and (b) every #include in
+# the codec (include/amphora/amf.hpp, include/amphora/amf/, src/amf/) names a standard header
+# other than the I/O ones, or one of the codec's own headers.
+set(failures "")
+
+# (a) shared libraries
+execute_process(COMMAND ldd ${BINARY} OUTPUT_VARIABLE ldd_out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ldd ${BINARY} failed")
+endif()
+string(REPLACE "\n" ";" ldd_lines "${ldd_out}")
+set(runtime "^(linux-vdso|libstdc\\+\\+|libm|libgcc_s|libc|ld-linux[-a-z0-9_]*)\\.so")
+set(libraries 0)
+foreach(line IN LISTS ldd_lines)
+  string(STRIP "${line}" line)
+  if(line STREQUAL "")
+    continue()
+  endif()
+  math(EXPR libraries "${libraries} + 1")
+  get_filename_component(library "${line}" NAME)  # "/lib64/ld-linux-x86-64.so.2 (0x...)" too
+  if(NOT library MATCHES "${runtime}")
+    list(APPEND failures "links a library that is not the C/C++ runtime: ${line}")
+  endif()
+endforeach()
+if(libraries EQUAL 0)
+  list(APPEND failures "ldd listed no library at all: is ${BINARY} the right file?")
+endif()
+
+# (b) includes
+set(io_headers iostream fstream filesystem cstdio istream ostream sstream syncstream print)
+file(GLOB_RECURSE sources ${SOURCE_DIR}/include/amphora/amf/* ${SOURCE_DIR}/src/amf/*)
+list(APPEND sources ${SOURCE_DIR}/include/amphora/amf.hpp)
+set(includes 0)
+foreach(file IN LISTS sources)
+  file(STRINGS ${file} lines REGEX "^[ \t]*#[ \t]*include")
+  file(RELATIVE_PATH name ${SOURCE_DIR} ${file})
+  foreach(line IN LISTS lines)
+    math(EXPR includes "${includes} + 1")
+    if(line MATCHES "<([^>]*)>")
+      set(header ${CMAKE_MATCH_1})
+      # Standard C++ headers have no directory and no extension.
+      if(NOT header MATCHES "^[a-z_0-9]+$")
+        list(APPEND failures "${name}: not a standard C++ header: <${header}>")
+      elseif(header IN_LIST io_headers)
+        list(APPEND failures "${name}: the codec does no I/O: <${header}>")
+      endif()
+    elseif(line MATCHES "\"([^\"]*)\"")
+      set(header ${CMAKE_MATCH_1})
+      get_filename_component(dir ${file} DIRECTORY)
+      if(NOT header MATCHES "^amphora/amf[./]" AND NOT EXISTS ${dir}/${header})
+        list(APPEND failures "${name}: includes \"${header}\", which is not part of the codec")
+      endif()
+    endif()
+  endforeach()
+endforeach()
+
+if(failures)
+  list(JOIN failures "\n  " text)
+  message(FATAL_ERROR "the codec must use only the C++ standard library:\n  ${text}")
+endif()
+message(STATUS "codec is std-only: ${libraries} runtime libraries, ${includes} includes checked")
