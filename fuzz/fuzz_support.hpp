@@ -55,7 +55,8 @@ inline amf::encode_options encode_options() {
 class bounds_checking_trace : public amf::trace_sink {
  public:
   explicit bounds_checking_trace(std::size_t input_size) : input_size_(input_size) {}
-  void item(std::size_t offset, std::size_t length, std::size_t /*depth*/, std::string_view /*text*/) override {
+  void item(std::size_t offset, std::size_t length, std::size_t /*depth*/,
+            std::string_view /*text*/) override {
     check(offset <= input_size_ && length <= input_size_ - offset, "trace item outside the input");
   }
 

@@ -35,7 +35,9 @@ void check_value_roundtrip(std::span<const std::uint8_t> input, Decode decode, E
 }
 
 void check_packet_roundtrip(std::span<const std::uint8_t> input) {
-  auto decode = [](auto in, amf::arena& m, const amf::decode_options& o) { return amf::decode_packet(in, m, o); };
+  auto decode = [](auto in, amf::arena& m, const amf::decode_options& o) {
+    return amf::decode_packet(in, m, o);
+  };
   amf::arena memory;
   auto p = decode_checked(input, memory, decode);
   if (!p) return;
@@ -65,7 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   switch (data[0] % 3) {
     case 0:
       check_value_roundtrip(
-          input, [](auto in, amf::arena& m, const amf::decode_options& o) { return amf::decode_amf3(in, m, o); },
+          input,
+          [](auto in, amf::arena& m, const amf::decode_options& o) { return amf::decode_amf3(in, m, o); },
           [](const amf::value& v, std::vector<std::uint8_t>& out) {
             return amf::encode_amf3(v, out, encode_options());
           },
@@ -73,7 +76,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 1:
       check_value_roundtrip(
-          input, [](auto in, amf::arena& m, const amf::decode_options& o) { return amf::decode_amf0(in, m, o); },
+          input,
+          [](auto in, amf::arena& m, const amf::decode_options& o) { return amf::decode_amf0(in, m, o); },
           [](const amf::value& v, std::vector<std::uint8_t>& out) {
             return amf::encode_amf0(v, out, encode_options());
           },
