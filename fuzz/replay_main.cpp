@@ -2,7 +2,8 @@
 // each over its seeds and saved regressions). Runs the target once on every file named on the
 // command line and on every regular file in each directory named (not recursively; names that
 // start with '.' are skipped). A path that does not exist is skipped with a note; finding no input
-// at all fails, so a replay that tests nothing cannot pass.
+// at all fails, so a replay that tests nothing cannot pass. Each input is handed over in a heap
+// block of exactly its size, so that AddressSanitizer sees any read past its end.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
@@ -51,7 +53,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "replay: cannot read %s\n", file.c_str());
       return 1;
     }
-    LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    const auto exact = std::make_unique<std::uint8_t[]>(bytes.size());
+    std::copy(bytes.begin(), bytes.end(), exact.get());
+    LLVMFuzzerTestOneInput(exact.get(), bytes.size());
   }
   std::printf("replay: %zu inputs ran without a failure\n", files.size());
   if (files.empty()) {
