@@ -1,0 +1,714 @@
+// AMF3 decoding (Adobe, "AMF 3 Specification", January 2013, §3).
+//
+// One recursive switch on the marker. Reference tables follow Flash Player: non-empty strings
+// (values, keys, member and class names, Vector type names) in one table; every complex value
+// in one object table, registered before its children are read (so a child may refer to an
+// ancestor, and a mixed array takes its slot before its associative part); inline traits in a
+// third table. Strings, XML and ByteArrays are views into the input.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "amf3_format.hpp"
+#include "amf3_internal.hpp"
+#include "trace_text.hpp"
+
+namespace amphora::amf::detail {
+
+namespace {
+
+// What a string read means, for trace items only.
+enum class role : std::uint8_t { none, value, assoc_key, dynamic_key, sealed_name, type_name };
+
+std::uint32_t load_be32(const std::uint8_t* p) noexcept {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+template <class T>
+T load_be(const std::uint8_t* p) noexcept {
+  if constexpr (sizeof(T) == 4) {
+    return static_cast<T>(load_be32(p));
+  } else {
+    const std::uint64_t bits = (std::uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
+    T v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+}
+
+}  // namespace
+
+struct amf3_reader::impl {
+  explicit impl(decode_context& c) noexcept : ctx(c) {}
+
+  decode_context& ctx;
+  std::vector<std::string_view> strings;
+  std::vector<value> objects;
+  std::vector<traits*> trait_table;
+  std::vector<const externalizable_codec*> trait_codecs;  // parallel to trait_table
+
+  class external_input;
+
+  void reset() noexcept {
+    strings.clear();
+    objects.clear();
+    trait_table.clear();
+    trait_codecs.clear();
+  }
+
+  const limits& lim() const noexcept { return ctx.options->limits; }
+  std::size_t offset_of(const std::uint8_t* p) const noexcept {
+    return static_cast<std::size_t>(p - ctx.begin);
+  }
+
+  // ---- primitives ----
+
+  bool u29(std::uint32_t& v) noexcept {
+    if (ctx.cur != ctx.end && *ctx.cur < 0x80) [[likely]] {
+      v = *ctx.cur++;
+      return true;
+    }
+    return u29_long(v);
+  }
+
+  // Up to three bytes of 7 bits with a continuation bit, then a fourth byte of 8 bits.
+  bool u29_long(std::uint32_t& v) noexcept {
+    std::uint32_t r = 0;
+    for (int i = 0; i < 3; ++i) {
+      if (ctx.cur == ctx.end) return ctx.fail(errc::unexpected_end, "input ends inside a U29");
+      const std::uint8_t b = *ctx.cur++;
+      if (b < 0x80) {
+        v = (r << 7) | b;
+        return true;
+      }
+      r = (r << 7) | (b & 0x7Fu);
+    }
+    if (ctx.cur == ctx.end) return ctx.fail(errc::unexpected_end, "input ends inside a U29");
+    v = (r << 8) | *ctx.cur++;
+    return true;
+  }
+
+  bool enter(const std::uint8_t* start) noexcept {
+    if (++ctx.depth > lim().max_depth) {
+      return ctx.fail_at(errc::depth_exceeded, offset_of(start), "nesting deeper than max_depth");
+    }
+    return true;
+  }
+  void leave() noexcept { --ctx.depth; }
+
+  bool remember(value v) {
+    if (objects.size() >= lim().max_object_refs) {
+      return ctx.fail(errc::limit_exceeded, "object table larger than max_object_refs");
+    }
+    objects.push_back(v);
+    return true;
+  }
+
+  // A declared number of entries, each at least `min_each` bytes long.
+  bool check_count(std::uint32_t n, std::size_t min_each, const char* what) noexcept {
+    if (n > lim().max_elements) return ctx.fail(errc::limit_exceeded, "more entries than max_elements");
+    return ctx.need_declared(n, min_each, what);
+  }
+
+  bool check_more(std::size_t size) noexcept {
+    return size < lim().max_elements || ctx.fail(errc::limit_exceeded, "more entries than max_elements");
+  }
+
+  template <class T>
+  T* make() noexcept {
+    T* p = ctx.memory->make<T>();
+    if (p == nullptr) ctx.out_of_memory();
+    return p;
+  }
+
+  template <class T>
+  bool make_slots(list<T>& items, std::size_t n) noexcept {
+    if (!items.reserve(*ctx.memory, n)) return ctx.out_of_memory();
+    items.resize_within_capacity(n);
+    return true;
+  }
+
+  // ---- strings ----
+
+  bool read_string(std::string_view& out, role r) { return read_string_at(out, r, ctx.cur); }
+
+  // `item` is where the trace item starts (the marker, for string values).
+  bool read_string_at(std::string_view& out, role r, const std::uint8_t* item) {
+    const std::uint8_t* at = ctx.cur;
+    std::uint32_t h;
+    if (!u29(h)) return false;
+    const std::uint32_t n = h >> 1;
+    bool ref = false;
+    if ((h & 1) == 0) {
+      if (n >= strings.size()) return ctx.fail_at(errc::bad_reference, offset_of(at), "string reference");
+      out = strings[n];
+      ref = true;
+    } else if (n == 0) {
+      out = {};  // the empty string is never in the table
+    } else {
+      if (!ctx.text(n, out, "string length")) return false;
+      if (strings.size() >= lim().max_string_refs) {
+        return ctx.fail(errc::limit_exceeded, "string table larger than max_string_refs");
+      }
+      strings.push_back(out);
+    }
+    if (r != role::none && ctx.tracing()) [[unlikely]] {
+      trace_string(item, r, ref ? n : strings.size() - 1, ref, out);
+    }
+    return true;
+  }
+
+  // ---- values ----
+
+  bool read_value(value& out) {
+    if (ctx.cur == ctx.end) return ctx.fail(errc::unexpected_end, "input ends before a value");
+    const std::uint8_t* start = ctx.cur++;
+    switch (*start) {
+      case amf3::undefined_marker:
+        out = value::undefined();
+        break;
+      case amf3::null_marker:
+        out = value::null();
+        break;
+      case amf3::false_marker:
+        out = value::boolean(false);
+        break;
+      case amf3::true_marker:
+        out = value::boolean(true);
+        break;
+      case amf3::integer_marker: {
+        std::uint32_t u;
+        if (!u29(u)) return false;
+        out = value::integer(amf3::sign_extend_u29(u));
+        break;
+      }
+      case amf3::double_marker: {
+        double d;
+        if (!ctx.f64(d)) return false;
+        out = value::number(d);
+        break;
+      }
+      case amf3::string_marker: {
+        std::string_view s;
+        if (!read_string_at(s, role::value, start)) return false;
+        out = value::string(s);
+        return true;
+      }
+      case amf3::xml_document_marker:
+        return read_text(out, start, kind::xml_document);
+      case amf3::date_marker:
+        return read_date(out, start);
+      case amf3::array_marker:
+        return read_array(out, start);
+      case amf3::object_marker:
+        return read_object(out, start);
+      case amf3::xml_marker:
+        return read_text(out, start, kind::xml);
+      case amf3::byte_array_marker:
+        return read_byte_array(out, start);
+      case amf3::vector_int_marker:
+        return read_number_vector<std::int32_t>(out, start);
+      case amf3::vector_uint_marker:
+        return read_number_vector<std::uint32_t>(out, start);
+      case amf3::vector_double_marker:
+        return read_number_vector<double>(out, start);
+      case amf3::vector_object_marker:
+        return read_object_vector(out, start);
+      case amf3::dictionary_marker:
+        return read_dictionary(out, start);
+      default:
+        return ctx.fail_at(errc::unknown_marker, offset_of(start), "not an AMF3 type marker");
+    }
+    if (ctx.tracing()) [[unlikely]]
+      trace_scalar(start, out);
+    return true;
+  }
+
+  enum class header : std::uint8_t { failed, reference, fresh };
+
+  // The U29 after the marker of an object-table type: a reference (`out` is set) or the header
+  // `h` of an inline value (for most types, h >> 1 is its length or count).
+  header read_header(const std::uint8_t* start, value& out, std::uint32_t& h) {
+    const std::uint8_t* at = ctx.cur;
+    if (!u29(h)) return header::failed;
+    if ((h & 1) != 0) return header::fresh;
+    const std::uint32_t index = h >> 1;
+    if (index >= objects.size()) {
+      ctx.fail_at(errc::bad_reference, offset_of(at), "object reference");
+      return header::failed;
+    }
+    out = objects[index];
+    if (ctx.tracing()) [[unlikely]]
+      trace_reference(start, index, out);
+    return header::reference;
+  }
+
+  bool read_text(value& out, const std::uint8_t* start, kind k) {
+    std::uint32_t h;
+    if (header r = read_header(start, out, h); r != header::fresh) return r == header::reference;
+    std::string_view s;
+    if (!ctx.text(h >> 1, s, "XML length")) return false;
+    text_node* node = make<text_node>();
+    if (node == nullptr) return false;
+    node->text = s;
+    if (ctx.tracing()) [[unlikely]]
+      trace_text(start, k, s);
+    out = value::of(k, node);
+    return remember(out);
+  }
+
+  bool read_date(value& out, const std::uint8_t* start) {
+    std::uint32_t h;  // U29D-value: only its low bit means something
+    if (header r = read_header(start, out, h); r != header::fresh) return r == header::reference;
+    const std::uint8_t* at = ctx.cur;
+    double ms;
+    if (!ctx.f64(ms)) return false;
+    if (!is_valid_date_millis(ms)) {
+      return ctx.fail_at(errc::invalid_date, offset_of(at), "date is NaN, infinite or out of range");
+    }
+    date_node* node = make<date_node>();
+    if (node == nullptr) return false;
+    node->millis = ms;
+    if (ctx.tracing()) [[unlikely]]
+      trace_date(start, ms);
+    out = value::of(node);
+    return remember(out);
+  }
+
+  bool read_byte_array(value& out, const std::uint8_t* start) {
+    std::uint32_t h;
+    if (header r = read_header(start, out, h); r != header::fresh) return r == header::reference;
+    const std::uint32_t n = h >> 1;
+    if (n > lim().max_string_bytes)
+      return ctx.fail(errc::limit_exceeded, "ByteArray longer than max_string_bytes");
+    std::span<const std::uint8_t> bytes;
+    if (!ctx.bytes(n, bytes, "ByteArray length")) return false;
+    bytes_node* node = make<bytes_node>();
+    if (node == nullptr) return false;
+    node->bytes = bytes;
+    if (ctx.tracing()) [[unlikely]]
+      trace_header(start, kind::byte_array, n, " bytes");
+    out = value::of(node);
+    return remember(out);
+  }
+
+  bool read_array(value& out, const std::uint8_t* start) {
+    std::uint32_t h;
+    if (header r = read_header(start, out, h); r != header::fresh) return r == header::reference;
+    const std::uint32_t n = h >> 1;
+    if (!check_count(n, 1, "array length")) return false;
+    if (ctx.tracing()) [[unlikely]]
+      trace_header(start, kind::array, n, " dense");
+    if (!enter(start)) return false;
+    array_node* node = make<array_node>();
+    if (node == nullptr || !make_slots(node->dense, n)) return false;
+    out = value::of(node);
+    if (!remember(out)) return false;
+    for (;;) {
+      member m;
+      if (!read_string(m.name, role::assoc_key)) return false;
+      if (m.name.empty()) break;
+      if (!check_more(node->assoc.size()) || !read_value(m.val)) return false;
+      if (!node->assoc.push_back(*ctx.memory, m)) return ctx.out_of_memory();
+    }
+    for (value& item : node->dense) {
+      if (!read_value(item)) return false;
+    }
+    leave();
+    return true;
+  }
+
+  // Inline traits or a traits reference, from the object header `h` read at `at`. `codec` is
+  // set for externalizable traits.
+  bool read_traits(std::uint32_t h, const std::uint8_t* at, traits*& t, const externalizable_codec*& codec) {
+    if ((h & amf3::traits_inline_bit) == 0) {
+      const std::uint32_t index = h >> 2;
+      if (index >= trait_table.size())
+        return ctx.fail_at(errc::bad_reference, offset_of(at), "traits reference");
+      t = trait_table[index];
+      codec = trait_codecs[index];
+      if (ctx.tracing()) [[unlikely]]
+        trace_traits(at, index, true, *t);
+      return true;
+    }
+    const bool externalizable = (h & amf3::traits_externalizable_bit) != 0;
+    const bool dynamic = (h & amf3::traits_dynamic_bit) != 0;
+    const std::uint32_t count = h >> amf3::traits_count_shift;
+    if (externalizable && (dynamic || count != 0)) {
+      return ctx.fail_at(errc::invalid_traits, offset_of(at), "externalizable traits with members");
+    }
+    if (!check_count(count, 2, "sealed member count")) return false;
+    if (trait_table.size() >= lim().max_trait_refs) {
+      return ctx.fail(errc::limit_exceeded, "traits table larger than max_trait_refs");
+    }
+    std::string_view alias;
+    if (!read_string(alias, role::none)) return false;
+    codec = nullptr;
+    if (externalizable) {
+      const externalizable_registry* registry = ctx.options->registry;
+      codec = registry != nullptr ? registry->find(alias) : nullptr;
+      if (codec == nullptr)
+        return ctx.fail(errc::unknown_externalizable, "externalizable alias not in the registry");
+    }
+    t = make<traits>();
+    if (t == nullptr) return false;
+    t->alias = alias;
+    t->dynamic = dynamic;
+    t->externalizable = externalizable;
+    if (!t->sealed.reserve(*ctx.memory, count)) return ctx.out_of_memory();
+    if (ctx.tracing()) [[unlikely]]
+      trace_traits(at, trait_table.size(), false, *t, count);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      std::string_view name;
+      if (!read_string(name, role::sealed_name)) return false;
+      t->sealed.push_back(*ctx.memory, name);  // within the reserved capacity
+    }
+    trait_table.push_back(t);
+    trait_codecs.push_back(codec);
+    return true;
+  }
+
+  bool read_object(value& out, const std::uint8_t* start) {
+    std::uint32_t h;
+    if (header r = read_header(start, out, h); r != header::fresh) return r == header::reference;
+    if (ctx.tracing()) [[unlikely]]
+      trace_object(start);
+    traits* t = nullptr;
+    const externalizable_codec* codec = nullptr;
+    if (!read_traits(h, start + 1, t, codec) || !enter(start)) return false;
+    object_node* node = make<object_node>();
+    if (node == nullptr) return false;
+    node->type = t;
+    out = value::of(node);
+    if (!remember(out)) return false;
+    if (codec != nullptr) {
+      if (!read_external(*codec, node->external)) return false;
+      leave();
+      return true;
+    }
+    if (!ctx.need_declared(t->sealed.size(), 1, "sealed members") ||
+        !make_slots(node->sealed, t->sealed.size())) {
+      return false;
+    }
+    for (value& v : node->sealed) {
+      if (!read_value(v)) return false;
+    }
+    while (t->dynamic) {
+      member m;
+      if (!read_string(m.name, role::dynamic_key)) return false;
+      if (m.name.empty()) break;
+      if (!check_more(node->dynamic.size()) || !read_value(m.val)) return false;
+      if (!node->dynamic.push_back(*ctx.memory, m)) return ctx.out_of_memory();
+    }
+    leave();
+    return true;
+  }
+
+  bool read_external(const externalizable_codec& codec, value& body);
+
+  template <class T>
+  bool read_number_vector(value& out, const std::uint8_t* start) {
+    std::uint32_t h;
+    if (header r = read_header(start, out, h); r != header::fresh) return r == header::reference;
+    const std::uint32_t n = h >> 1;
+    std::uint8_t fixed;
+    if (!ctx.u8(fixed) || !check_count(n, sizeof(T), "vector length")) return false;
+    auto* node = make<vector_node<T>>();
+    if (node == nullptr || !make_slots(node->items, n)) return false;
+    node->fixed = fixed != 0;
+    const std::uint8_t* p = ctx.cur;  // n * sizeof(T) bytes are there (check_count)
+    for (T& item : node->items) {
+      item = load_be<T>(p);
+      p += sizeof(T);
+    }
+    ctx.cur = p;
+    out = value::of(node);
+    if (ctx.tracing()) [[unlikely]]
+      trace_vector(start, out.type(), n, node->fixed);
+    return remember(out);
+  }
+
+  bool read_object_vector(value& out, const std::uint8_t* start) {
+    std::uint32_t h;
+    if (header r = read_header(start, out, h); r != header::fresh) return r == header::reference;
+    const std::uint32_t n = h >> 1;
+    std::uint8_t fixed;
+    if (!ctx.u8(fixed) || !check_count(n, 1, "vector length")) return false;
+    if (ctx.tracing()) [[unlikely]]
+      trace_vector(start, kind::vector_object, n, fixed != 0);
+    if (!enter(start)) return false;
+    auto* node = make<vector_object_node>();
+    if (node == nullptr) return false;
+    node->fixed = fixed != 0;
+    out = value::of(node);
+    if (!remember(out) || !read_string(node->type_name, role::type_name) || !make_slots(node->items, n)) {
+      return false;
+    }
+    for (value& item : node->items) {
+      if (!read_value(item)) return false;
+    }
+    leave();
+    return true;
+  }
+
+  bool read_dictionary(value& out, const std::uint8_t* start) {
+    std::uint32_t h;
+    if (header r = read_header(start, out, h); r != header::fresh) return r == header::reference;
+    const std::uint32_t n = h >> 1;
+    std::uint8_t weak;
+    if (!ctx.u8(weak) || !check_count(n, 2, "dictionary length")) return false;
+    if (ctx.tracing()) [[unlikely]]
+      trace_header(start, kind::dictionary, n, weak ? " entries, weak keys" : " entries");
+    if (!enter(start)) return false;
+    auto* node = make<dictionary_node>();
+    if (node == nullptr || !make_slots(node->entries, n)) return false;
+    node->weak_keys = weak != 0;
+    out = value::of(node);
+    if (!remember(out)) return false;
+    for (dict_entry& e : node->entries) {
+      if (!read_value(e.key) || !read_value(e.val)) return false;
+    }
+    leave();
+    return true;
+  }
+
+  // ---- trace items: built only when a sink is set ----
+
+  void emit(const std::uint8_t* from, std::size_t length, std::string_view text) {
+    ctx.options->trace->item(offset_of(from), length, ctx.depth, text);
+  }
+  void emit(const std::uint8_t* from, std::string_view text) {
+    emit(from, static_cast<std::size_t>(ctx.cur - from), text);
+  }
+
+  // " (#n)": the object-table index the value being read is about to get.
+  void append_object_index(std::string& s) const {
+    s += " (#";
+    append_uint(s, objects.size());
+    s += ')';
+  }
+
+  [[gnu::cold]] void trace_scalar(const std::uint8_t* start, const value& v) {
+    std::string s;
+    if (v.is(kind::integer)) {
+      s = "integer ";
+      append_int(s, v.as_int());
+    } else if (v.is(kind::number)) {
+      s = "double ";
+      append_double(s, v.as_double());
+    } else if (v.is(kind::boolean)) {
+      s = v.as_bool() ? "true" : "false";
+    } else {
+      s = kind_name(v.type());
+    }
+    emit(start, s);
+  }
+
+  [[gnu::cold]] void trace_string(const std::uint8_t* from, role r, std::size_t index, bool ref,
+                                  std::string_view str) {
+    std::string s;
+    if (str.empty() && r == role::assoc_key) {
+      s = "end of associative part";
+    } else if (str.empty() && r == role::dynamic_key) {
+      s = "end of dynamic members";
+    } else {
+      s = r == role::assoc_key     ? "key "
+          : r == role::dynamic_key ? "dynamic member "
+          : r == role::sealed_name ? "sealed member "
+          : r == role::type_name   ? "type name "
+                                   : "string ";
+      if (ref) {
+        s += "ref #";
+        append_uint(s, index);
+        s += " -> ";
+      }
+      append_quoted(s, str);
+      if (!ref && !str.empty()) {
+        s += " (#";
+        append_uint(s, index);
+        s += ')';
+      }
+    }
+    emit(from, s);
+  }
+
+  [[gnu::cold]] void trace_reference(const std::uint8_t* start, std::size_t index, const value& target) {
+    std::string s{marker_kind_name(*start)};
+    s += " ref #";
+    append_uint(s, index);
+    s += " -> ";
+    s += kind_name(target.type());
+    if (target.is(kind::object) && !target.as_object().alias().empty()) {
+      s += ' ';
+      s += target.as_object().alias();
+    }
+    emit(start, s);
+  }
+
+  [[gnu::cold]] void trace_header(const std::uint8_t* start, kind k, std::size_t n, std::string_view unit) {
+    std::string s{kind_name(k)};
+    append_object_index(s);
+    s += ": ";
+    append_uint(s, n);
+    s += unit;
+    emit(start, s);
+  }
+
+  [[gnu::cold]] void trace_vector(const std::uint8_t* start, kind k, std::size_t n, bool fixed) {
+    trace_header(start, k, n, fixed ? " items, fixed" : " items");
+  }
+
+  [[gnu::cold]] void trace_text(const std::uint8_t* start, kind k, std::string_view text) {
+    std::string s{kind_name(k)};
+    s += ' ';
+    append_quoted(s, text);
+    append_object_index(s);
+    emit(start, s);
+  }
+
+  [[gnu::cold]] void trace_date(const std::uint8_t* start, double ms) {
+    std::string s = "date ";
+    append_double(s, ms);
+    s += " ms";
+    append_object_index(s);
+    emit(start, s);
+  }
+
+  // The marker alone; the header and class name make the traits item that follows.
+  [[gnu::cold]] void trace_object(const std::uint8_t* start) {
+    std::string s = "object";
+    append_object_index(s);
+    emit(start, 1, s);
+  }
+
+  [[gnu::cold]] void trace_traits(const std::uint8_t* at, std::size_t index, bool ref, const traits& t,
+                                  std::size_t count = 0) {
+    std::string s;
+    if (ref) {
+      s = "traits ref #";
+      append_uint(s, index);
+      s += " -> ";
+      append_quoted(s, t.alias);
+    } else {
+      s = "traits: inline";
+      if (t.externalizable) s += ", externalizable";
+      if (t.dynamic) s += ", dynamic";
+      if (!t.externalizable) {
+        s += ", ";
+        append_uint(s, count);
+        s += " sealed";
+      }
+      s += ", alias ";
+      append_quoted(s, t.alias);
+      s += " (#";
+      append_uint(s, index);
+      s += ')';
+    }
+    emit(at, s);
+  }
+
+  [[gnu::cold]] void trace_raw(const std::uint8_t* from, std::string_view what, std::uint64_t v) {
+    std::string s{what};
+    s += ' ';
+    append_uint(s, v);
+    emit(from, s);
+  }
+
+  static std::string_view marker_kind_name(std::uint8_t m) noexcept {
+    switch (m) {
+      case amf3::xml_document_marker:
+        return kind_name(kind::xml_document);
+      case amf3::date_marker:
+        return kind_name(kind::date);
+      case amf3::array_marker:
+        return kind_name(kind::array);
+      case amf3::object_marker:
+        return kind_name(kind::object);
+      case amf3::xml_marker:
+        return kind_name(kind::xml);
+      case amf3::byte_array_marker:
+        return kind_name(kind::byte_array);
+      case amf3::vector_int_marker:
+        return kind_name(kind::vector_int);
+      case amf3::vector_uint_marker:
+        return kind_name(kind::vector_uint);
+      case amf3::vector_double_marker:
+        return kind_name(kind::vector_double);
+      case amf3::vector_object_marker:
+        return kind_name(kind::vector_object);
+      default:
+        return kind_name(kind::dictionary);
+    }
+  }
+};
+
+// An externalizable's view of the stream (flash.utils.IDataInput over the same tables).
+class amf3_reader::impl::external_input final : public external_reader {
+ public:
+  explicit external_input(impl& r) noexcept : r_(r), ctx_(r.ctx) {}
+
+  bool read_value(value& out) override { return r_.read_value(out); }
+  bool read_u8(std::uint8_t& out) override {
+    const std::uint8_t* at = ctx_.cur;
+    return ctx_.u8(out) && traced(at, "u8", out);
+  }
+  bool read_u16(std::uint16_t& out) override {
+    const std::uint8_t* at = ctx_.cur;
+    return ctx_.u16(out) && traced(at, "u16", out);
+  }
+  bool read_u32(std::uint32_t& out) override {
+    const std::uint8_t* at = ctx_.cur;
+    return ctx_.u32(out) && traced(at, "u32", out);
+  }
+  bool read_double(double& out) override {
+    const std::uint8_t* at = ctx_.cur;
+    if (!ctx_.f64(out)) return false;
+    if (ctx_.tracing()) [[unlikely]] {
+      std::string s = "double ";
+      append_double(s, out);
+      r_.emit(at, s);
+    }
+    return true;
+  }
+  bool read_bytes(std::size_t n, std::span<const std::uint8_t>& out) override {
+    const std::uint8_t* at = ctx_.cur;
+    return ctx_.bytes(n, out, "externalizable byte count") && traced(at, "bytes", n);
+  }
+  bool read_utf(std::string_view& out) override {
+    const std::uint8_t* at = ctx_.cur;
+    std::uint16_t n;
+    if (!ctx_.u16(n) || !ctx_.text(n, out, "readUTF length")) return false;
+    if (ctx_.tracing()) [[unlikely]] {
+      std::string s = "utf ";
+      append_quoted(s, out);
+      r_.emit(at, s);
+    }
+    return true;
+  }
+  arena& memory() override { return *ctx_.memory; }
+  bool fail(const char* detail) override { return ctx_.fail(errc::externalizable_failed, detail); }
+
+ private:
+  bool traced(const std::uint8_t* at, std::string_view what, std::uint64_t v) {
+    if (ctx_.tracing()) [[unlikely]]
+      r_.trace_raw(at, what, v);
+    return true;
+  }
+
+  impl& r_;
+  decode_context& ctx_;
+};
+
+bool amf3_reader::impl::read_external(const externalizable_codec& codec, value& body) {
+  external_input in{*this};
+  const bool ok = codec.read(in, body);
+  if (ctx.error.code) return false;
+  return ok || ctx.fail(errc::externalizable_failed, "externalizable reader refused the data");
+}
+
+amf3_reader::amf3_reader(decode_context& ctx) : impl_(std::make_unique<impl>(ctx)) {}
+amf3_reader::~amf3_reader() = default;
+void amf3_reader::reset() noexcept { impl_->reset(); }
+bool amf3_reader::read_value(value& out) { return impl_->read_value(out); }
+
+}  // namespace amphora::amf::detail
