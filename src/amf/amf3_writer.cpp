@@ -1,0 +1,392 @@
+// AMF3 encoding (Adobe, "AMF 3 Specification", January 2013, §3), in canonical form:
+// integers that fit 29 bits as U29, strings deduplicated by content (the empty string never
+// referenced), nodes by identity, traits by content (alias, flags, sealed names). The tables
+// grow in the order the reader's do, so what one writes the other numbers the same way.
+#include <vector>
+
+#include "amf3_format.hpp"
+#include "amf3_internal.hpp"
+#include "content_map.hpp"
+#include "node_map.hpp"
+
+namespace amphora::amf::detail {
+
+namespace {
+
+std::uint64_t hash_traits(const traits& t) noexcept {
+  const std::uint64_t flags = (t.dynamic ? 1u : 0u) | (t.externalizable ? 2u : 0u);
+  std::uint64_t h = hash_bytes(t.alias, flags);
+  for (std::string_view name : t.sealed) h = hash_bytes(name, h);
+  return h;
+}
+
+bool same_traits(const traits* a, const traits* b) noexcept {
+  if (a->alias != b->alias || a->dynamic != b->dynamic || a->externalizable != b->externalizable ||
+      a->sealed.size() != b->sealed.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a->sealed.size(); ++i) {
+    if (a->sealed[i] != b->sealed[i]) return false;
+  }
+  return true;
+}
+
+std::uint8_t marker_of(kind k) noexcept {
+  switch (k) {
+    case kind::date:
+      return amf3::date_marker;
+    case kind::xml_document:
+      return amf3::xml_document_marker;
+    case kind::xml:
+      return amf3::xml_marker;
+    case kind::byte_array:
+      return amf3::byte_array_marker;
+    case kind::array:
+      return amf3::array_marker;
+    case kind::object:
+      return amf3::object_marker;
+    case kind::vector_int:
+      return amf3::vector_int_marker;
+    case kind::vector_uint:
+      return amf3::vector_uint_marker;
+    case kind::vector_double:
+      return amf3::vector_double_marker;
+    case kind::vector_object:
+      return amf3::vector_object_marker;
+    default:
+      return amf3::dictionary_marker;
+  }
+}
+
+}  // namespace
+
+struct amf3_writer::impl {
+  explicit impl(encode_context& c) noexcept : ctx(c) {}
+
+  encode_context& ctx;
+  content_map<std::string_view> strings;
+  std::uint32_t string_count = 0;
+  node_map objects;                                       // node address -> object table index
+  node_map traits_seen;                                   // traits address -> traits table index (fast path)
+  content_map<const traits*> trait_table;                 // traits content -> traits table index
+  std::vector<const externalizable_codec*> trait_codecs;  // by traits table index
+
+  class external_output;
+
+  void reset() noexcept {
+    strings.clear();
+    string_count = 0;
+    objects.clear();
+    traits_seen.clear();
+    trait_table.clear();
+    trait_codecs.clear();
+  }
+
+  // ---- primitives ----
+
+  void u29(std::uint32_t v) {  // v <= amf3::u29_max
+    if (v < 0x80) {
+      ctx.u8(static_cast<std::uint8_t>(v));
+      return;
+    }
+    std::uint8_t b[4];
+    std::size_t n;
+    if (v < 0x4000) {
+      b[0] = static_cast<std::uint8_t>(0x80 | (v >> 7));
+      b[1] = static_cast<std::uint8_t>(v & 0x7F);
+      n = 2;
+    } else if (v < 0x200000) {
+      b[0] = static_cast<std::uint8_t>(0x80 | (v >> 14));
+      b[1] = static_cast<std::uint8_t>(0x80 | ((v >> 7) & 0x7F));
+      b[2] = static_cast<std::uint8_t>(v & 0x7F);
+      n = 3;
+    } else {
+      b[0] = static_cast<std::uint8_t>(0x80 | (v >> 22));
+      b[1] = static_cast<std::uint8_t>(0x80 | ((v >> 15) & 0x7F));
+      b[2] = static_cast<std::uint8_t>(0x80 | ((v >> 8) & 0x7F));
+      b[3] = static_cast<std::uint8_t>(v & 0xFF);
+      n = 4;
+    }
+    ctx.out->insert(ctx.out->end(), b, b + n);
+  }
+
+  // An inline length or count: (n << 1) | 1.
+  bool length(std::size_t n) {
+    if (n > amf3::max_length) return ctx.fail(errc::unencodable, "length does not fit AMF3's 28 bits");
+    u29(static_cast<std::uint32_t>(n << 1 | 1));
+    return true;
+  }
+
+  // A string or object reference: index << 1.
+  bool reference(std::uint32_t index) {
+    if (index > amf3::max_length)
+      return ctx.fail(errc::unencodable, "reference table larger than AMF3 can index");
+    u29(index << 1);
+    return true;
+  }
+
+  bool enter() {
+    if (++ctx.depth > ctx.options->max_depth)
+      return ctx.fail(errc::depth_exceeded, "nesting deeper than max_depth");
+    return true;
+  }
+  void leave() noexcept { --ctx.depth; }
+
+  // ---- values ----
+
+  bool write_value(const value& v) {
+    switch (v.type()) {
+      case kind::undefined:
+        ctx.u8(amf3::undefined_marker);
+        return true;
+      case kind::null:
+        ctx.u8(amf3::null_marker);
+        return true;
+      case kind::boolean:
+        ctx.u8(v.as_bool() ? amf3::true_marker : amf3::false_marker);
+        return true;
+      case kind::integer: {
+        const std::int64_t i = v.as_int();
+        if (i >= amf3::int_min && i <= amf3::int_max) {
+          ctx.u8(amf3::integer_marker);
+          u29(static_cast<std::uint32_t>(i) & amf3::u29_max);
+        } else {
+          ctx.u8(amf3::double_marker);
+          ctx.f64(static_cast<double>(i));
+        }
+        return true;
+      }
+      case kind::number:
+        ctx.u8(amf3::double_marker);
+        ctx.f64(v.as_double());
+        return true;
+      case kind::string:
+        ctx.u8(amf3::string_marker);
+        return write_string(v.as_string());
+      default:
+        return write_node(v);
+    }
+  }
+
+  bool write_string(std::string_view s) {
+    if (s.empty()) {
+      ctx.u8(0x01);
+      return true;
+    }
+    bool inserted = false;
+    const std::uint32_t index =
+        strings.find_or_insert(s, hash_bytes(s), string_count, inserted,
+                               [](std::string_view a, std::string_view b) { return a == b; });
+    if (!inserted) return reference(index);
+    ++string_count;
+    return write_blob(s);
+  }
+
+  // Length, then the bytes (strings, XML, ByteArrays).
+  template <class Bytes>
+  bool write_blob(const Bytes& bytes) {
+    if (!length(bytes.size())) return false;
+    ctx.bytes(bytes);
+    return true;
+  }
+
+  bool write_node(const value& v) {
+    if (v.node() == nullptr) return ctx.fail(errc::unencodable, "node value without a node");
+    ctx.u8(marker_of(v.type()));
+    bool inserted = false;
+    const std::uint32_t index =
+        objects.insert(v.node(), static_cast<std::uint32_t>(objects.size()), inserted)->index;
+    if (!inserted) return reference(index);
+    switch (v.type()) {
+      case kind::date:
+        return write_date(v.as_date());
+      case kind::xml_document:
+      case kind::xml:
+        return write_blob(v.as_text().text);
+      case kind::byte_array:
+        return write_blob(v.as_bytes().bytes);
+      case kind::array:
+        return write_array(v.as_array());
+      case kind::object:
+        return write_object(v.as_object());
+      case kind::vector_int:
+        return write_number_vector(v.as_vector_int());
+      case kind::vector_uint:
+        return write_number_vector(v.as_vector_uint());
+      case kind::vector_double:
+        return write_number_vector(v.as_vector_double());
+      case kind::vector_object:
+        return write_object_vector(v.as_vector_object());
+      default:
+        return write_dictionary(v.as_dictionary());
+    }
+  }
+
+  bool write_date(const date_node& d) {
+    if (!is_valid_date_millis(d.millis))
+      return ctx.fail(errc::unencodable, "date is NaN, infinite or out of range");
+    ctx.u8(0x01);
+    ctx.f64(d.millis);
+    return true;
+  }
+
+  bool write_array(const array_node& a) {
+    if (!enter() || !length(a.dense.size())) return false;
+    for (const member& m : a.assoc) {
+      if (m.name.empty()) return ctx.fail(errc::unencodable, "empty key in an array's associative part");
+      if (!write_string(m.name) || !write_value(m.val)) return false;
+    }
+    ctx.u8(0x01);
+    for (const value& item : a.dense) {
+      if (!write_value(item)) return false;
+    }
+    leave();
+    return true;
+  }
+
+  bool write_object(const object_node& o) {
+    const traits* t = o.type;
+    if (t == nullptr) return ctx.fail(errc::unencodable, "object without traits");
+    if (t->externalizable) {
+      if (!t->sealed.empty() || !o.sealed.empty() || !o.dynamic.empty()) {
+        return ctx.fail(errc::unencodable, "externalizable object with members");
+      }
+    } else if (o.sealed.size() != t->sealed.size() || (!t->dynamic && !o.dynamic.empty())) {
+      return ctx.fail(errc::unencodable, "object members do not match its traits");
+    }
+    const externalizable_codec* codec = nullptr;
+    if (!enter() || !write_traits(*t, codec)) return false;
+    if (codec != nullptr) {
+      if (!write_external(*codec, o.external)) return false;
+      leave();
+      return true;
+    }
+    for (const value& v : o.sealed) {
+      if (!write_value(v)) return false;
+    }
+    if (t->dynamic) {
+      for (const member& m : o.dynamic) {
+        if (m.name.empty()) return ctx.fail(errc::unencodable, "empty dynamic member name");
+        if (!write_string(m.name) || !write_value(m.val)) return false;
+      }
+      ctx.u8(0x01);
+    }
+    leave();
+    return true;
+  }
+
+  // A traits reference when traits of the same content were written before, else inline
+  // traits. `codec` is set for externalizable traits.
+  bool write_traits(const traits& t, const externalizable_codec*& codec) {
+    const auto next = static_cast<std::uint32_t>(trait_codecs.size());
+    bool inserted = false;
+    node_map::entry* seen = traits_seen.insert(&t, next, inserted);
+    if (inserted) {
+      seen->index = trait_table.find_or_insert(&t, hash_traits(t), next, inserted, same_traits);
+      if (inserted) return write_inline_traits(t, codec);
+    }
+    const std::uint32_t index = seen->index;
+    if (index > amf3::max_trait_index)
+      return ctx.fail(errc::unencodable, "traits table larger than AMF3 can index");
+    codec = trait_codecs[index];
+    u29(index << 2 | 1);
+    return true;
+  }
+
+  bool write_inline_traits(const traits& t, const externalizable_codec*& codec) {
+    codec = nullptr;
+    if (t.externalizable) {
+      const externalizable_registry* registry = ctx.options->registry;
+      codec = registry != nullptr ? registry->find(t.alias) : nullptr;
+      if (codec == nullptr)
+        return ctx.fail(errc::unknown_externalizable, "externalizable alias not in the registry");
+    }
+    trait_codecs.push_back(codec);
+    if (t.sealed.size() > amf3::max_sealed_count)
+      return ctx.fail(errc::unencodable, "too many sealed members");
+    std::uint32_t h = amf3::traits_inline_bit | 1;
+    if (t.externalizable) h |= amf3::traits_externalizable_bit;
+    if (t.dynamic) h |= amf3::traits_dynamic_bit;
+    u29(h | static_cast<std::uint32_t>(t.sealed.size()) << amf3::traits_count_shift);
+    if (!write_string(t.alias)) return false;
+    for (std::string_view name : t.sealed) {
+      if (!write_string(name)) return false;
+    }
+    return true;
+  }
+
+  bool write_external(const externalizable_codec& codec, const value& body);
+
+  template <class T>
+  bool write_number_vector(const vector_node<T>& v) {
+    if (!length(v.items.size())) return false;
+    ctx.u8(v.fixed ? 1 : 0);
+    for (T item : v.items) {
+      if constexpr (sizeof(T) == 4) {
+        ctx.u32(static_cast<std::uint32_t>(item));
+      } else {
+        ctx.f64(item);
+      }
+    }
+    return true;
+  }
+
+  bool write_object_vector(const vector_object_node& v) {
+    if (!enter() || !length(v.items.size())) return false;
+    ctx.u8(v.fixed ? 1 : 0);
+    if (!write_string(v.type_name)) return false;
+    for (const value& item : v.items) {
+      if (!write_value(item)) return false;
+    }
+    leave();
+    return true;
+  }
+
+  bool write_dictionary(const dictionary_node& d) {
+    if (!enter() || !length(d.entries.size())) return false;
+    ctx.u8(d.weak_keys ? 1 : 0);
+    for (const dict_entry& e : d.entries) {
+      if (!write_value(e.key) || !write_value(e.val)) return false;
+    }
+    leave();
+    return true;
+  }
+};
+
+// An externalizable's view of the stream (flash.utils.IDataOutput over the same tables).
+class amf3_writer::impl::external_output final : public external_writer {
+ public:
+  explicit external_output(impl& w) noexcept : w_(w), ctx_(w.ctx) {}
+
+  bool write_value(const value& v) override { return w_.write_value(v); }
+  void write_u8(std::uint8_t v) override { ctx_.u8(v); }
+  void write_u16(std::uint16_t v) override { ctx_.u16(v); }
+  void write_u32(std::uint32_t v) override { ctx_.u32(v); }
+  void write_double(double v) override { ctx_.f64(v); }
+  void write_bytes(std::span<const std::uint8_t> bytes) override { ctx_.bytes(bytes); }
+  bool write_utf(std::string_view s) override {
+    if (s.size() > 0xFFFF) return ctx_.fail(errc::unencodable, "writeUTF string longer than 65535 bytes");
+    ctx_.u16(static_cast<std::uint16_t>(s.size()));
+    ctx_.bytes(s);
+    return true;
+  }
+  bool fail(const char* detail) override { return ctx_.fail(errc::externalizable_failed, detail); }
+
+ private:
+  impl& w_;
+  encode_context& ctx_;
+};
+
+bool amf3_writer::impl::write_external(const externalizable_codec& codec, const value& body) {
+  external_output out{*this};
+  const bool ok = codec.write(out, body);
+  if (ctx.error.code) return false;
+  return ok || ctx.fail(errc::externalizable_failed, "externalizable writer refused the value");
+}
+
+amf3_writer::amf3_writer(encode_context& ctx) : impl_(std::make_unique<impl>(ctx)) {}
+amf3_writer::~amf3_writer() = default;
+void amf3_writer::reset() noexcept { impl_->reset(); }
+bool amf3_writer::write_value(const value& v) { return impl_->write_value(v); }
+
+}  // namespace amphora::amf::detail

@@ -1,0 +1,99 @@
+// Internal: a map from content (string bytes, traits) to reference-table indexes, for the AMF3
+// encoder's string and traits tables. Like node_map: open addressing with linear probing, each
+// slot keeps its key's hash, clear() is O(1) (a generation stamp marks live slots) and keeps the
+// slots, so a reused encoder allocates nothing once warmed up. Keys are views: what they point
+// at must outlive the current encode.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace amphora::amf::detail {
+
+// A fast, non-cryptographic hash of bytes, 8 at a time (keys come from the encoder's own
+// input, not from a peer, so flooding is not a concern).
+inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed = 0) noexcept {
+  std::uint64_t h = (seed ^ s.size()) * 0x9E3779B97F4A7C15ull;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 8; n -= 8, p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+  }
+  if (n != 0) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * 0x94D049BB133111EBull;
+  }
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 32);
+}
+
+template <class Key>
+class content_map {
+ public:
+  // The index stored for a key equal to `key` (eq(stored, key)), or `index` after inserting
+  // `key` with it; `inserted` says which.
+  template <class Eq>
+  std::uint32_t find_or_insert(const Key& key, std::uint64_t hash, std::uint32_t index, bool& inserted,
+                               Eq eq) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+    for (std::size_t i = hash & mask();; i = (i + 1) & mask()) {
+      slot& s = slots_[i];
+      if (s.generation != generation_) {
+        s = slot{key, hash, index, generation_};
+        ++size_;
+        inserted = true;
+        return index;
+      }
+      if (s.hash == hash && eq(s.key, key)) {
+        inserted = false;
+        return s.index;
+      }
+    }
+  }
+
+  void clear() noexcept {
+    size_ = 0;
+    if (++generation_ == 0) {  // wrapped: stale stamps could look live again
+      for (slot& s : slots_) s.generation = 0;
+      generation_ = 1;
+    }
+  }
+
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  struct slot {
+    Key key{};
+    std::uint64_t hash = 0;
+    std::uint32_t index = 0;
+    std::uint32_t generation = 0;  // live when equal to the map's generation
+  };
+
+  std::size_t mask() const noexcept { return slots_.size() - 1; }
+
+  // Moves live slots to a table twice as large; their hashes are kept, so keys are not rehashed.
+  void grow() {
+    std::vector<slot> old(slots_.empty() ? 64 : slots_.size() * 2);
+    old.swap(slots_);
+    for (const slot& s : old) {
+      if (s.generation != generation_) continue;
+      std::size_t i = s.hash & mask();
+      while (slots_[i].generation == generation_) i = (i + 1) & mask();
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<slot> slots_;  // size is 0 or a power of two
+  std::size_t size_ = 0;
+  std::uint32_t generation_ = 1;  // fresh slots carry 0: empty
+};
+
+}  // namespace amphora::amf::detail
