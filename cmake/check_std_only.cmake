@@ -2,6 +2,7 @@
 # Fails unless (a) BINARY's shared libraries are only the C/C++ runtime and (b) every #include in
 # the codec (include/amphora/amf.hpp, include/amphora/amf/, src/amf/) names a standard header
 # other than the I/O ones, or one of the codec's own headers.
+cmake_minimum_required(VERSION 3.20)
 set(failures "")
 
 # (a) shared libraries
