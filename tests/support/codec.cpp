@@ -1,0 +1,105 @@
+#include "support/codec.hpp"
+
+namespace amphora::test {
+
+std::string_view format_name(wire_format f) {
+  switch (f) {
+    case wire_format::amf0:
+      return "amf0";
+    case wire_format::amf3:
+      return "amf3";
+    case wire_format::packet:
+      return "packet";
+  }
+  return "?";
+}
+
+decoded decode_as(wire_format f, std::span<const std::uint8_t> input, amf::arena& memory,
+                  const amf::decode_options& options) {
+  decoded d;
+  d.format = f;
+  if (f == wire_format::packet) {
+    auto r = amf::decode_packet(input, memory, options);
+    if (r) {
+      d.pkt = *r;
+    } else {
+      d.error = r.error();
+    }
+    return d;
+  }
+  auto r = f == wire_format::amf0 ? amf::decode_amf0(input, memory, options)
+                                  : amf::decode_amf3(input, memory, options);
+  if (r) {
+    d.val = *r;
+  } else {
+    d.error = r.error();
+  }
+  return d;
+}
+
+amf::status encode_as(const decoded& d, bytes& out, const amf::encode_options& options) {
+  switch (d.format) {
+    case wire_format::amf0:
+      return amf::encode_amf0(d.val, out, options);
+    case wire_format::amf3:
+      return amf::encode_amf3(d.val, out, options);
+    case wire_format::packet:
+      return amf::encode_packet(d.pkt, out, options);
+  }
+  return {};
+}
+
+amf::status json_of(const decoded& d, std::string& out) {
+  return d.format == wire_format::packet ? amf::to_json(d.pkt, out) : amf::to_json(d.val, out);
+}
+
+decoded from_json_as(wire_format f, std::string_view json, amf::arena& memory) {
+  decoded d;
+  d.format = f;
+  if (f == wire_format::packet) {
+    auto r = amf::packet_from_json(json, memory);
+    if (r) {
+      d.pkt = *r;
+    } else {
+      d.error = r.error();
+    }
+    return d;
+  }
+  auto r = amf::value_from_json(json, memory);
+  if (r) {
+    d.val = *r;
+  } else {
+    d.error = r.error();
+  }
+  return d;
+}
+
+bool packets_equal(const amf::packet& a, const amf::packet& b, bool compare_flags) {
+  if (a.version != b.version || a.headers.size() != b.headers.size() || a.bodies.size() != b.bodies.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.headers.size(); ++i) {
+    const amf::packet_header& x = a.headers[i];
+    const amf::packet_header& y = b.headers[i];
+    if (x.name != y.name || x.must_understand != y.must_understand) return false;
+    if (!amf::deep_equal(x.val, y.val, compare_flags)) return false;
+  }
+  for (std::size_t i = 0; i < a.bodies.size(); ++i) {
+    const amf::packet_body& x = a.bodies[i];
+    const amf::packet_body& y = b.bodies[i];
+    if (x.target != y.target || x.response != y.response) return false;
+    if (!amf::deep_equal(x.val, y.val, compare_flags)) return false;
+  }
+  return true;
+}
+
+bool same_graph(const decoded& a, const decoded& b, bool compare_flags) {
+  if (a.format == wire_format::packet || b.format == wire_format::packet) {
+    return a.format == b.format && packets_equal(a.pkt, b.pkt, compare_flags);
+  }
+  return amf::deep_equal(a.val, b.val, compare_flags);
+}
+
+std::string describe(const amf::error_info& e) { return e.code ? e.message() : std::string("ok"); }
+
+}  // namespace amphora::test
