@@ -1,4 +1,5 @@
 // amphora inspect: an annotated dump of AMF bytes, one line per item the decoder reads.
+#include <algorithm>
 #include <cstdio>
 #include <span>
 #include <string>
@@ -42,8 +43,9 @@ void append_printable(std::string& out, std::string_view text) {
 class dump_sink final : public amf::trace_sink {
  public:
   explicit dump_sink(std::span<const std::uint8_t> input)
-      : input_(input), hex_width_(digits(input.size(), 16)), dec_width_(digits(input.size(), 10)) {
-    if (hex_width_ < 4) hex_width_ = 4;
+      : input_(input),
+        hex_width_(std::max<std::size_t>(4, digits(input.size(), 16))),
+        dec_width_(std::max<std::size_t>(3, digits(input.size(), 10))) {
     std::printf("%-*s %*s  %-*s  %s\n", static_cast<int>(hex_width_), "hex", static_cast<int>(dec_width_),
                 "dec", static_cast<int>(bytes_column), "bytes", "item");
   }

@@ -72,7 +72,9 @@ amf::status decode(const codec_settings& settings, std::span<const std::uint8_t>
 }
 
 amf::status to_json(const codec_settings& settings, const document& doc, bool pretty, std::string& out) {
-  const amf::json_write_options options{.pretty = pretty};
+  amf::json_write_options options;
+  options.pretty = pretty;
+  if (settings.max_depth) options.max_depth = *settings.max_depth;
   return settings.format == wire_format::packet ? amf::to_json(doc.pkt, out, options)
                                                 : amf::to_json(doc.val, out, options);
 }
