@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
-"""Writes the fuzzers' seed corpora from the golden vectors (tests/data/*.golden).
+"""Writes seed corpora for the fuzzers of fuzz/.
 
-    make_seeds.py --golden-dir tests/data --out build/x/fuzz/seeds [--payload-dir ../shared/payloads]
+    make_seeds.py golden --golden-dir tests/data --out build/x/fuzz/seeds [--payload-dir ../shared/payloads]
 
-OUT/<target>/ gets one file per vector, for the targets of fuzz/: amf0, amf3 and packet (the
-`hex` bytes of amf0.golden, amf3.golden, packet.golden), roundtrip (the same bytes after the
-format byte the round-trip fuzzer reads first: 0 AMF3, 1 AMF0, 2 packet) and json (every `json`
-text, plus the small JSON payloads). OUT is emptied first, so a vector that is removed from the
-golden files leaves no seed behind. The build runs this (fuzz/CMakeLists.txt); seeds that need
-our encoder (the payloads as AMF) are committed in fuzz/corpus/ instead.
+OUT/<target>/ gets one file per golden vector (tests/data/*.golden): amf0, amf3 and packet get the
+`hex` bytes of amf0.golden, amf3.golden, packet.golden; roundtrip the same bytes after the format
+byte the round-trip fuzzer reads first (0 AMF3, 1 AMF0, 2 packet); json every `json` text, plus
+the small JSON payloads. OUT is emptied first, so a vector removed from the golden files leaves no
+seed behind. The build runs this (fuzz/CMakeLists.txt).
+
+    make_seeds.py payloads --amphora build/release/apps/amphora/amphora --payload-dir ../shared/payloads \
+                           --out fuzz/corpus
+
+encodes the small payloads and the sample packet of examples/data/ with our encoder and writes them
+as payload-* seeds into the committed fuzz/corpus/<target>/ (other files there are kept).
 """
 import argparse
 import pathlib
 import re
 import shutil
+import subprocess
 import sys
 
 # golden file stem -> (decode target, format byte of the round-trip fuzzer)
@@ -50,24 +56,18 @@ def safe(name):
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--golden-dir", type=pathlib.Path, required=True)
-    parser.add_argument("--payload-dir", type=pathlib.Path)
-    parser.add_argument("--out", type=pathlib.Path, required=True)
-    args = parser.parse_args()
+def write_seed(out, counts, target, name, data):
+    (out / target).mkdir(parents=True, exist_ok=True)
+    (out / target / name).write_bytes(data)
+    counts[target] = counts.get(target, 0) + 1
 
+
+def golden_seeds(args):
     if args.out.exists():
         shutil.rmtree(args.out)
-    targets = ("amf0", "amf3", "packet", "json", "roundtrip")
-    for target in targets:
+    counts = dict.fromkeys(("amf0", "amf3", "packet", "json", "roundtrip"), 0)
+    for target in counts:
         (args.out / target).mkdir(parents=True)
-
-    counts = dict.fromkeys(targets, 0)
-
-    def write(target, name, data):
-        (args.out / target / name).write_bytes(data)
-        counts[target] += 1
 
     for golden in sorted(args.golden_dir.glob("*.golden")):
         target, format_byte = FORMATS.get(golden.stem, (None, None))
@@ -78,19 +78,57 @@ def main():
                     data = bytes.fromhex(fields["hex"])
                 except ValueError:
                     sys.exit(f"{golden}: [{name}]: hex is not hexadecimal")
-                write(target, seed, data)
-                write("roundtrip", seed, bytes([format_byte]) + data)
+                write_seed(args.out, counts, target, seed, data)
+                write_seed(args.out, counts, "roundtrip", seed, bytes([format_byte]) + data)
             if "json" in fields:
-                write("json", seed + ".json", fields["json"].encode("utf-8"))
+                write_seed(args.out, counts, "json", seed + ".json", fields["json"].encode("utf-8"))
 
     if args.payload_dir:
         for payload in JSON_PAYLOADS:
             path = args.payload_dir / payload
             if path.is_file():
-                write("json", "payload-" + payload, path.read_bytes())
+                write_seed(args.out, counts, "json", "payload-" + payload, path.read_bytes())
 
-    (args.out / "stamp").write_text(" ".join(f"{t}={counts[t]}" for t in targets) + "\n")
-    print("fuzz seeds:", ", ".join(f"{counts[t]} {t}" for t in targets))
+    (args.out / "stamp").write_text(" ".join(f"{t}={n}" for t, n in counts.items()) + "\n")
+    print("fuzz seeds:", ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+def payload_seeds(args):
+    def encode(fmt, path):
+        run = subprocess.run([str(args.amphora), "encode", "--" + fmt, str(path)], capture_output=True)
+        if run.returncode != 0:
+            sys.exit(f"amphora encode --{fmt} {path} failed: {run.stderr.decode(errors='replace')}")
+        return run.stdout
+
+    counts = {}
+    for payload in JSON_PAYLOADS:
+        path = args.payload_dir / payload
+        stem = "payload-" + path.stem
+        for fmt in ("amf3", "amf0"):
+            data = encode(fmt, path)
+            write_seed(args.out, counts, fmt, f"{stem}.{fmt}", data)
+            write_seed(args.out, counts, "roundtrip", f"{stem}.{fmt}", bytes([FORMATS[fmt][1]]) + data)
+    for path in sorted(pathlib.Path(__file__).resolve().parent.parent.glob("examples/data/*.json")):
+        data = encode("packet", path)
+        write_seed(args.out, counts, "packet", f"example-{path.stem}.amf", data)
+        write_seed(args.out, counts, "roundtrip", f"example-{path.stem}.amf", bytes([FORMATS["packet"][1]]) + data)
+        write_seed(args.out, counts, "json", f"example-{path.stem}.json", path.read_bytes())
+    print("payload seeds:", ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    golden = commands.add_parser("golden", help="seeds from the golden vectors (run by the build)")
+    golden.add_argument("--golden-dir", type=pathlib.Path, required=True)
+    golden.add_argument("--payload-dir", type=pathlib.Path)
+    golden.add_argument("--out", type=pathlib.Path, required=True)
+    payloads = commands.add_parser("payloads", help="payloads encoded by amphora, for fuzz/corpus/")
+    payloads.add_argument("--amphora", type=pathlib.Path, required=True)
+    payloads.add_argument("--payload-dir", type=pathlib.Path, required=True)
+    payloads.add_argument("--out", type=pathlib.Path, required=True)
+    args = parser.parse_args()
+    golden_seeds(args) if args.command == "golden" else payload_seeds(args)
 
 
 if __name__ == "__main__":
