@@ -76,7 +76,7 @@ class amf0_reader {
   bool read_avmplus(std::size_t at, value& out);
   bool read_key(std::string_view& key, bool& end);
   bool register_node(value v);
-  bool enter() noexcept;
+  bool enter(std::size_t at) noexcept;  // into the container whose marker is at `at`
   void leave() noexcept { --ctx_.depth; }
   void trace(std::size_t at, std::size_t length, std::string_view text);
 

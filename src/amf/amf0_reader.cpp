@@ -17,9 +17,10 @@ void amf0_reader::trace(std::size_t at, std::size_t length, std::string_view tex
   ctx_.options->trace->item(at, length, ctx_.depth, text);
 }
 
-bool amf0_reader::enter() noexcept {
-  if (ctx_.depth >= ctx_.options->limits.max_depth)
-    return ctx_.fail(errc::depth_exceeded, "nesting deeper than max_depth");
+bool amf0_reader::enter(std::size_t at) noexcept {
+  if (ctx_.depth >= ctx_.options->limits.max_depth) {
+    return ctx_.fail_at(errc::depth_exceeded, at, "nesting deeper than max_depth");
+  }
   ++ctx_.depth;
   return true;
 }
@@ -196,7 +197,7 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
     }
     trace(at, ctx_.offset() - at, text_);
   }
-  if (!enter()) return false;
+  if (!enter(at)) return false;
   const std::size_t max_members = ctx_.options->limits.max_elements;
   for (std::size_t count = 0;; ++count) {
     std::string_view key;
@@ -240,7 +241,7 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
     append_uint(text_, count);
     trace(at, 5, text_);
   }
-  if (!enter()) return false;
+  if (!enter(at)) return false;
   for (std::uint32_t i = 0; i < count; ++i) {
     value v;
     if (!read_value(v)) return false;
