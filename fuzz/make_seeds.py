@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 """Writes seed corpora for the fuzzers of fuzz/.
 
-    make_seeds.py golden --golden-dir tests/data --out build/x/fuzz/seeds [--payload-dir ../shared/payloads]
+    make_seeds.py golden --golden-dir tests/data --out build/x/fuzz/seeds [--examples-dir examples/data]
+                         [--payload-dir ../shared/payloads]
 
 OUT/<target>/ gets one file per golden vector (tests/data/*.golden): amf0, amf3 and packet get the
 `hex` bytes of amf0.golden, amf3.golden, packet.golden; roundtrip the same bytes after the format
 byte the round-trip fuzzer reads first (0 AMF3, 1 AMF0, 2 packet); json every `json` text, plus
-the small JSON payloads. OUT is emptied first, so a vector removed from the golden files leaves no
+the small JSON payloads. The samples of the examples dir join them by extension (.amf0, .amf3, .amf
+for packets, .json). OUT is emptied first, so a vector removed from the golden files leaves no
 seed behind. The build runs this (fuzz/CMakeLists.txt).
 
     make_seeds.py payloads --amphora build/release/apps/amphora/amphora --payload-dir ../shared/payloads \
                            --out fuzz/corpus
 
-encodes the small payloads and the sample packet of examples/data/ with our encoder and writes them
-as payload-* seeds into the committed fuzz/corpus/<target>/ (other files there are kept).
+encodes the small payloads with our encoder and writes them as payload-* seeds into the committed fuzz/corpus/<target>/ (other files there are kept).
 """
 import argparse
 import pathlib
@@ -24,6 +25,8 @@ import sys
 
 # golden file stem -> (decode target, format byte of the round-trip fuzzer)
 FORMATS = {"amf3": ("amf3", 0), "amf0": ("amf0", 1), "packet": ("packet", 2)}
+# examples/data/ file extension -> format
+EXAMPLES = {".amf3": "amf3", ".amf0": "amf0", ".amf": "packet"}
 # Payloads small enough to be useful JSON seeds (libFuzzer mutates small inputs best).
 JSON_PAYLOADS = ("small.json", "complex.json")
 
@@ -83,6 +86,15 @@ def golden_seeds(args):
             if "json" in fields:
                 write_seed(args.out, counts, "json", seed + ".json", fields["json"].encode("utf-8"))
 
+    for path in sorted(args.examples_dir.glob("*") if args.examples_dir else []):
+        seed = "example-" + path.name
+        if path.suffix in EXAMPLES:
+            fmt = EXAMPLES[path.suffix]
+            write_seed(args.out, counts, fmt, seed, path.read_bytes())
+            write_seed(args.out, counts, "roundtrip", seed, bytes([FORMATS[fmt][1]]) + path.read_bytes())
+        elif path.suffix == ".json":
+            write_seed(args.out, counts, "json", seed, path.read_bytes())
+
     if args.payload_dir:
         for payload in JSON_PAYLOADS:
             path = args.payload_dir / payload
@@ -108,11 +120,6 @@ def payload_seeds(args):
             data = encode(fmt, path)
             write_seed(args.out, counts, fmt, f"{stem}.{fmt}", data)
             write_seed(args.out, counts, "roundtrip", f"{stem}.{fmt}", bytes([FORMATS[fmt][1]]) + data)
-    for path in sorted(pathlib.Path(__file__).resolve().parent.parent.glob("examples/data/*.json")):
-        data = encode("packet", path)
-        write_seed(args.out, counts, "packet", f"example-{path.stem}.amf", data)
-        write_seed(args.out, counts, "roundtrip", f"example-{path.stem}.amf", bytes([FORMATS["packet"][1]]) + data)
-        write_seed(args.out, counts, "json", f"example-{path.stem}.json", path.read_bytes())
     print("payload seeds:", ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
@@ -121,6 +128,7 @@ def main():
     commands = parser.add_subparsers(dest="command", required=True)
     golden = commands.add_parser("golden", help="seeds from the golden vectors (run by the build)")
     golden.add_argument("--golden-dir", type=pathlib.Path, required=True)
+    golden.add_argument("--examples-dir", type=pathlib.Path)
     golden.add_argument("--payload-dir", type=pathlib.Path)
     golden.add_argument("--out", type=pathlib.Path, required=True)
     payloads = commands.add_parser("payloads", help="payloads encoded by amphora, for fuzz/corpus/")
