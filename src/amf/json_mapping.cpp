@@ -353,7 +353,7 @@ class mapper {
   bool data_name(const json_member& m, std::string_view& name) {
     if (is_annotation(m.key))
       return fail_key(m, "unknown annotation (data keys starting with '$' are written '$$')");
-    name = m.key.substr(m.key.size() >= 2 && m.key[1] == '$' ? 1 : 0);
+    name = m.key.starts_with("$$") ? m.key.substr(1) : m.key;
     return copy(m.value, name, name);
   }
 
@@ -374,7 +374,8 @@ class mapper {
   bool define(const annotated_object& a, const value& v) {
     if (!a.has(a_id)) return true;
     const json_node& id = a[a_id];
-    if (id.type != json_type::integer || id.integer < 1) return fail(id, "$id must be a positive integer");
+    if (id.type != json_type::integer || id.integer < 0)
+      return fail(id, "$id must be a non-negative integer");
     if (!ids_.emplace(id.integer, v).second) return fail(id, "$id defined twice");
     return true;
   }

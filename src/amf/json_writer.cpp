@@ -19,6 +19,7 @@
 namespace amphora::amf {
 namespace {
 
+constexpr std::uint32_t no_id = UINT32_MAX;  // a node written once has no "$id"
 constexpr std::uint64_t canonical_nan_bits = 0x7FF8000000000000u;
 // Dates written as ISO-8601 text: whole milliseconds in years 0000-9999.
 constexpr double first_iso_millis = -62167219200000.0;  // 0000-01-01T00:00:00.000Z
@@ -251,7 +252,7 @@ class json_writer {
   // Opens the object form of a node, "$id" first when the node is referenced again later.
   void open_node(std::uint32_t id) {
     open('{');
-    if (id != 0) {
+    if (id != no_id) {
       tag("$id");
       integer(id);
     }
@@ -357,9 +358,9 @@ class json_writer {
       return true;
     }
     e->active = true;
-    std::uint32_t id = 0;
+    std::uint32_t id = no_id;
     if (e->index > 1) {
-      id = ++next_id_;
+      id = next_id_++;
       e->index = id;
     }
     switch (v.type()) {
@@ -505,7 +506,7 @@ class json_writer {
   }
 
   bool array(const array_node& a, std::uint32_t id) {
-    if (id == 0 && !a.ecma && a.assoc.empty()) return items(a.dense);
+    if (id == no_id && !a.ecma && a.assoc.empty()) return items(a.dense);
     open_node(id);
     if (!a.ecma || !a.dense.empty()) {
       tag("$array");
@@ -634,10 +635,10 @@ class json_writer {
   node_map nodes_;     // index: reference count after the first pass, then the "$id" once written
   std::vector<const value*> work_;
   std::size_t estimate_ = 0;
-  std::uint32_t next_id_ = 0;
-  std::size_t level_ = 0;  // open brackets (indentation)
-  bool first_ = true;      // no item yet in the innermost open bracket
-  std::size_t depth_ = 0;  // containers of values being written
+  std::uint32_t next_id_ = 0;  // ids count from 0 in writing order
+  std::size_t level_ = 0;      // open brackets (indentation)
+  bool first_ = true;          // no item yet in the innermost open bracket
+  std::size_t depth_ = 0;      // containers of values being written
   error_info error_{};
 };
 
