@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,5 +47,12 @@ bool packets_equal(const amf::packet& a, const amf::packet& b, bool compare_flag
 
 // "bad_reference at byte 1: detail" (or "ok").
 std::string describe(const amf::error_info& e);
+
+// The errc of an error (errc::ok for none).
+amf::errc code_of(const amf::error_info& e);
+
+// "bad_reference" <-> errc::bad_reference (every enumerator except ok).
+std::optional<amf::errc> errc_from_name(std::string_view name);
+std::string_view errc_name(amf::errc e);
 
 }  // namespace amphora::test

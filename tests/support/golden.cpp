@@ -13,26 +13,6 @@ namespace {
 
 using amf::errc;
 
-constexpr std::array<std::pair<errc, std::string_view>, 17> errc_names{{
-    {errc::unexpected_end, "unexpected_end"},
-    {errc::length_exceeds_input, "length_exceeds_input"},
-    {errc::unknown_marker, "unknown_marker"},
-    {errc::unsupported_marker, "unsupported_marker"},
-    {errc::bad_reference, "bad_reference"},
-    {errc::depth_exceeded, "depth_exceeded"},
-    {errc::limit_exceeded, "limit_exceeded"},
-    {errc::invalid_utf8, "invalid_utf8"},
-    {errc::invalid_date, "invalid_date"},
-    {errc::invalid_traits, "invalid_traits"},
-    {errc::unknown_externalizable, "unknown_externalizable"},
-    {errc::externalizable_failed, "externalizable_failed"},
-    {errc::invalid_packet, "invalid_packet"},
-    {errc::trailing_bytes, "trailing_bytes"},
-    {errc::invalid_json, "invalid_json"},
-    {errc::invalid_json_mapping, "invalid_json_mapping"},
-    {errc::unencodable, "unencodable"},
-}};
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
@@ -191,20 +171,6 @@ golden_file load_golden(std::string_view file_name) {
   std::ostringstream text;
   text << in.rdbuf();
   return parse_golden(text.str(), file_name);
-}
-
-std::optional<amf::errc> errc_from_name(std::string_view name) {
-  for (const auto& [e, n] : errc_names) {
-    if (n == name) return e;
-  }
-  return std::nullopt;
-}
-
-std::string_view errc_name(amf::errc e) {
-  for (const auto& [x, n] : errc_names) {
-    if (x == e) return n;
-  }
-  return e == errc::ok ? "ok" : "?";
 }
 
 }  // namespace amphora::test

@@ -17,6 +17,7 @@
 
 #include "amphora/amf/error.hpp"
 #include "support/bytes.hpp"
+#include "support/codec.hpp"
 
 namespace amphora::test {
 
@@ -47,9 +48,5 @@ golden_file parse_golden(std::string_view text, std::string_view file_name);
 
 // Reads `AMPHORA_TEST_DATA_DIR/<file_name>`; a missing or empty file is a problem too.
 golden_file load_golden(std::string_view file_name);
-
-// "bad_reference" <-> errc::bad_reference (every enumerator except ok).
-std::optional<amf::errc> errc_from_name(std::string_view name);
-std::string_view errc_name(amf::errc e);
 
 }  // namespace amphora::test

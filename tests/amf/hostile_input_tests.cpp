@@ -1,0 +1,849 @@
+// Hostile input: the crash inputs that killed AmFast and Py3AMF (reference/amfast.md §5.1,
+// reference/py3amf.md §7f-g), deep nesting, huge declared lengths, reference bombs, every limit,
+// an error test for every errc kind each decoder can produce, invalid UTF-8, and the encoders'
+// refusals. Every error is checked for its kind and its byte offset.
+//
+// Offsets follow the decoders' convention: a bad field is reported where the field starts
+// (a reference's U29, a date's double, a container's marker for depth); a declared length that the
+// input cannot hold, where its data would start.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support/codec.hpp"
+
+namespace amphora::test {
+namespace {
+
+using amf::arena;
+using amf::decode_options;
+using amf::errc;
+using amf::value;
+
+constexpr std::size_t unlimited = std::numeric_limits<std::size_t>::max();
+
+// Every size limit off, so that only the check against the bytes left can stop a huge length.
+decode_options permissive() {
+  decode_options o;
+  o.limits.max_input_bytes = unlimited;
+  o.limits.max_string_bytes = unlimited;
+  o.limits.max_elements = unlimited;
+  o.limits.max_string_refs = unlimited;
+  o.limits.max_object_refs = unlimited;
+  o.limits.max_trait_refs = unlimited;
+  o.limits.max_memory_bytes = unlimited;
+  o.limits.max_headers = unlimited;
+  o.limits.max_bodies = unlimited;
+  return o;
+}
+
+testing::AssertionResult fails_with(wire_format f, const bytes& input, errc want, std::size_t offset,
+                                    const decode_options& options = {}) {
+  arena memory;
+  const decoded d = decode_as(f, input, memory, options);
+  const std::string shown = input.size() <= 64 ? to_hex(input) : std::to_string(input.size()) + " bytes";
+  if (d.ok()) {
+    return testing::AssertionFailure()
+           << format_name(f) << " decoded " << shown << "; want " << errc_name(want) << " @ " << offset;
+  }
+  if (d.code() != want || d.error.offset != offset || d.error.detail.empty()) {
+    return testing::AssertionFailure()
+           << format_name(f) << " " << shown << ": got " << errc_name(d.code()) << " @ " << d.error.offset
+           << " (" << describe(d.error) << "); want " << errc_name(want) << " @ " << offset;
+  }
+  return testing::AssertionSuccess();
+}
+
+testing::AssertionResult json_fails_with(std::string_view json, errc want, std::size_t offset,
+                                         const amf::json_read_options& options = {}) {
+  arena memory;
+  auto r = amf::value_from_json(json, memory, options);
+  const std::string shown(json.substr(0, 80));
+  if (r)
+    return testing::AssertionFailure() << "read " << shown << "; want " << errc_name(want) << " @ " << offset;
+  const auto code = code_of(r.error());
+  if (code != want || r.error().offset != offset) {
+    return testing::AssertionFailure()
+           << shown << ": got " << errc_name(code) << " @ " << r.error().offset << " (" << describe(r.error())
+           << "); want " << errc_name(want) << " @ " << offset;
+  }
+  return testing::AssertionSuccess();
+}
+
+bytes repeat(std::string_view hex, std::size_t times, std::string_view tail_hex = "") {
+  return builder{}.repeat(from_hex(hex), times).hex(tail_hex).take();
+}
+
+// The Flex request packet AmFast died on: version 3, no headers, one body with target "null",
+// response "/1", a length, then AMF0 strict array(1) holding 0x11 and `amf3` (reference/amfast.md
+// §5.1). `at` receives the offset of `amf3` in the packet.
+bytes flex_request(const bytes& amf3, std::size_t& at) {
+  builder b;
+  b.u16(3).u16(0).u16(1).str16("null").str16("/1").u32(static_cast<std::uint32_t>(6 + amf3.size()));
+  b.u8(0x0A).u32(1).u8(0x11);
+  at = b.size();
+  return b.raw(amf3).take();
+}
+
+// ---- the inputs that crashed AmFast and cpyamf ----
+
+TEST(hostile_crash_inputs, negative_or_huge_amf3_references) {
+  // U29 0x1FFFFFFE: a reference (low bit 0) to index 0x0FFFFFFF; AmFast sign-extended it to -1.
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("0A FF FF FF FE"), errc::bad_reference, 1));
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("06 FF FF FF FE"), errc::bad_reference, 1));
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("09 FF FF FF FE"), errc::bad_reference, 1));
+  // Every other object-table type, and a traits reference (cpyamf's crash: low bits 01).
+  for (const char* marker : {"07", "08", "0B", "0C", "0D", "0E", "0F", "10", "11"}) {
+    EXPECT_TRUE(
+        fails_with(wire_format::amf3, from_hex(std::string(marker) + " FF FF FF FE"), errc::bad_reference, 1))
+        << marker;
+  }
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("0A FF FF FF FD"), errc::bad_reference, 1));
+  // The same, when the tables are not empty: index 1 of a one-entry table.
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("09 05 01 06 03 61 06 02"), errc::bad_reference, 7));
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("09 05 01 01 0A 02"), errc::bad_reference, 5));
+}
+
+TEST(hostile_crash_inputs, amf3_references_inside_a_flex_request) {
+  for (const char* amf3 : {"0A FF FF FF FE", "06 FF FF FF FE", "09 FF FF FF FE"}) {
+    std::size_t at = 0;
+    const bytes packet = flex_request(from_hex(amf3), at);
+    ASSERT_EQ(at, 26u);
+    EXPECT_TRUE(fails_with(wire_format::packet, packet, errc::bad_reference, at + 1)) << amf3;
+  }
+  // ... and inside a plain AMF0 value after the AVM+ switch.
+  EXPECT_TRUE(fails_with(wire_format::amf0, from_hex("11 0A FF FF FF FE"), errc::bad_reference, 2));
+  EXPECT_TRUE(
+      fails_with(wire_format::amf0, from_hex("0A 00 00 00 01 11 0A FF FF FF FE"), errc::bad_reference, 7));
+}
+
+TEST(hostile_crash_inputs, amf0_dates_nan_infinite_or_out_of_range) {
+  const double bad[] = {std::numeric_limits<double>::quiet_NaN(),
+                        1e300,
+                        -1e300,
+                        std::numeric_limits<double>::infinity(),
+                        -std::numeric_limits<double>::infinity(),
+                        8.64e15 + 1,
+                        -8.64e15 - 1};
+  for (double d : bad) {
+    EXPECT_TRUE(fails_with(wire_format::amf0, builder{}.u8(0x0B).f64(d).u16(0).take(), errc::invalid_date, 1))
+        << d;
+    EXPECT_TRUE(
+        fails_with(wire_format::amf3, builder{}.u8(0x08).u8(0x01).f64(d).take(), errc::invalid_date, 2))
+        << d;
+  }
+  // The edges of ECMAScript's range are dates.
+  for (double d : {8.64e15, -8.64e15}) {
+    arena memory;
+    auto r = amf::decode_amf0(builder{}.u8(0x0B).f64(d).u16(0).take(), memory);
+    ASSERT_TRUE(r) << describe(r.error());
+    EXPECT_EQ(r->as_date().millis, d);
+  }
+  // Inside an AMF0 object and inside a packet body (11 bytes was enough to kill AmFast).
+  EXPECT_TRUE(fails_with(wire_format::amf0,
+                         builder{}.hex("03 00 01 64 0B").f64(NAN).hex("00 00 00 00 09").take(),
+                         errc::invalid_date, 5));
+}
+
+// ---- nesting: depth_exceeded, never a stack overflow ----
+
+constexpr std::size_t deep = 200000;
+constexpr std::size_t max_depth = 512;  // limits{}.max_depth
+
+TEST(hostile_nesting, amf3_arrays_objects_vectors_dictionaries) {
+  // The 513th container is refused; each pattern below is one container holding the next.
+  struct nest {
+    const char* what;
+    const char* unit;
+  };
+  const nest nests[] = {
+      {"array of 1 (py3amf §7f)", "09 03 01"},      {"dynamic object {a: ...}", "0A 0B 01 03 61"},
+      {"Vector.<Object> of 1", "10 03 00 01"},      {"Dictionary {null: ...}", "11 03 00 01"},
+      {"array with assoc {a: ...}", "09 01 03 61"},
+  };
+  for (const nest& n : nests) {
+    const bytes unit = from_hex(n.unit);
+    const bytes input = repeat(n.unit, deep, "01");
+    EXPECT_TRUE(fails_with(wire_format::amf3, input, errc::depth_exceeded, max_depth * unit.size()))
+        << n.what;
+  }
+}
+
+TEST(hostile_nesting, amf0_arrays_objects) {
+  struct nest {
+    const char* what;
+    const char* unit;
+  };
+  const nest nests[] = {
+      {"strict array of 1 (amfast §5.1)", "0A 00 00 00 01"},
+      {"object {a: ...}", "03 00 01 61"},
+      {"ECMA array {a: ...}", "08 00 00 00 01 00 01 61"},
+      {"typed object T {a: ...}", "10 00 01 54 00 01 61"},
+  };
+  for (const nest& n : nests) {
+    const bytes unit = from_hex(n.unit);
+    EXPECT_TRUE(fails_with(wire_format::amf0, repeat(n.unit, deep, "05"), errc::depth_exceeded,
+                           max_depth * unit.size()))
+        << n.what;
+  }
+}
+
+TEST(hostile_nesting, depth_counts_across_the_avmplus_switch) {
+  // AMF0 strict array(1) -> 0x11 -> AMF3 array(1) -> AMF3 array(1) ...: one depth for both.
+  const bytes input = builder{}.hex("0A 00 00 00 01 11").repeat(from_hex("09 03 01"), deep).hex("01").take();
+  EXPECT_TRUE(fails_with(wire_format::amf0, input, errc::depth_exceeded, 6 + (max_depth - 1) * 3));
+}
+
+TEST(hostile_nesting, externalizable_collections) {
+  // ArrayCollection -> source array -> ArrayCollection ...: two containers per step.
+  const std::string_view alias = "flex.messaging.io.ArrayCollection";
+  builder b;
+  b.u8(0x0A).u8(0x07).u29(static_cast<std::uint32_t>(alias.size() * 2 + 1)).raw(alias).hex("09 03 01");
+  const std::size_t first = b.size();
+  b.repeat(from_hex("0A 01 09 03 01"), deep).hex("01");  // traits reference #0 after the first
+  // Levels: object 1, array 2, then step k holds object 3 + 2k and array 4 + 2k: the 513th
+  // container is the object of step 255.
+  EXPECT_TRUE(fails_with(wire_format::amf3, b.take(), errc::depth_exceeded, first + 255 * 5));
+}
+
+TEST(hostile_nesting, packet_bodies) {
+  builder b;
+  b.u16(3).u16(0).u16(1).str16("null").str16("/1").u32(0xFFFFFFFF);
+  const std::size_t at = b.size();
+  b.repeat(from_hex("0A 00 00 00 01"), deep).hex("05");
+  // The packet is one level: its value may nest max_depth - 1 containers.
+  EXPECT_TRUE(fails_with(wire_format::packet, b.take(), errc::depth_exceeded, at + (max_depth - 1) * 5));
+}
+
+TEST(hostile_nesting, json) {
+  const std::string deep_json = std::string(deep, '[') + std::string(deep, ']');
+  arena memory;
+  auto r = amf::value_from_json(deep_json, memory);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(errc_name(code_of(r.error())), "depth_exceeded") << describe(r.error());
+  EXPECT_LE(r.error().offset, 4 * max_depth + 9);
+  // Within the reader's bracket bound, the mapping counts containers like the decoders.
+  const std::string nested_513 = std::string(513, '[') + std::string(513, ']');
+  EXPECT_TRUE(json_fails_with(nested_513, errc::depth_exceeded, 512));
+  const std::string nested_512 = std::string(512, '[') + std::string(512, ']');
+  EXPECT_TRUE(amf::value_from_json(nested_512, memory));
+}
+
+TEST(hostile_nesting, encoders_refuse_deep_graphs) {
+  arena memory;
+  value v = value::null();
+  for (std::size_t i = 0; i < deep; ++i) {
+    amf::array_node* n = amf::new_array(memory);
+    ASSERT_TRUE(n && n->dense.push_back(memory, v));
+    v = value::of(n);
+  }
+  bytes out;
+  amf::status s = amf::encode_amf3(v, out);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(errc_name(code_of(s.error())), "depth_exceeded");
+  out.clear();
+  s = amf::encode_amf0(v, out);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(errc_name(code_of(s.error())), "depth_exceeded");
+  std::string json = "unchanged";
+  s = amf::to_json(v, json);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(errc_name(code_of(s.error())), "depth_exceeded");
+  EXPECT_EQ(json, "unchanged");
+  EXPECT_TRUE(amf::deep_equal(v, v));
+}
+
+// ---- huge declared lengths: refused before anything is allocated ----
+
+struct huge_case {
+  wire_format format;
+  const char* what;
+  const char* hex;
+  std::size_t offset;  // where the declared data would start
+};
+
+// Lengths and counts of 0xFFFFFFFF (AMF0, packet) or 0x0FFFFFFF (AMF3's 28 bits) followed by a
+// few bytes.
+const huge_case huge_cases[] = {
+    {wire_format::amf3, "string", "06 FF FF FF FF 41 41", 5},
+    {wire_format::amf3, "XMLDocument", "07 FF FF FF FF 41 41", 5},
+    {wire_format::amf3, "XML", "0B FF FF FF FF 41 41", 5},
+    {wire_format::amf3, "ByteArray", "0C FF FF FF FF 41 41", 5},
+    {wire_format::amf3, "array dense count", "09 FF FF FF FF 01 01", 5},
+    {wire_format::amf3, "Vector.<int> count", "0D FF FF FF FF 00 41 41", 6},
+    {wire_format::amf3, "Vector.<uint> count", "0E FF FF FF FF 00 41 41", 6},
+    {wire_format::amf3, "Vector.<Number> count", "0F FF FF FF FF 00 41 41", 6},
+    {wire_format::amf3, "Vector.<Object> count", "10 FF FF FF FF 00 01 01", 6},
+    {wire_format::amf3, "Dictionary count", "11 FF FF FF FF 00 01 01", 6},
+    {wire_format::amf3, "sealed member count", "0A FF FF FF F3 01 01", 5},
+    {wire_format::amf3, "member name", "0A 0B 01 FF FF FF FF 41", 7},
+    {wire_format::amf3, "class name", "0A 03 FF FF FF FF 41", 6},
+    {wire_format::amf0, "string", "02 FF FF 41 41", 3},
+    {wire_format::amf0, "long string", "0C FF FF FF FF 41 41", 5},
+    {wire_format::amf0, "XML document", "0F FF FF FF FF 41 41", 5},
+    {wire_format::amf0, "strict array count", "0A FF FF FF FF 05 05", 5},
+    {wire_format::amf0, "typed object class name", "10 FF FF 41 41", 3},
+    {wire_format::amf0, "object key", "03 FF FF 41 41", 3},
+    {wire_format::amf0, "AMF3 string after 0x11", "11 06 FF FF FF FF 41", 6},
+    {wire_format::packet, "header count", "00 03 FF FF 00 00 00 00", 4},
+    {wire_format::packet, "body count", "00 03 00 00 FF FF 00 00 00 00", 6},
+    {wire_format::packet, "header name", "00 03 00 01 FF FF 00 00 00 00 00 00 00 00", 6},
+    {wire_format::packet, "body target", "00 03 00 00 00 01 FF FF 00 00 00 00 00 00 00 00", 8},
+};
+
+TEST(hostile_lengths, refused_before_allocation_whatever_the_limits) {
+  for (const huge_case& c : huge_cases) {
+    const bytes input = from_hex(c.hex);
+    EXPECT_TRUE(fails_with(c.format, input, errc::length_exceeds_input, c.offset, permissive())) << c.what;
+    arena memory;
+    (void)decode_as(c.format, input, memory, permissive());
+    EXPECT_LT(memory.bytes_used(), 4096u) << c.what << ": allocated for the declared length";
+    EXPECT_LE(memory.bytes_reserved(), 64u << 10) << c.what;
+  }
+}
+
+TEST(hostile_lengths, refused_with_default_limits_too) {
+  for (const huge_case& c : huge_cases) {
+    arena memory;
+    const decoded d = decode_as(c.format, from_hex(c.hex), memory);
+    ASSERT_FALSE(d.ok()) << c.what;
+    EXPECT_TRUE(d.code() == errc::length_exceeds_input || d.code() == errc::limit_exceeded)
+        << c.what << ": " << describe(d.error);
+    EXPECT_LT(memory.bytes_used(), 4096u) << c.what;
+  }
+}
+
+TEST(hostile_lengths, amf0_ecma_count_is_only_a_hint) {
+  // Players write wrong counts; the count allocates nothing and the members decide.
+  arena memory;
+  auto r = amf::decode_amf0(from_hex("08 FF FF FF FF 00 01 61 05 00 00 09"), memory);
+  ASSERT_TRUE(r) << describe(r.error());
+  ASSERT_TRUE(r->is(amf::kind::array));
+  EXPECT_TRUE(r->as_array().ecma);
+  EXPECT_EQ(r->as_array().assoc.size(), 1u);
+  EXPECT_LT(memory.bytes_used(), 4096u);
+}
+
+// ---- reference bombs: shared nodes stay shared ----
+
+// An AMF3 array of `refs` elements: one object with `members` members, then references to it.
+bytes amf3_reference_bomb(std::uint32_t refs, std::uint32_t members) {
+  builder b;
+  b.u8(0x09).u29(refs * 2 + 1).u8(0x01);
+  b.hex("0A 0B 01");
+  for (std::uint32_t i = 0; i < members; ++i) {
+    const std::string key = "member" + std::to_string(i);
+    b.u8(static_cast<std::uint8_t>(key.size() * 2 + 1)).raw(key).u8(0x04).u29(i);
+  }
+  b.u8(0x01);
+  return b.repeat(from_hex("0A 02"), refs - 1).take();  // object table: #0 array, #1 object
+}
+
+TEST(hostile_bombs, a_million_references_to_one_big_object) {
+  const bytes input = amf3_reference_bomb(1000000, 1000);
+  ASSERT_LT(input.size(), 4u << 20);
+  arena memory;
+  auto r = amf::decode_amf3(input, memory);
+  ASSERT_TRUE(r) << describe(r.error());
+  const amf::array_node& a = r->as_array();
+  ASSERT_EQ(a.dense.size(), 1000000u);
+  EXPECT_EQ(a.dense[0].node(), a.dense[999999].node()) << "references must share the node";
+  // Memory is linear in the input: one 16-byte value per element, the object once.
+  EXPECT_LT(memory.bytes_used(), 12 * input.size());
+  // JSON stays linear too: {"$ref":0} per reference, the object written once.
+  std::string json;
+  ASSERT_TRUE(amf::to_json(*r, json));
+  EXPECT_LT(json.size(), 8 * input.size());
+  EXPECT_EQ(json.find("member999"), json.rfind("member999"));
+}
+
+TEST(hostile_bombs, references_survive_json_and_re_encoding) {
+  const bytes input = amf3_reference_bomb(100000, 100);
+  arena memory;
+  auto r = amf::decode_amf3(input, memory);
+  ASSERT_TRUE(r) << describe(r.error());
+  std::string json;
+  ASSERT_TRUE(amf::to_json(*r, json));
+  arena json_memory;
+  auto back = amf::value_from_json(json, json_memory);
+  ASSERT_TRUE(back) << describe(back.error());
+  EXPECT_LT(json_memory.bytes_used(), 16 * json.size());
+  EXPECT_TRUE(amf::deep_equal(*back, *r, true));
+  bytes again;
+  ASSERT_TRUE(amf::encode_amf3(*back, again));
+  EXPECT_TRUE(again == input);
+}
+
+TEST(hostile_bombs, amf0_references_to_one_object) {
+  builder b;
+  b.u8(0x0A).u32(60000).hex("03 00 01 61 02 00 05 68 65 6C 6C 6F 00 00 09");
+  b.repeat(from_hex("07 00 01"), 59999);  // AMF0 table: #0 the array, #1 the object
+  const bytes input = b.take();
+  arena memory;
+  auto r = amf::decode_amf0(input, memory);
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->as_array().dense[0].node(), r->as_array().dense[59999].node());
+  std::string json;
+  ASSERT_TRUE(amf::to_json(*r, json));
+  EXPECT_LT(json.size(), 8 * input.size());
+  bytes again;
+  ASSERT_TRUE(amf::encode_amf0(*r, again));
+  EXPECT_TRUE(again == input);
+}
+
+// ---- limits: each one settable, each one enforced ----
+
+decode_options with(void (*set)(amf::limits&)) {
+  decode_options o;
+  set(o.limits);
+  return o;
+}
+
+TEST(hostile_limits, max_input_bytes) {
+  const decode_options o = with([](amf::limits& l) { l.max_input_bytes = 4; });
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("06 09 61 61 61 61"), errc::limit_exceeded, 0, o));
+  EXPECT_TRUE(fails_with(wire_format::amf0, from_hex("02 00 03 61 61 61"), errc::limit_exceeded, 0, o));
+  EXPECT_TRUE(fails_with(wire_format::packet, from_hex("00 03 00 00 00 00"), errc::limit_exceeded, 0, o));
+  arena memory;
+  EXPECT_TRUE(decode_as(wire_format::amf3, from_hex("06 05 61 61"), memory, o).ok());  // exactly 4
+  amf::json_read_options j;
+  j.max_input_bytes = 4;
+  EXPECT_TRUE(json_fails_with("\"abcd\"", errc::limit_exceeded, 0, j));
+  EXPECT_TRUE(amf::value_from_json("\"ab\"", memory, j));
+}
+
+TEST(hostile_limits, max_string_bytes) {
+  const decode_options o = with([](amf::limits& l) { l.max_string_bytes = 3; });
+  arena memory;
+  EXPECT_TRUE(decode_as(wire_format::amf3, from_hex("06 07 61 61 61"), memory, o).ok());
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("06 09 61 61 61 61"), errc::limit_exceeded, 2, o));
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("0B 09 61 61 61 61"), errc::limit_exceeded, 2, o));
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("0C 09 61 61 61 61"), errc::limit_exceeded, 2, o));
+  EXPECT_TRUE(fails_with(wire_format::amf0, from_hex("02 00 04 61 61 61 61"), errc::limit_exceeded, 3, o));
+  EXPECT_TRUE(
+      fails_with(wire_format::amf0, from_hex("0C 00 00 00 04 61 61 61 61"), errc::limit_exceeded, 5, o));
+  EXPECT_TRUE(
+      fails_with(wire_format::amf0, from_hex("0F 00 00 00 04 61 61 61 61"), errc::limit_exceeded, 5, o));
+}
+
+TEST(hostile_limits, max_elements) {
+  const decode_options o = with([](amf::limits& l) { l.max_elements = 2; });
+  arena memory;
+  EXPECT_TRUE(decode_as(wire_format::amf3, from_hex("09 05 01 01 01"), memory, o).ok());
+  const std::pair<wire_format, const char*> over[] = {
+      {wire_format::amf3, "09 07 01 01 01 01"},                             // dense
+      {wire_format::amf3, "09 01 03 61 01 03 62 01 03 63 01 01"},           // associative
+      {wire_format::amf3, "0A 0B 01 03 61 01 03 62 01 03 63 01 01"},        // dynamic members
+      {wire_format::amf3, "0A 33 01 03 61 03 62 03 63 01 01 01"},           // sealed members
+      {wire_format::amf3, "0D 07 00 00 00 00 01 00 00 00 02 00 00 00 03"},  // Vector.<int>
+      {wire_format::amf3, "10 07 00 01 01 01 01"},                          // Vector.<Object>
+      {wire_format::amf3, "11 07 00 04 01 01 04 02 01 04 03 01"},           // Dictionary
+      {wire_format::amf0, "0A 00 00 00 03 05 05 05"},                       // strict array
+      {wire_format::amf0, "03 00 01 61 05 00 01 62 05 00 01 63 05 00 00 09"},
+      {wire_format::amf0, "08 00 00 00 03 00 01 61 05 00 01 62 05 00 01 63 05 00 00 09"},
+  };
+  for (const auto& [f, hex] : over) {
+    const decoded d = decode_as(f, from_hex(hex), memory, o);
+    ASSERT_FALSE(d.ok()) << hex;
+    EXPECT_EQ(errc_name(d.code()), "limit_exceeded") << hex << ": " << describe(d.error);
+  }
+}
+
+TEST(hostile_limits, max_depth) {
+  const decode_options o = with([](amf::limits& l) { l.max_depth = 2; });
+  arena memory;
+  EXPECT_TRUE(decode_as(wire_format::amf3, from_hex("09 03 01 09 03 01 01"), memory, o).ok());
+  EXPECT_TRUE(
+      fails_with(wire_format::amf3, from_hex("09 03 01 09 03 01 09 03 01 01"), errc::depth_exceeded, 6, o));
+  EXPECT_TRUE(decode_as(wire_format::amf0, from_hex("0A 00 00 00 01 0A 00 00 00 01 05"), memory, o).ok());
+  EXPECT_TRUE(fails_with(wire_format::amf0, from_hex("0A 00 00 00 01 0A 00 00 00 01 0A 00 00 00 01 05"),
+                         errc::depth_exceeded, 10, o));
+  amf::json_read_options j;
+  j.max_depth = 2;
+  EXPECT_TRUE(amf::value_from_json("[[1]]", memory, j));
+  EXPECT_TRUE(json_fails_with("[[[1]]]", errc::depth_exceeded, 2, j));
+}
+
+TEST(hostile_limits, max_reference_tables) {
+  arena memory;
+  // Strings: three distinct strings with room for two.
+  const decode_options strings = with([](amf::limits& l) { l.max_string_refs = 2; });
+  EXPECT_TRUE(
+      decode_as(wire_format::amf3, from_hex("09 07 01 06 03 61 06 03 62 06 02"), memory, strings).ok());
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("09 07 01 06 03 61 06 03 62 06 03 63"),
+                         errc::limit_exceeded, 12, strings));
+  // Objects: the array and two objects with room for two.
+  const decode_options objects = with([](amf::limits& l) { l.max_object_refs = 2; });
+  EXPECT_TRUE(decode_as(wire_format::amf3, from_hex("09 03 01 0A 0B 01 01"), memory, objects).ok());
+  EXPECT_TRUE(fails_with(wire_format::amf3, from_hex("09 05 01 0A 0B 01 01 0A 01 01"), errc::limit_exceeded,
+                         9, objects));
+  const decoded amf0 =
+      decode_as(wire_format::amf0, from_hex("0A 00 00 00 02 03 00 00 09 03 00 00 09"), memory, objects);
+  ASSERT_FALSE(amf0.ok());
+  EXPECT_EQ(errc_name(amf0.code()), "limit_exceeded");
+  // Traits: two inline traits with room for one.
+  const decode_options traits = with([](amf::limits& l) { l.max_trait_refs = 1; });
+  EXPECT_TRUE(decode_as(wire_format::amf3, from_hex("09 05 01 0A 0B 01 01 0A 01 01"), memory, traits).ok());
+  const decoded t =
+      decode_as(wire_format::amf3, from_hex("09 05 01 0A 0B 01 01 0A 0B 01 01"), memory, traits);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(errc_name(t.code()), "limit_exceeded") << describe(t.error);
+}
+
+TEST(hostile_limits, max_memory_bytes) {
+  // 1000 one-byte elements cost 16 KB as values.
+  const bytes input = builder{}.u8(0x09).u29(2001).u8(0x01).repeat(from_hex("01"), 1000).take();
+  const decode_options o = with([](amf::limits& l) { l.max_memory_bytes = 4096; });
+  arena memory;
+  const decoded d = decode_as(wire_format::amf3, input, memory, o);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(errc_name(d.code()), "limit_exceeded") << describe(d.error);
+  EXPECT_LE(memory.bytes_used(), input.size() + 4096);
+  EXPECT_TRUE(decode_as(wire_format::amf3, input, memory).ok());  // the limit was only for that call
+  const bytes amf0 = builder{}.u8(0x0A).u32(1000).repeat(from_hex("05"), 1000).take();
+  const decoded d0 = decode_as(wire_format::amf0, amf0, memory, o);
+  ASSERT_FALSE(d0.ok());
+  EXPECT_EQ(errc_name(d0.code()), "limit_exceeded") << describe(d0.error);
+  amf::json_read_options j;
+  j.max_memory_bytes = 4096;
+  std::string json = "[";
+  for (int i = 0; i < 1000; ++i) json += i ? ",1" : "1";
+  json += "]";
+  auto r = amf::value_from_json(json, memory, j);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(errc_name(code_of(r.error())), "limit_exceeded") << describe(r.error());
+}
+
+TEST(hostile_limits, max_headers_and_bodies) {
+  const bytes two_headers =
+      from_hex("00 03 00 02 00 01 61 00 00 00 00 01 05 00 01 62 00 00 00 00 01 05 00 00");
+  const bytes two_bodies =
+      from_hex("00 03 00 00 00 02 00 01 61 00 00 00 00 00 01 05 00 01 62 00 00 00 00 00 01 05");
+  arena memory;
+  EXPECT_TRUE(decode_as(wire_format::packet, two_headers, memory).ok());
+  EXPECT_TRUE(decode_as(wire_format::packet, two_bodies, memory).ok());
+  EXPECT_TRUE(fails_with(wire_format::packet, two_headers, errc::limit_exceeded, 2,
+                         with([](amf::limits& l) { l.max_headers = 1; })));
+  EXPECT_TRUE(fails_with(wire_format::packet, two_bodies, errc::limit_exceeded, 4,
+                         with([](amf::limits& l) { l.max_bodies = 1; })));
+}
+
+// ---- invalid UTF-8 ----
+
+TEST(hostile_utf8, refused_everywhere_unless_validation_is_off) {
+  // Lone continuation, overlong, surrogate, above U+10FFFF, truncated, 0xFF.
+  const char* bad[] = {"80", "C0 80", "ED A0 80", "F4 90 80 80", "E2 82", "FF"};
+  for (const char* b : bad) {
+    const bytes s = from_hex(b);
+    const auto n = static_cast<std::uint16_t>(s.size());
+    struct where {
+      wire_format f;
+      bytes input;
+      std::size_t offset;
+    };
+    const where places[] = {
+        {wire_format::amf3, builder{}.u8(0x06).u29(n * 2u + 1).raw(s).take(), 2},
+        {wire_format::amf3, builder{}.u8(0x0B).u29(n * 2u + 1).raw(s).take(), 2},
+        {wire_format::amf3, builder{}.hex("0A 0B 01").u29(n * 2u + 1).raw(s).hex("01 01").take(), 4},
+        {wire_format::amf3, builder{}.hex("0A 03").u29(n * 2u + 1).raw(s).take(), 3},
+        {wire_format::amf0, builder{}.u8(0x02).u16(n).raw(s).take(), 3},
+        {wire_format::amf0, builder{}.u8(0x0C).u32(n).raw(s).take(), 5},
+        {wire_format::amf0, builder{}.u8(0x0F).u32(n).raw(s).take(), 5},
+        {wire_format::amf0, builder{}.u8(0x03).u16(n).raw(s).hex("05 00 00 09").take(), 3},
+        {wire_format::amf0, builder{}.u8(0x10).u16(n).raw(s).hex("00 00 09").take(), 3},
+        {wire_format::packet,
+         builder{}.hex("00 03 00 01").u16(n).raw(s).hex("00 00 00 00 01 05 00 00").take(), 6},
+        {wire_format::packet,
+         builder{}.hex("00 03 00 00 00 01").u16(n).raw(s).hex("00 00 00 00 00 01 05").take(), 8},
+    };
+    for (const where& w : places) {
+      EXPECT_TRUE(fails_with(w.f, w.input, errc::invalid_utf8, w.offset)) << b << " in " << to_hex(w.input);
+      decode_options off;
+      off.limits.validate_utf8 = false;
+      arena memory;
+      const decoded d = decode_as(w.f, w.input, memory, off);
+      EXPECT_TRUE(d.ok()) << b << " in " << to_hex(w.input) << ": " << describe(d.error);
+    }
+  }
+}
+
+TEST(hostile_utf8, json_writer_refuses_what_it_cannot_write) {
+  decode_options off;
+  off.limits.validate_utf8 = false;
+  arena memory;
+  const decoded d = decode_as(wire_format::amf3, from_hex("06 03 FF"), memory, off);
+  ASSERT_TRUE(d.ok());
+  std::string json = "before";
+  const amf::status s = amf::to_json(d.val, json);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(errc_name(code_of(s.error())), "unencodable");
+  EXPECT_EQ(json, "before");
+}
+
+TEST(hostile_utf8, byte_arrays_are_not_text) {
+  arena memory;
+  EXPECT_TRUE(decode_as(wire_format::amf3, from_hex("0C 05 FF C0"), memory).ok());
+}
+
+// ---- one test for every error kind each decoder can produce ----
+
+struct error_case {
+  const char* what;
+  std::string hex;
+  errc code;
+  std::size_t offset;
+  decode_options options = {};
+};
+
+// A registry whose one class refuses its data, and one whose reader returns false silently.
+const amf::externalizable_registry& refusing_registry() {
+  static const amf::externalizable_registry r = [] {
+    amf::externalizable_registry x;
+    x.add("R", {[](amf::external_reader& in, value&) { return in.fail("refused by the test"); },
+                [](amf::external_writer&, const value&) { return true; }});
+    x.add("S", {[](amf::external_reader&, value&) { return false; },
+                [](amf::external_writer&, const value&) { return true; }});
+    return x;
+  }();
+  return r;
+}
+
+const amf::externalizable_registry empty_registry;
+
+decode_options registry(const amf::externalizable_registry& r) {
+  decode_options o;
+  o.registry = &r;
+  return o;
+}
+
+decode_options tight(std::size_t depth) {
+  decode_options o;
+  o.limits.max_depth = depth;
+  o.limits.max_string_bytes = 2;
+  return o;
+}
+
+void run(wire_format f, const std::vector<error_case>& cases, const std::set<errc>& producible) {
+  std::set<errc> covered;
+  for (const error_case& c : cases) {
+    EXPECT_TRUE(fails_with(f, from_hex(c.hex), c.code, c.offset, c.options)) << c.what;
+    covered.insert(c.code);
+  }
+  for (errc e : producible)
+    EXPECT_TRUE(covered.count(e)) << format_name(f) << ": no test for " << errc_name(e);
+}
+
+TEST(hostile_errors, every_amf3_error_kind) {
+  const std::vector<error_case> cases = {
+      {"empty input", "", errc::unexpected_end, 0},
+      {"double cut short", "05 3F F0", errc::unexpected_end, 1},
+      {"U29 cut short", "04 FF", errc::unexpected_end, 2},
+      {"array element missing", "09 03 01", errc::unexpected_end, 3},
+      {"string longer than the input", "06 07 61", errc::length_exceeds_input, 2},
+      {"marker 0x12", "12", errc::unknown_marker, 0},
+      {"marker 0xFF inside an array", "09 03 01 FF", errc::unknown_marker, 3},
+      {"string reference into an empty table", "06 00", errc::bad_reference, 1},
+      {"object reference into an empty table", "0A 00", errc::bad_reference, 1},
+      {"traits reference into an empty table", "0A 05", errc::bad_reference, 1},
+      {"nested past max_depth 1", "09 03 01 09 01 01", errc::depth_exceeded, 3, tight(1)},
+      {"string past max_string_bytes 2", "06 07 61 61 61", errc::limit_exceeded, 2, tight(8)},
+      {"string not UTF-8", "06 03 FF", errc::invalid_utf8, 2},
+      {"date NaN", "08 01 7F F8 00 00 00 00 00 00", errc::invalid_date, 2},
+      {"externalizable and dynamic traits", "0A 0F 03 52", errc::invalid_traits, 1},
+      {"externalizable with sealed members", "0A 17 03 52", errc::invalid_traits, 1},
+      {"externalizable alias not registered", "0A 07 07 66 6F 6F", errc::unknown_externalizable, 6},
+      {"externalizable that refuses", "0A 07 03 52", errc::externalizable_failed, 4,
+       registry(refusing_registry())},
+      {"externalizable reader returns false", "0A 07 03 53", errc::externalizable_failed, 4,
+       registry(refusing_registry())},
+      {"an empty registry", "0A 07 03 52", errc::unknown_externalizable, 4, registry(empty_registry)},
+      {"bytes after the value", "01 01", errc::trailing_bytes, 1},
+  };
+  run(wire_format::amf3, cases,
+      {errc::unexpected_end, errc::length_exceeds_input, errc::unknown_marker, errc::bad_reference,
+       errc::depth_exceeded, errc::limit_exceeded, errc::invalid_utf8, errc::invalid_date,
+       errc::invalid_traits, errc::unknown_externalizable, errc::externalizable_failed,
+       errc::trailing_bytes});
+}
+
+TEST(hostile_errors, every_amf0_error_kind) {
+  const std::vector<error_case> cases = {
+      {"empty input", "", errc::unexpected_end, 0},
+      {"number cut short", "00 3F", errc::unexpected_end, 1},
+      {"object without its end", "03 00 01 61 05", errc::unexpected_end, 5},
+      {"string longer than the input", "02 00 05 61", errc::length_exceeds_input, 3},
+      {"marker 0x12", "12", errc::unknown_marker, 0},
+      {"object-end marker as a value", "09", errc::unknown_marker, 0},
+      {"movieclip", "04", errc::unsupported_marker, 0},
+      {"unsupported", "0D", errc::unsupported_marker, 0},
+      {"recordset", "0E", errc::unsupported_marker, 0},
+      {"reference into an empty table", "07 00 00", errc::bad_reference, 1},
+      {"dates take no reference slot", "0A 00 00 00 02 0B 00 00 00 00 00 00 00 00 00 00 07 00 01",
+       errc::bad_reference, 17},
+      {"nested past max_depth 1", "0A 00 00 00 01 0A 00 00 00 00", errc::depth_exceeded, 5, tight(1)},
+      {"string past max_string_bytes 2", "02 00 03 61 61 61", errc::limit_exceeded, 3, tight(8)},
+      {"string not UTF-8", "02 00 01 FF", errc::invalid_utf8, 3},
+      {"date NaN", "0B 7F F8 00 00 00 00 00 00 00 00", errc::invalid_date, 1},
+      {"AMF3 traits that contradict themselves", "11 0A 0F 03 52", errc::invalid_traits, 2},
+      {"AMF3 externalizable not registered", "11 0A 07 07 66 6F 6F", errc::unknown_externalizable, 7},
+      {"AMF3 externalizable that refuses", "11 0A 07 03 52", errc::externalizable_failed, 5,
+       registry(refusing_registry())},
+      {"bytes after the value", "05 05", errc::trailing_bytes, 1},
+  };
+  run(wire_format::amf0, cases,
+      {errc::unexpected_end, errc::length_exceeds_input, errc::unknown_marker, errc::unsupported_marker,
+       errc::bad_reference, errc::depth_exceeded, errc::limit_exceeded, errc::invalid_utf8,
+       errc::invalid_date, errc::invalid_traits, errc::unknown_externalizable, errc::externalizable_failed,
+       errc::trailing_bytes});
+}
+
+TEST(hostile_errors, every_packet_error_kind) {
+  // A packet with one body (target "", response "") whose value is `v`, for the value errors.
+  const std::string body = "00 03 00 00 00 01 00 00 00 00 00 00 00 00 ";  // the value starts at 14
+  const std::vector<error_case> cases = {
+      {"empty input", "", errc::unexpected_end, 0},
+      {"version cut short", "00", errc::unexpected_end, 0},
+      {"no body count", "00 03 00 00", errc::unexpected_end, 4},
+      {"header name longer than the input", "00 03 00 01 00 10 41 00 00 00 00 00 05 00 00",
+       errc::length_exceeds_input, 6},
+      {"version 2", "00 02 00 00 00 00", errc::invalid_packet, 0},
+      {"version 0x0300", "03 00 00 00 00 00", errc::invalid_packet, 0},
+      {"marker 0x12 as a body", body + "12", errc::unknown_marker, 14},
+      {"movieclip as a body", body + "04", errc::unsupported_marker, 14},
+      {"reference into the body's empty table", body + "07 00 00", errc::bad_reference, 15},
+      {"nested past max_depth 2 (the packet is a level)", body + "0A 00 00 00 01 0A 00 00 00 00",
+       errc::depth_exceeded, 19, tight(2)},
+      {"header count past max_headers", "00 03 04 01", errc::limit_exceeded, 2,
+       with([](amf::limits& l) { l.max_headers = 1000; })},
+      {"header name not UTF-8", "00 03 00 01 00 01 FF 00 00 00 00 00 05 00 00", errc::invalid_utf8, 6},
+      {"date NaN as a body", body + "0B 7F F8 00 00 00 00 00 00 00 00", errc::invalid_date, 15},
+      {"AMF3 traits that contradict themselves", body + "11 0A 0F 03 52", errc::invalid_traits, 16},
+      {"AMF3 externalizable not registered", body + "11 0A 07 07 66 6F 6F", errc::unknown_externalizable, 21},
+      {"AMF3 externalizable that refuses", body + "11 0A 07 03 52", errc::externalizable_failed, 19,
+       registry(refusing_registry())},
+      {"bytes after the last body", body + "05 05", errc::trailing_bytes, 15},
+  };
+  run(wire_format::packet, cases,
+      {errc::unexpected_end, errc::length_exceeds_input, errc::unknown_marker, errc::unsupported_marker,
+       errc::bad_reference, errc::depth_exceeded, errc::limit_exceeded, errc::invalid_utf8,
+       errc::invalid_date, errc::invalid_traits, errc::unknown_externalizable, errc::externalizable_failed,
+       errc::invalid_packet, errc::trailing_bytes});
+}
+
+TEST(hostile_errors, packet_value_tables_are_fresh_for_each_body) {
+  // Body 2 refers to the object of body 1: each body has its own table, so this is no reference.
+  const bytes input = from_hex(
+      "00 03 00 00 00 02 00 00 00 00 00 00 00 00 03 00 00 09"
+      " 00 00 00 00 00 00 00 00 07 00 00");
+  EXPECT_TRUE(fails_with(wire_format::packet, input, errc::bad_reference, 27));
+}
+
+TEST(hostile_errors, every_json_error_kind) {
+  amf::json_read_options tiny;
+  tiny.max_input_bytes = 3;
+  amf::json_read_options shallow;
+  shallow.max_depth = 1;
+  EXPECT_TRUE(json_fails_with("", errc::invalid_json, 0));
+  EXPECT_TRUE(json_fails_with("{", errc::invalid_json, 1));
+  EXPECT_TRUE(json_fails_with("[1,]", errc::invalid_json, 3));
+  EXPECT_TRUE(json_fails_with("tru", errc::invalid_json, 0));
+  EXPECT_TRUE(json_fails_with("1 2", errc::invalid_json, 2));
+  EXPECT_TRUE(json_fails_with("\"\\x\"", errc::invalid_json, 1));
+  EXPECT_TRUE(json_fails_with("{\"$ref\":5}", errc::invalid_json_mapping, 8));
+  EXPECT_TRUE(json_fails_with("{\"$foo\":1}", errc::invalid_json_mapping, 1));
+  EXPECT_TRUE(json_fails_with("{\"$date\":\"nope\"}", errc::invalid_json_mapping, 9));
+  EXPECT_TRUE(json_fails_with("[[1]]", errc::depth_exceeded, 1, shallow));
+  EXPECT_TRUE(json_fails_with("1234", errc::limit_exceeded, 0, tiny));
+  EXPECT_TRUE(json_fails_with("\"\xFF\"", errc::invalid_utf8, 1));
+  EXPECT_TRUE(json_fails_with("\"\\ud800\"", errc::invalid_utf8, 1));
+}
+
+// value_from_json accepts only dates that a decoder could have produced and an encoder can write.
+TEST(hostile_errors, json_dates_outside_ecmascript_range_are_refused) {
+  for (const char* json :
+       {"{\"$date\":1e300}", "{\"$date\":-8.64e15000}", "{\"$date\":8640000000000001.0}"}) {
+    arena memory;
+    auto r = amf::value_from_json(json, memory);
+    if (r) {
+      ADD_FAILURE() << json << " was read as a date";
+      continue;
+    }
+    const auto code = code_of(r.error());
+    EXPECT_TRUE(code == errc::invalid_date || code == errc::invalid_json_mapping ||
+                code == errc::invalid_json)
+        << json << ": " << describe(r.error());
+  }
+}
+
+// ---- encoders: what they refuse ----
+
+testing::AssertionResult encode_fails(wire_format f, const value& v, errc want) {
+  decoded d;
+  d.format = f;
+  d.val = v;
+  bytes out;
+  const amf::status s = encode_as(d, out);
+  if (s) return testing::AssertionFailure() << format_name(f) << " encoded it as " << to_hex(out);
+  const auto code = code_of(s.error());
+  if (code != want) {
+    return testing::AssertionFailure()
+           << format_name(f) << ": " << describe(s.error()) << "; want " << errc_name(want);
+  }
+  return testing::AssertionSuccess();
+}
+
+TEST(hostile_encoders, refuse_unrepresentable_values) {
+  arena memory;
+  // Dates outside ECMAScript's range.
+  const value nan_date = value::of(amf::new_date(memory, NAN));
+  EXPECT_TRUE(encode_fails(wire_format::amf3, nan_date, errc::unencodable));
+  EXPECT_TRUE(encode_fails(wire_format::amf0, nan_date, errc::invalid_date));
+  // Names the wire cannot carry: an empty associative key or dynamic name ends the list in AMF3.
+  amf::array_node* a = amf::new_array(memory);
+  ASSERT_TRUE(a->assoc.push_back(memory, amf::member{"", value::null()}));
+  EXPECT_TRUE(encode_fails(wire_format::amf3, value::of(a), errc::unencodable));
+  amf::object_node* o = amf::new_object(memory);
+  ASSERT_TRUE(amf::add_dynamic(memory, *o, "", value::null()));
+  EXPECT_TRUE(encode_fails(wire_format::amf3, value::of(o), errc::unencodable));
+  // AMF0 keys are u16-length strings.
+  const std::string long_key(70000, 'k');
+  amf::object_node* k = amf::new_object(memory);
+  ASSERT_TRUE(amf::add_dynamic(memory, *k, long_key, value::null()));
+  EXPECT_TRUE(encode_fails(wire_format::amf0, value::of(k), errc::unencodable));
+  // Externalizable aliases the registry does not know.
+  amf::object_node* e = amf::new_object(memory, "com.example.Unknown", false);
+  e->type->externalizable = true;
+  EXPECT_TRUE(encode_fails(wire_format::amf3, value::of(e), errc::unknown_externalizable));
+  // An object whose values do not match its traits.
+  amf::object_node* m = amf::new_object(memory, "T", false);
+  ASSERT_TRUE(amf::add_sealed(memory, *m, "x", value::null()));
+  m->sealed.clear();
+  EXPECT_TRUE(encode_fails(wire_format::amf3, value::of(m), errc::unencodable));
+  std::string json = "x";
+  EXPECT_FALSE(amf::to_json(value::of(m), json));
+  EXPECT_EQ(json, "x");
+}
+
+TEST(hostile_encoders, packets) {
+  arena memory;
+  amf::packet p;
+  p.version = 2;
+  bytes out;
+  amf::status s = amf::encode_packet(p, out);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(errc_name(code_of(s.error())), "invalid_packet");
+  p.version = 3;
+  const std::string long_name(70000, 'n');
+  ASSERT_TRUE(p.headers.push_back(memory, amf::packet_header{long_name, false, value::null()}));
+  s = amf::encode_packet(p, out);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(errc_name(code_of(s.error())), "unencodable");
+}
+
+}  // namespace
+}  // namespace amphora::test
