@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "amf3_internal.hpp"
+#include "decode_scope.hpp"
 
 namespace amphora::amf {
 
@@ -23,31 +24,6 @@ struct amf3_encoder_state {
   amf3_writer writer{ctx};
 };
 
-namespace {
-
-// Caps the arena at what one decode may use (limits::max_memory_bytes on top of what it already
-// holds, never above the caller's own limit) and restores the caller's limit afterwards.
-class arena_budget {
- public:
-  arena_budget(arena& a, std::size_t budget) noexcept : arena_(a), saved_(a.limit()) {
-    const std::size_t used = a.bytes_used();
-    const std::size_t cap = budget > saved_ - used || used > saved_ ? saved_ : used + budget;
-    a.set_limit(cap);
-  }
-  ~arena_budget() { arena_.set_limit(saved_); }
-  arena_budget(const arena_budget&) = delete;
-  arena_budget& operator=(const arena_budget&) = delete;
-
- private:
-  arena& arena_;
-  std::size_t saved_;
-};
-
-error_info error_at(errc e, std::size_t offset, const char* detail) {
-  return error_info{make_error_code(e), offset, detail};
-}
-
-}  // namespace
 }  // namespace detail
 
 amf3_decoder::amf3_decoder(decode_options options)
@@ -60,28 +36,13 @@ const decode_options& amf3_decoder::options() const noexcept { return state_->op
 
 result<value> amf3_decoder::decode(std::span<const std::uint8_t> input, arena& memory) {
   detail::amf3_decoder_state& s = *state_;
-  const limits& lim = s.options.limits;
-  if (input.size() > lim.max_input_bytes) {
-    return detail::error_at(errc::limit_exceeded, 0, "input larger than max_input_bytes");
-  }
-  detail::arena_budget budget(memory, lim.max_memory_bytes);
-  if (s.options.copy_input && !input.empty()) {
-    input = memory.copy(input);
-    if (input.empty())
-      return detail::error_at(errc::limit_exceeded, 0, "decoded graph exceeds max_memory_bytes");
-  }
-  detail::decode_context& ctx = s.ctx;
-  ctx.begin = ctx.cur = input.data();
-  ctx.end = input.data() + input.size();
-  ctx.memory = &memory;
-  ctx.depth = 0;
-  ctx.error = {};
-  s.reader.reset();
+  detail::decode_scope scope(s.ctx, input, memory, s.options);
   value v;
-  if (s.reader.read_value(v) && ctx.cur != ctx.end && !s.options.allow_trailing) {
-    ctx.fail(errc::trailing_bytes, "bytes after the value");
+  if (scope.ok()) {
+    s.reader.reset();
+    if (s.reader.read_value(v)) scope.finish();
   }
-  if (ctx.error.code) return ctx.error;
+  if (s.ctx.error.code) return s.ctx.error;
   return v;
 }
 
