@@ -30,7 +30,7 @@ class External {  // an IExternalizable object, e.g. flex.messaging.io.ArrayColl
   }
 }
 
-// ByteArray: a Uint8Array.
+// ByteArray: a Uint8Array. Dictionary: a Map (keys of any type, in order).
 
 const isObject = (v) => v !== null && (typeof v === 'object' || typeof v === 'function');
 
@@ -97,6 +97,9 @@ function compare(actual, expected) {
     if (e instanceof Typed || e instanceof External) {
       if (a.alias !== e.alias) return `${at}: alias ${show(a.alias)}, want ${show(e.alias)}`;
       return e instanceof Typed ? walk(a.members, e.members, `${at}<${e.alias}>`) : walk(a.value, e.value, `${at}<${e.alias}>`);
+    }
+    if (e instanceof Map) {
+      return walk([...a.entries()], [...e.entries()], `${at}.entries`);
     }
     if (e instanceof Vector) {
       for (const field of ['kind', 'fixed', 'type']) {
