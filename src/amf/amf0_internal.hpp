@@ -75,6 +75,8 @@ class amf0_reader {
   bool read_xml_document(std::size_t at, value& out);
   bool read_avmplus(std::size_t at, value& out);
   bool read_key(std::string_view& key, bool& end);
+  bool store_members(std::size_t base, list<member>& to);
+  bool store_members(std::size_t base, object_node& to);
   bool register_node(value v);
   bool enter(std::size_t at) noexcept;  // into the container whose marker is at `at`
   void leave() noexcept { --ctx_.depth; }
@@ -82,6 +84,7 @@ class amf0_reader {
 
   decode_context& ctx_;
   std::vector<value> refs_;          // at most amf0::max_reference + 1 entries
+  std::vector<member> scratch_;      // members of the objects being read, innermost last
   std::optional<amf3_reader> amf3_;  // made at the first AVM+ marker
   std::string text_;                 // trace item text, reused
 };

@@ -10,6 +10,7 @@ amf0_reader::~amf0_reader() = default;
 
 void amf0_reader::reset() noexcept {
   refs_.clear();
+  scratch_.clear();
   if (amf3_) amf3_->reset();
 }
 
@@ -198,31 +199,46 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
     trace(at, ctx_.offset() - at, text_);
   }
   if (!enter(at)) return false;
+  // Members gather on the scratch stack (nested containers use the part above ours), so each
+  // list is allocated once, at its final size.
+  const std::size_t base = scratch_.size();
   const std::size_t max_members = ctx_.options->limits.max_elements;
-  for (std::size_t count = 0;; ++count) {
+  for (;;) {
     std::string_view key;
     bool end = false;
     if (!read_key(key, end)) return false;
     if (end) break;
-    if (count == max_members) return ctx_.fail(errc::limit_exceeded, "more members than max_elements");
+    if (scratch_.size() - base == max_members)
+      return ctx_.fail(errc::limit_exceeded, "more members than max_elements");
     value v;
     if (!read_value(v)) return false;
-    bool added = false;
-    switch (what) {
-      case members_of::ecma:
-        added = array->assoc.push_back(memory, member{key, v});
-        break;
-      case members_of::typed:
-        added = add_sealed(memory, *object, key, v);
-        break;
-      case members_of::anonymous:
-        added = add_dynamic(memory, *object, key, v);
-        break;
-    }
-    if (!added) return ctx_.out_of_memory();
+    scratch_.push_back(member{key, v});
   }
   leave();
+  const bool stored =
+      what == members_of::ecma ? store_members(base, array->assoc) : store_members(base, *object);
+  scratch_.resize(base);
+  if (!stored) return ctx_.out_of_memory();
   out = self;
+  return true;
+}
+
+bool amf0_reader::store_members(std::size_t base, list<member>& to) {
+  if (!to.reserve(*ctx_.memory, scratch_.size() - base)) return false;
+  for (std::size_t i = base; i < scratch_.size(); ++i) to.push_back(*ctx_.memory, scratch_[i]);
+  return true;
+}
+
+// Anonymous objects keep their members dynamic; typed ones make every member sealed.
+bool amf0_reader::store_members(std::size_t base, object_node& to) {
+  if (to.type->dynamic) return store_members(base, to.dynamic);
+  arena& memory = *ctx_.memory;
+  const std::size_t n = scratch_.size() - base;
+  if (!to.type->sealed.reserve(memory, n) || !to.sealed.reserve(memory, n)) return false;
+  for (std::size_t i = base; i < scratch_.size(); ++i) {
+    to.type->sealed.push_back(memory, scratch_[i].name);
+    to.sealed.push_back(memory, scratch_[i].val);
+  }
   return true;
 }
 
