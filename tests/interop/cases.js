@@ -29,6 +29,26 @@ const LONG_UTF8 = 'é'.repeat(40000);          // 40,000 chars but 80,000 UTF-8 
 const EDGE_65535 = 'x'.repeat(65535);         // the longest AMF0 short string (0x02)
 const EDGE_65536 = 'x'.repeat(65536);         // the shortest AMF0 long string
 
+// Many distinct strings and objects, then references to late ones. A reference index >= 64 needs a
+// two-byte U29 (where amf-cpp's encoder breaks), >= 8192 a three-byte one.
+function manyReferences(stringCount, stringRefs, objectCount, objectRefs) {
+  const strings = Array.from({ length: stringCount }, (_, i) => `s${i}`);
+  const objs = Array.from({ length: objectCount }, (_, n) => ({ n }));
+  const ids = new Map(objectRefs.map((i, k) => [i, k + 1]));
+  const objsJson = objs.map(({ n }) => (ids.has(n) ? `{"$id":${ids.get(n)},"n":${n}}` : `{"n":${n}}`));
+  return {
+    json: `{"strings":[${[...strings, ...stringRefs.map((i) => strings[i])].map((x) => `"${x}"`)}],` +
+      `"objs":[${[...objsJson, ...objectRefs.map((i) => `{"$ref":${ids.get(i)}}`)]}]}`,
+    value: () => {
+      const fresh = objs.map(({ n }) => ({ n }));
+      return { strings: [...strings, ...stringRefs.map((i) => strings[i])], objs: [...fresh, ...objectRefs.map((i) => fresh[i])] };
+    },
+  };
+}
+const REFS_2_BYTES = manyReferences(300, [299, 130, 64], 200, [199, 130, 64]);
+const REFS_3_BYTES = manyReferences(8300, [8299, 8192, 200], 0, []);
+const HUGE = 'amf3 '.repeat(220000);  // 1,100,000 bytes: a U29 length of four bytes
+
 const AMF3 = [
   {
     name: 'integers at the U29 boundaries',
@@ -88,6 +108,29 @@ const AMF3 = [
     peers: { royale: 'rw', 'bytearray-node': 'rw' },
   },
   {
+    name: 'string of 1,100,000 bytes (four-byte U29 length)',
+    json: JSON.stringify(HUGE),
+    value: () => HUGE,
+    peers: { royale: 'rw', 'bytearray-node': 'rw' },
+  },
+  {
+    name: 'references to table entries 64 and later (two-byte U29 indexes)',
+    ...REFS_2_BYTES,
+    peers: { royale: 'rw', 'bytearray-node': 'rw' },
+  },
+  {
+    // Both writers copy their whole output again and again (quadratic): seconds per write here.
+    name: 'string references to entries 8192 and later (three-byte U29 indexes)',
+    ...REFS_3_BYTES,
+    peers: { royale: 'r', 'bytearray-node': 'r' },
+  },
+  {
+    name: 'unicode member names',
+    json: '{"cl\u00e9":1,"\u952e":"v","\ud83d\ude00":true}',
+    value: () => ({ clé: 1, 键: 'v', '😀': true }),
+    peers: { royale: 'rw', 'bytearray-node': 'rw' },
+  },
+  {
     name: 'booleans, null and undefined as object members',
     json: '{"t":true,"f":false,"n":null,"u":{"$undefined":true}}',
     value: () => ({ t: true, f: false, n: null, u: undefined }),
@@ -127,6 +170,17 @@ const AMF3 = [
       return [mixed, named];
     },
     peers: { royale: 'rw', 'bytearray-node': 'rw' },
+  },
+  {
+    // A JS array with a hole: Royale writes the part before the hole as the dense part.
+    name: 'sparse array (hole) as dense and associative parts',
+    json: '{"$array":[1],"$assoc":{"2":3}}',
+    value: () => {
+      const sparse = [1];
+      sparse[2] = 3;
+      return sparse;
+    },
+    peers: { royale: 'rw' },
   },
   {
     name: 'string reference after a mixed array',
@@ -172,9 +226,12 @@ const AMF3 = [
     bugs: { 'bytearray-node': 'reads a typed dynamic object as an anonymous one, skipping its sealed members' },
   },
   {
-    name: 'externalizable flex.messaging.io.ArrayCollection',
-    json: '{"$class":"flex.messaging.io.ArrayCollection","$external":[1,"two",{"three":3}]}',
-    value: () => new External('flex.messaging.io.ArrayCollection', [1, 'two', { three: 3 }]),
+    name: 'externalizable flex.messaging.io.ArrayCollection, shared',
+    json: '[{"$id":1,"$class":"flex.messaging.io.ArrayCollection","$external":[1,"two",{"three":3}]},{"$ref":1}]',
+    value: () => {
+      const collection = new External('flex.messaging.io.ArrayCollection', [1, 'two', { three: 3 }]);
+      return [collection, collection];
+    },
     peers: { royale: 'rw' },
   },
   {
@@ -302,6 +359,12 @@ const AMF0 = [
     name: 'strings: empty, ASCII, NUL, 2-, 3- and 4-byte UTF-8',
     json: '{"empty":"","ascii":"hello","nul":"a\\u0000b","uni":"h\\u00e9llo \\u2713 \\u4e16\\u754c","astral":"\\ud83d\\ude00"}',
     value: () => ({ empty: '', ascii: 'hello', nul: 'a\u0000b', uni: 'héllo ✓ 世界', astral: '😀' }),
+    peers: { amf: 'r', royale: 'rw', 'bytearray-node': 'rw' },
+  },
+  {
+    name: 'unicode member names',
+    json: '{"cl\u00e9":1.0,"\u952e":"v","\ud83d\ude00":true}',
+    value: () => ({ clé: 1, 键: 'v', '😀': true }),
     peers: { amf: 'r', royale: 'rw', 'bytearray-node': 'rw' },
   },
   {
