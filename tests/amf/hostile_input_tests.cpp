@@ -56,6 +56,12 @@ testing::AssertionResult fails_with(wire_format f, const bytes& input, errc want
            << format_name(f) << " " << shown << ": got " << errc_name(d.code()) << " @ " << d.error.offset
            << " (" << describe(d.error) << "); want " << errc_name(want) << " @ " << offset;
   }
+  // The same without the copy into the arena, from a buffer of the input's exact size.
+  const amf::error_info in_place = decode_error_in_place(f, input, options);
+  if (code_of(in_place) != want || in_place.offset != offset) {
+    return testing::AssertionFailure()
+           << format_name(f) << " " << shown << " in place: " << describe(in_place);
+  }
   return testing::AssertionSuccess();
 }
 

@@ -1,6 +1,8 @@
 #include "support/codec.hpp"
 
+#include <algorithm>
 #include <array>
+#include <memory>
 #include <utility>
 
 namespace amphora::test {
@@ -63,6 +65,15 @@ decoded decode_as(wire_format f, std::span<const std::uint8_t> input, amf::arena
     d.error = r.error();
   }
   return d;
+}
+
+amf::error_info decode_error_in_place(wire_format f, std::span<const std::uint8_t> input,
+                                      amf::decode_options options) {
+  const std::unique_ptr<std::uint8_t[]> buffer(new std::uint8_t[input.empty() ? 1 : input.size()]);
+  std::copy(input.begin(), input.end(), buffer.get());
+  options.copy_input = false;
+  amf::arena memory;
+  return decode_as(f, std::span<const std::uint8_t>(buffer.get(), input.size()), memory, options).error;
 }
 
 amf::status encode_as(const decoded& d, bytes& out, const amf::encode_options& options) {

@@ -32,6 +32,12 @@ struct decoded {
 decoded decode_as(wire_format f, std::span<const std::uint8_t> input, amf::arena& memory,
                   const amf::decode_options& options = {});
 
+// Decodes `input` in place from a heap buffer of exactly its size (copy_input forced off), so
+// that reading past the input is an AddressSanitizer error. Only the error is returned: the graph
+// viewed the buffer, which is gone.
+amf::error_info decode_error_in_place(wire_format f, std::span<const std::uint8_t> input,
+                                      amf::decode_options options = {});
+
 // Encodes d.val or d.pkt in d.format; on failure returns the error and `out` is unspecified.
 amf::status encode_as(const decoded& d, bytes& out, const amf::encode_options& options = {});
 
