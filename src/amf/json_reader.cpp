@@ -1,11 +1,12 @@
-// JSON text -> json_node tree (json_dom.hpp). An explicit stack replaces recursion: containers
-// being read are frames, and finished values wait on a value stack until their container closes,
-// when they are copied into the scratch arena in one exact-size block.
+// JSON text -> json_node tree (json_dom.hpp). Explicit stacks replace recursion: containers being
+// read are frames, and finished array items and object members wait on work stacks until their
+// container closes, when they move into the scratch arena in one exact-size block.
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <system_error>
 #include <vector>
 
@@ -68,7 +69,7 @@ class parser {
  private:
   struct frame {
     bool object;
-    std::size_t first;   // index of the container's first entry on stack_
+    std::size_t first;   // index of the container's first entry on items_ or members_
     std::size_t offset;  // of the opening bracket
   };
 
@@ -95,16 +96,18 @@ class parser {
     while (cur_ != end_ && is_ws(*cur_)) ++cur_;
   }
 
-  // The value stack lives outside the arena: its growth is charged against the same limit.
-  bool push(const json_member& m) {
-    if (stack_.size() == stack_.capacity()) {
-      std::size_t grown = stack_.capacity() < 64 ? 64 : stack_.capacity() * 2;
-      if (grown * sizeof(json_member) + scratch_.bytes_used() > options_.max_memory_bytes) {
+  // The work stacks live outside the arena: their growth is charged against the same limit.
+  template <class T>
+  bool push(std::vector<T>& stack, const T& entry) {
+    if (stack.size() == stack.capacity()) {
+      std::size_t grown = stack.capacity() < 64 ? 64 : stack.capacity() * 2;
+      std::size_t other = items_.capacity() * sizeof(json_node) + members_.capacity() * sizeof(json_member) -
+                          stack.capacity() * sizeof(T);
+      if (grown * sizeof(T) + other + scratch_.bytes_used() > options_.max_memory_bytes)
         return out_of_memory();
-      }
-      stack_.reserve(grown);
+      stack.reserve(grown);
     }
-    stack_.push_back(m);
+    stack.push_back(entry);
     return true;
   }
 
@@ -122,7 +125,7 @@ class parser {
           return fail_at(errc::depth_exceeded, offset(), "JSON nesting deeper than max_depth");
         }
         ++cur_;
-        frames_.push_back(frame{c == '{', stack_.size(), v.offset});
+        frames_.push_back(frame{c == '{', c == '{' ? members_.size() : items_.size(), v.offset});
         skip_ws();
         char close = c == '{' ? '}' : ']';
         if (cur_ != end_ && *cur_ == close) {
@@ -143,8 +146,8 @@ class parser {
           return true;
         }
         if (frames_.back().object) {
-          stack_.back().value = v;
-        } else if (!push(json_member{{}, 0, v})) {
+          members_.back().value = v;
+        } else if (!push(items_, v)) {
           return false;
         }
         skip_ws();
@@ -177,36 +180,35 @@ class parser {
     skip_ws();
     if (cur_ == end_ || *cur_ != ':') return fail("expected ':'");
     ++cur_;
-    return push(json_member{key, key_offset, json_node{}});
+    return push(members_, json_member{key, key_offset, json_node{}});
   }
 
   // Pops the innermost frame; `v` (offset already set) becomes the container.
   bool close_container(json_node& v) {
     frame f = frames_.back();
     frames_.pop_back();
-    std::size_t n = stack_.size() - f.first;
-    if (n > 0xFFFFFFFFu) return fail_at(errc::limit_exceeded, v.offset, "JSON container too large");
-    v.size = static_cast<std::uint32_t>(n);
     if (f.object) {
       v.type = json_type::object;
-      json_member* m = nullptr;
-      if (n != 0) {
-        m = scratch_.make_array<json_member>(n);
-        if (!m) return out_of_memory();
-        std::copy(stack_.begin() + static_cast<std::ptrdiff_t>(f.first), stack_.end(), m);
-      }
-      v.members = m;
-    } else {
-      v.type = json_type::array;
-      json_node* items = nullptr;
-      if (n != 0) {
-        items = scratch_.make_array<json_node>(n);
-        if (!items) return out_of_memory();
-        for (std::size_t i = 0; i < n; ++i) items[i] = stack_[f.first + i].value;
-      }
-      v.items = items;
+      return take(members_, f.first, v, v.members);
     }
-    stack_.resize(f.first);
+    v.type = json_type::array;
+    return take(items_, f.first, v, v.items);
+  }
+
+  // Moves the entries from `first` on off the stack into one exact-size block of the arena.
+  template <class T>
+  bool take(std::vector<T>& stack, std::size_t first, json_node& v, const T*& out) {
+    std::size_t n = stack.size() - first;
+    if (n > 0xFFFFFFFFu) return fail_at(errc::limit_exceeded, v.offset, "JSON container too large");
+    v.size = static_cast<std::uint32_t>(n);
+    out = nullptr;
+    if (n != 0) {
+      auto* block = static_cast<T*>(scratch_.allocate(n * sizeof(T), alignof(T)));
+      if (!block) return out_of_memory();
+      std::uninitialized_copy(stack.begin() + static_cast<std::ptrdiff_t>(first), stack.end(), block);
+      out = block;
+    }
+    stack.resize(first);
     return true;
   }
 
@@ -428,8 +430,9 @@ class parser {
   arena& scratch_;
   const json_read_options& options_;
   std::size_t max_brackets_;
-  std::vector<json_member> stack_;  // finished entries of the open containers
-  std::vector<frame> frames_;       // open containers, innermost last
+  std::vector<json_node> items_;      // finished items of the open arrays
+  std::vector<json_member> members_;  // members of the open objects (value set once read)
+  std::vector<frame> frames_;         // open containers, innermost last
   error_info error_{};
 };
 

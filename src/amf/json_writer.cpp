@@ -235,7 +235,7 @@ class json_writer {
   }
   void colon() { out_ += options_.pretty ? ": " : ":"; }
   // A key of the mapping itself ("$date", "sealed", "version"), written as is.
-  void tag(const char* key) {
+  void tag(std::string_view key) {
     next();
     out_ += '"';
     out_ += key;
@@ -455,7 +455,7 @@ class json_writer {
     close('}');
   }
 
-  bool text(const char* tag_name, std::string_view s, std::uint32_t id) {
+  bool text(std::string_view tag_name, std::string_view s, std::uint32_t id) {
     open_node(id);
     tag(tag_name);
     if (!string(s)) return false;
@@ -564,7 +564,7 @@ class json_writer {
 
   // Vector.<int>, Vector.<uint>, Vector.<Number>.
   template <class T>
-  bool vector(const char* type, const vector_node<T>& v, std::uint32_t id) {
+  bool vector(std::string_view type, const vector_node<T>& v, std::uint32_t id) {
     open_node(id);
     tag("$vector");
     out_ += type;
