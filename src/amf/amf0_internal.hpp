@@ -81,6 +81,7 @@ class amf0_reader {
   bool enter(std::size_t at) noexcept;  // into the container whose marker is at `at`
   void leave() noexcept { --ctx_.depth; }
   void trace(std::size_t at, std::size_t length, std::string_view text);
+  void append_index(const value& self);
 
   decode_context& ctx_;
   std::vector<value> refs_;          // at most amf0::max_reference + 1 entries

@@ -18,6 +18,14 @@ void amf0_reader::trace(std::size_t at, std::size_t length, std::string_view tex
   ctx_.options->trace->item(at, length, ctx_.depth, text);
 }
 
+// " (#N)" when `self` took reference-table entry N (the last one).
+void amf0_reader::append_index(const value& self) {
+  if (refs_.empty() || refs_.back().node() != self.node()) return;
+  text_ += " (#";
+  append_uint(text_, refs_.size() - 1);
+  text_ += ')';
+}
+
 bool amf0_reader::enter(std::size_t at) noexcept {
   if (ctx_.depth >= ctx_.options->limits.max_depth) {
     return ctx_.fail_at(errc::depth_exceeded, at, "nesting deeper than max_depth");
@@ -187,14 +195,18 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
   if (!register_node(self)) return false;
   if (ctx_.tracing()) {
     if (what == members_of::ecma) {
-      text_ = "ecma-array count ";
+      text_ = "ecma-array";
+      append_index(self);
+      text_ += " count ";
       append_uint(text_, hint);
       text_ += " (hint)";
     } else if (what == members_of::typed) {
       text_ = "typed-object ";
       append_quoted(text_, alias);
+      append_index(self);
     } else {
       text_ = "object";
+      append_index(self);
     }
     trace(at, ctx_.offset() - at, text_);
   }
@@ -253,7 +265,9 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
   if (array == nullptr || !array->dense.reserve(memory, count)) return ctx_.out_of_memory();
   if (!register_node(value::of(array))) return false;
   if (ctx_.tracing()) {
-    text_ = "strict-array count ";
+    text_ = "strict-array";
+    append_index(value::of(array));
+    text_ += " count ";
     append_uint(text_, count);
     trace(at, 5, text_);
   }

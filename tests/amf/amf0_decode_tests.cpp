@@ -496,8 +496,8 @@ TEST(Amf0Decode, Tracing) {
                   memory, options);
   ASSERT_TRUE(r) << r.error().message();
   const std::vector<recorded_item> expected = {
-      {0, 5, 0, "strict-array count 2"},
-      {5, 4, 1, "typed-object \"C\""},
+      {0, 5, 0, "strict-array (#0) count 2"},
+      {5, 4, 1, "typed-object \"C\" (#1)"},
       {9, 3, 2, "key \"a\""},
       {12, 9, 2, "number 1"},
       {21, 3, 2, "object-end"},
@@ -509,7 +509,7 @@ TEST(Amf0Decode, Tracing) {
   r = decode(hex("08 00 00 00 07 00 01 73 02 00 02 68 69 00 00 09"), memory, options);
   ASSERT_TRUE(r);
   const std::vector<recorded_item> ecma = {
-      {0, 5, 0, "ecma-array count 7 (hint)"},
+      {0, 5, 0, "ecma-array (#0) count 7 (hint)"},
       {5, 3, 1, "key \"s\""},
       {8, 5, 1, "string 2 bytes \"hi\""},
       {13, 3, 1, "object-end"},

@@ -296,7 +296,7 @@ TEST(Packet, Tracing) {
       "22+1 d1 null",
       "23+2 d0 body count 1",
       "25+14 d0 body 1/1 target \"null\" response \"/1\" length 4294967295 (ignored)",
-      "39+5 d1 strict-array count 0",
+      "39+5 d1 strict-array (#0) count 0",
   };
   EXPECT_EQ(sink.lines, expected);
 }
