@@ -241,6 +241,13 @@ const AMF3 = [
     peers: { royale: 'rw', 'bytearray-node': 'rw' },
   },
   {
+    name: 'empty ByteArray followed by another value',
+    json: '[{"$bytes":""},"after"]',
+    value: () => [new Uint8Array(0), 'after'],
+    peers: { royale: 'rw', 'bytearray-node': 'Rw' },
+    bugs: { 'bytearray-node': 'reads an empty ByteArray as the whole rest of the input' },
+  },
+  {
     name: 'ByteArray shared',
     json: '[{"$id":1,"$bytes":"AQI="},{"$ref":1}]',
     value: () => {
@@ -514,4 +521,26 @@ const CASES = [
   ...AMF0.map((c) => ({ ...c, format: 'amf0' })),
 ];
 
-module.exports = { CASES, CLASSES };
+// Generated graphs (lib/generate.js, fixed seeds): the peer writes each, we decode it to JSON and
+// encode that JSON again, the peer reads our bytes and must get the graph back. Only node kinds the
+// peer handles correctly; AMF0 graphs share nodes but hold no dates (see the date reference bug).
+const SCALARS = ['number', 'string', 'boolean', 'null', 'undefined'];
+const ROUND_TRIPS = [
+  {
+    peer: 'royale', format: 'amf3', seed: 1, count: 150, share: 0.15,
+    kinds: [...SCALARS, 'date', 'bytes', 'array', 'mixedArray', 'object', 'person', 'tagged', 'collection',
+      'signedIntVector', 'objectVector'],
+  },
+  { peer: 'royale', format: 'amf0', seed: 2, count: 100, share: 0.15, kinds: [...SCALARS, 'array', 'object', 'person', 'point'] },
+  {
+    // No null or undefined (holes in its arrays), no mixed arrays (string table), ByteArrays never shared.
+    peer: 'bytearray-node', format: 'amf3', seed: 3, count: 100, share: 0.15,
+    kinds: ['number', 'string', 'boolean', 'date', 'bytes', 'array', 'object', 'intVector'], unshared: ['bytes'],
+  },
+  {
+    peer: 'bytearray-node', format: 'amf0', seed: 4, count: 100, share: 0.15,
+    kinds: ['number', 'string', 'boolean', 'array', 'object', 'person', 'point'],
+  },
+];
+
+module.exports = { CASES, CLASSES, ROUND_TRIPS };

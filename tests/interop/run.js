@@ -7,6 +7,7 @@
 //   w  the peer writes the value: our decoder (`amphora decode`) must print the expected JSON;
 //   R, W  the same checks where a known bug of the peer must make them fail (a pass is reported
 //         as a failure: the bug list in README.md and cases.js is out of date).
+// Then, per peer, generated graphs go round: peer writes -> we decode -> we encode -> peer reads.
 // Installs the npm packages first (npm ci) when node_modules is missing or stale.
 // Prints failures (every check with --verbose), then "N passed, M failed"; exits 1 if any failed.
 
@@ -78,7 +79,8 @@ function main() {
   ensureInstalled();
   if (options.installOnly) return 0;
 
-  const { CASES, CLASSES } = require('./cases');
+  const { CASES, CLASSES, ROUND_TRIPS } = require('./cases');
+  const { generate } = require('./lib/generate');
   const { compare } = require('./lib/model');
   const { compareJson } = require('./lib/ljson');
   const cases = CASES.filter((c) => !options.caseFilter || c.name.includes(options.caseFilter));
@@ -152,6 +154,28 @@ function main() {
           return compareJson(text, expected);
         });
       }
+    }
+    for (const trip of ROUND_TRIPS.filter((t) => t.peer === name && !options.caseFilter)) {
+      run(`${name} round trip through us, ${trip.count} generated ${trip.format} graphs (seed ${trip.seed})`, null, (details) => {
+        const graphs = generate(trip);
+        for (let i = 0; i < graphs.length; i++) {
+          const steps = [];
+          try {
+            const peerBytes = peer.write(trip.format, graphs[i]);
+            steps.push(`peer bytes: ${hex(peerBytes)}`);
+            const text = ours.decode(trip.format, peerBytes);
+            steps.push(`we decoded: ${clip(text)}`);
+            const ourBytes = ours.encode(trip.format, text);
+            steps.push(`our bytes: ${hex(ourBytes)}`);
+            const problem = compare(peer.read(trip.format, ourBytes), graphs[i]);
+            if (problem) throw new Error(problem);
+          } catch (e) {
+            details.push(...steps);
+            return `graph ${i}: ${e.message}`;
+          }
+        }
+        return null;
+      });
     }
   }
   if (confirmedBugs) console.log(`interop: ${confirmedBugs} known peer bug(s) confirmed (checks that must fail did)`);
