@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 namespace amphora::amf {
 
@@ -53,9 +54,9 @@ void arena::release_all() noexcept {
 void* arena::allocate_slow(std::size_t bytes, std::size_t align) noexcept {
   if (bytes > limit_ || used_ > limit_ - bytes) return nullptr;
   // The current block is too small: take a new one, at least twice the last and big enough.
+  if (bytes > std::numeric_limits<std::size_t>::max() / 2 || align > 4096) return nullptr;  // impossible
   const std::size_t need = bytes + align;
-  std::size_t size = std::max(next_block_bytes_, need);
-  if (size < need) return nullptr;  // overflow
+  const std::size_t size = std::max(next_block_bytes_, need);
   void* raw = std::malloc(sizeof(block) + size);
   if (raw == nullptr) return nullptr;
   ++system_allocations_;
@@ -75,21 +76,21 @@ void* arena::allocate_slow(std::size_t bytes, std::size_t align) noexcept {
 
 void arena::reset() noexcept {
   if (head_ == nullptr) return;
-  // Keep the largest block, free the others.
-  block* keep = head_;
-  for (block* b = head_; b != nullptr; b = b->next) {
-    if (b->size > keep->size) keep = b;
+  if (head_->next != nullptr) {
+    // Several blocks: replace them by one block as large as all of them, so the next graph of
+    // the same size fits without asking the system for memory (a warmed-up arena).
+    const std::size_t total = reserved_;
+    release_all();
+    void* raw = std::malloc(sizeof(block) + total);
+    if (raw == nullptr) return;
+    ++system_allocations_;
+    head_ = static_cast<block*>(raw);
+    head_->next = nullptr;
+    head_->size = total;
+    reserved_ = total;
   }
-  for (block* b = head_; b != nullptr;) {
-    block* next = b->next;
-    if (b != keep) std::free(b);
-    b = next;
-  }
-  keep->next = nullptr;
-  head_ = keep;
-  reserved_ = keep->size;
-  cur_ = keep->storage();
-  end_ = cur_ + keep->size;
+  cur_ = head_->storage();
+  end_ = cur_ + head_->size;
   used_ = 0;
 }
 

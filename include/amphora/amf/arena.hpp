@@ -63,7 +63,8 @@ class arena {
   std::string_view copy(std::string_view s) noexcept;
   std::span<const std::uint8_t> copy(std::span<const std::uint8_t> s) noexcept;
 
-  // Forget every allocation; keep the largest block for reuse.
+  // Forget every allocation. The memory stays: several blocks are merged into one as large as
+  // all of them, so the next graph of the same size needs no new block.
   void reset() noexcept;
 
   std::size_t bytes_used() const noexcept { return used_; }
