@@ -12,7 +12,8 @@ struct arena::block {
   std::byte* storage() noexcept { return reinterpret_cast<std::byte*>(this + 1); }
 };
 
-arena::arena(std::size_t first_block_bytes) noexcept : next_block_bytes_(std::max<std::size_t>(first_block_bytes, 256)) {}
+arena::arena(std::size_t first_block_bytes) noexcept
+    : next_block_bytes_(std::max<std::size_t>(first_block_bytes, 256)) {}
 
 arena::~arena() { release_all(); }
 

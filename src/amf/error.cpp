@@ -8,24 +8,42 @@ class category final : public std::error_category {
   const char* name() const noexcept override { return "amphora.amf"; }
   std::string message(int e) const override {
     switch (static_cast<errc>(e)) {
-      case errc::ok: return "ok";
-      case errc::unexpected_end: return "unexpected end of input";
-      case errc::length_exceeds_input: return "declared length exceeds the input left";
-      case errc::unknown_marker: return "unknown type marker";
-      case errc::unsupported_marker: return "unsupported type marker";
-      case errc::bad_reference: return "reference to an undefined index";
-      case errc::depth_exceeded: return "nesting too deep";
-      case errc::limit_exceeded: return "limit exceeded";
-      case errc::invalid_utf8: return "string is not valid UTF-8";
-      case errc::invalid_date: return "invalid date";
-      case errc::invalid_traits: return "invalid traits";
-      case errc::unknown_externalizable: return "unknown externalizable class";
-      case errc::externalizable_failed: return "externalizable class refused its data";
-      case errc::invalid_packet: return "invalid AMF packet";
-      case errc::trailing_bytes: return "trailing bytes after the value";
-      case errc::invalid_json: return "invalid JSON";
-      case errc::invalid_json_mapping: return "invalid JSON mapping";
-      case errc::unencodable: return "value cannot be encoded";
+      case errc::ok:
+        return "ok";
+      case errc::unexpected_end:
+        return "unexpected end of input";
+      case errc::length_exceeds_input:
+        return "declared length exceeds the input left";
+      case errc::unknown_marker:
+        return "unknown type marker";
+      case errc::unsupported_marker:
+        return "unsupported type marker";
+      case errc::bad_reference:
+        return "reference to an undefined index";
+      case errc::depth_exceeded:
+        return "nesting too deep";
+      case errc::limit_exceeded:
+        return "limit exceeded";
+      case errc::invalid_utf8:
+        return "string is not valid UTF-8";
+      case errc::invalid_date:
+        return "invalid date";
+      case errc::invalid_traits:
+        return "invalid traits";
+      case errc::unknown_externalizable:
+        return "unknown externalizable class";
+      case errc::externalizable_failed:
+        return "externalizable class refused its data";
+      case errc::invalid_packet:
+        return "invalid AMF packet";
+      case errc::trailing_bytes:
+        return "trailing bytes after the value";
+      case errc::invalid_json:
+        return "invalid JSON";
+      case errc::invalid_json_mapping:
+        return "invalid JSON mapping";
+      case errc::unencodable:
+        return "value cannot be encoded";
     }
     return "unknown error";
   }

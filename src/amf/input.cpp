@@ -44,7 +44,8 @@ bool is_valid_utf8(const std::uint8_t* p, std::size_t n) noexcept {
 }
 
 bool decode_context::text(std::size_t n, std::string_view& out, const char* what) noexcept {
-  if (n > options->limits.max_string_bytes) return fail(errc::limit_exceeded, "string longer than max_string_bytes");
+  if (n > options->limits.max_string_bytes)
+    return fail(errc::limit_exceeded, "string longer than max_string_bytes");
   if (n > remaining()) return fail(errc::length_exceeds_input, what);
   if (options->limits.validate_utf8 && !is_valid_utf8(cur, n)) return fail(errc::invalid_utf8, what);
   out = {reinterpret_cast<const char*>(cur), n};

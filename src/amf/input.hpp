@@ -33,7 +33,9 @@ struct decode_context {
     return false;
   }
   // errc::limit_exceeded "out of memory" when an arena allocation returned nullptr.
-  bool out_of_memory() noexcept { return fail(errc::limit_exceeded, "decoded graph exceeds max_memory_bytes"); }
+  bool out_of_memory() noexcept {
+    return fail(errc::limit_exceeded, "decoded graph exceeds max_memory_bytes");
+  }
 
   bool need(std::size_t n) noexcept {
     return n <= remaining() || fail(errc::unexpected_end, "input ends inside a value");

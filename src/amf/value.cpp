@@ -9,23 +9,40 @@ namespace amphora::amf {
 
 std::string_view kind_name(kind k) noexcept {
   switch (k) {
-    case kind::undefined: return "undefined";
-    case kind::null: return "null";
-    case kind::boolean: return "boolean";
-    case kind::integer: return "integer";
-    case kind::number: return "number";
-    case kind::string: return "string";
-    case kind::date: return "date";
-    case kind::xml_document: return "xml_document";
-    case kind::xml: return "xml";
-    case kind::byte_array: return "byte_array";
-    case kind::array: return "array";
-    case kind::object: return "object";
-    case kind::vector_int: return "vector_int";
-    case kind::vector_uint: return "vector_uint";
-    case kind::vector_double: return "vector_double";
-    case kind::vector_object: return "vector_object";
-    case kind::dictionary: return "dictionary";
+    case kind::undefined:
+      return "undefined";
+    case kind::null:
+      return "null";
+    case kind::boolean:
+      return "boolean";
+    case kind::integer:
+      return "integer";
+    case kind::number:
+      return "number";
+    case kind::string:
+      return "string";
+    case kind::date:
+      return "date";
+    case kind::xml_document:
+      return "xml_document";
+    case kind::xml:
+      return "xml";
+    case kind::byte_array:
+      return "byte_array";
+    case kind::array:
+      return "array";
+    case kind::object:
+      return "object";
+    case kind::vector_int:
+      return "vector_int";
+    case kind::vector_uint:
+      return "vector_uint";
+    case kind::vector_double:
+      return "vector_double";
+    case kind::vector_object:
+      return "vector_object";
+    case kind::dictionary:
+      return "dictionary";
   }
   return "unknown";
 }
@@ -140,7 +157,8 @@ class graph_comparer {
 
   static bool same_traits(const traits* x, const traits* y) {
     if (x == nullptr || y == nullptr) return x == y;
-    if (x->alias != y->alias || x->dynamic != y->dynamic || x->externalizable != y->externalizable) return false;
+    if (x->alias != y->alias || x->dynamic != y->dynamic || x->externalizable != y->externalizable)
+      return false;
     if (x->sealed.size() != y->sealed.size()) return false;
     for (std::size_t i = 0; i < x->sealed.size(); ++i) {
       if (x->sealed[i] != y->sealed[i]) return false;
@@ -153,15 +171,20 @@ class graph_comparer {
     if (compare_flags_ && x.flags() != y.flags()) return false;
     switch (x.type()) {
       case kind::undefined:
-      case kind::null: return true;
-      case kind::boolean: return x.as_bool() == y.as_bool();
-      case kind::integer: return x.as_int() == y.as_int();
+      case kind::null:
+        return true;
+      case kind::boolean:
+        return x.as_bool() == y.as_bool();
+      case kind::integer:
+        return x.as_int() == y.as_int();
       case kind::number: {
         double dx = x.as_double(), dy = y.as_double();
         return std::memcmp(&dx, &dy, sizeof dx) == 0;
       }
-      case kind::string: return x.as_string() == y.as_string();
-      default: break;
+      case kind::string:
+        return x.as_string() == y.as_string();
+      default:
+        break;
     }
     // Nodes: identity must correspond on both sides.
     const void* nx = x.node();
@@ -180,7 +203,8 @@ class graph_comparer {
         return std::memcmp(&a.millis, &b.millis, sizeof a.millis) == 0 && a.timezone == b.timezone;
       }
       case kind::xml_document:
-      case kind::xml: return x.as_text().text == y.as_text().text;
+      case kind::xml:
+        return x.as_text().text == y.as_text().text;
       case kind::byte_array: {
         auto a = x.as_bytes().bytes;
         auto b = y.as_bytes().bytes;
@@ -219,7 +243,8 @@ class graph_comparer {
       case kind::vector_object: {
         const auto& a = x.as_vector_object();
         const auto& b = y.as_vector_object();
-        if (a.fixed != b.fixed || a.type_name != b.type_name || a.items.size() != b.items.size()) return false;
+        if (a.fixed != b.fixed || a.type_name != b.type_name || a.items.size() != b.items.size())
+          return false;
         push_values(a.items, b.items);
         return true;
       }
@@ -233,7 +258,8 @@ class graph_comparer {
         }
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 

@@ -130,7 +130,7 @@ TEST(arena, reset_forgets_allocations_and_merges_blocks_into_one) {
   const std::size_t reserved = a.bytes_reserved();
   a.reset();
   EXPECT_EQ(a.bytes_used(), 0u);
-  EXPECT_EQ(a.bytes_reserved(), reserved);         // as much memory, now in one block
+  EXPECT_EQ(a.bytes_reserved(), reserved);        // as much memory, now in one block
   EXPECT_EQ(a.system_allocations(), blocks + 1);  // the merged block
   // The same workload fits in the merged block without asking the system.
   for (int i = 0; i < 100; ++i) ASSERT_NE(a.allocate(100, 8), nullptr);

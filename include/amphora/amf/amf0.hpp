@@ -51,7 +51,8 @@ class amf0_encoder {
 };
 
 // One-shot forms.
-result<value> decode_amf0(std::span<const std::uint8_t> input, arena& memory, const decode_options& options = {});
+result<value> decode_amf0(std::span<const std::uint8_t> input, arena& memory,
+                          const decode_options& options = {});
 status encode_amf0(const value& v, std::vector<std::uint8_t>& out, const encode_options& options = {});
 
 }  // namespace amphora::amf

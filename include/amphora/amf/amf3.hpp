@@ -49,7 +49,8 @@ class amf3_encoder {
 };
 
 // One-shot forms.
-result<value> decode_amf3(std::span<const std::uint8_t> input, arena& memory, const decode_options& options = {});
+result<value> decode_amf3(std::span<const std::uint8_t> input, arena& memory,
+                          const decode_options& options = {});
 status encode_amf3(const value& v, std::vector<std::uint8_t>& out, const encode_options& options = {});
 
 }  // namespace amphora::amf

@@ -13,30 +13,28 @@ namespace amphora::amf {
 
 enum class errc {
   ok = 0,
-  unexpected_end,         // input ended inside a value
-  length_exceeds_input,   // a declared length or count is larger than the bytes left
-  unknown_marker,         // a type marker that no AMF version defines
-  unsupported_marker,     // movieclip, recordset, unsupported: defined, but refused
-  bad_reference,          // a reference to an index that is not (yet) in the table
-  depth_exceeded,         // nesting deeper than limits::max_depth
-  limit_exceeded,         // a size, count, table or memory limit of limits was hit
-  invalid_utf8,           // a string is not well-formed UTF-8
-  invalid_date,           // a date that is NaN, infinite or outside ECMAScript's range
-  invalid_traits,         // traits that contradict themselves
-  unknown_externalizable, // an externalizable alias that the registry does not know
-  externalizable_failed,  // a registered externalizable reader or writer refused the data
-  invalid_packet,         // a bad AMF packet envelope (version, counts)
-  trailing_bytes,         // bytes left after a complete value where none may be
-  invalid_json,           // JSON syntax
-  invalid_json_mapping,   // JSON that is well-formed but not a valid Amphora mapping
-  unencodable,            // a value the target format cannot represent
+  unexpected_end,          // input ended inside a value
+  length_exceeds_input,    // a declared length or count is larger than the bytes left
+  unknown_marker,          // a type marker that no AMF version defines
+  unsupported_marker,      // movieclip, recordset, unsupported: defined, but refused
+  bad_reference,           // a reference to an index that is not (yet) in the table
+  depth_exceeded,          // nesting deeper than limits::max_depth
+  limit_exceeded,          // a size, count, table or memory limit of limits was hit
+  invalid_utf8,            // a string is not well-formed UTF-8
+  invalid_date,            // a date that is NaN, infinite or outside ECMAScript's range
+  invalid_traits,          // traits that contradict themselves
+  unknown_externalizable,  // an externalizable alias that the registry does not know
+  externalizable_failed,   // a registered externalizable reader or writer refused the data
+  invalid_packet,          // a bad AMF packet envelope (version, counts)
+  trailing_bytes,          // bytes left after a complete value where none may be
+  invalid_json,            // JSON syntax
+  invalid_json_mapping,    // JSON that is well-formed but not a valid Amphora mapping
+  unencodable,             // a value the target format cannot represent
 };
 
 const std::error_category& amf_category() noexcept;
 
-inline std::error_code make_error_code(errc e) noexcept {
-  return {static_cast<int>(e), amf_category()};
-}
+inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), amf_category()}; }
 
 // What went wrong and where: `offset` is the byte offset in the input (for JSON, the character
 // offset) at which decoding stopped; for encoding, the output size reached. `detail` is a

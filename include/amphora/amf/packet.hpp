@@ -33,7 +33,8 @@ struct packet {
   list<packet_body> bodies;
 };
 
-result<packet> decode_packet(std::span<const std::uint8_t> input, arena& memory, const decode_options& options = {});
+result<packet> decode_packet(std::span<const std::uint8_t> input, arena& memory,
+                             const decode_options& options = {});
 status encode_packet(const packet& p, std::vector<std::uint8_t>& out, const encode_options& options = {});
 
 }  // namespace amphora::amf

@@ -22,20 +22,20 @@ enum class kind : std::uint8_t {
   undefined,
   null,
   boolean,
-  integer,       // AMF3 int (29-bit on the wire); any int64 in memory, wider ones encode as double
-  number,        // IEEE double
-  string,        // UTF-8
-  date,          // date_node
-  xml_document,  // text_node: AMF0 0x0F, AMF3 0x07 (legacy flash.xml.XMLDocument)
-  xml,           // text_node: AMF3 0x0B (E4X XML)
-  byte_array,    // bytes_node
-  array,         // array_node: AMF0 strict/ECMA array, AMF3 array (dense + associative)
-  object,        // object_node: anonymous, typed, dynamic, sealed, externalizable
-  vector_int,    // vector_node<std::int32_t>
-  vector_uint,   // vector_node<std::uint32_t>
-  vector_double, // vector_node<double>
-  vector_object, // vector_object_node
-  dictionary,    // dictionary_node
+  integer,        // AMF3 int (29-bit on the wire); any int64 in memory, wider ones encode as double
+  number,         // IEEE double
+  string,         // UTF-8
+  date,           // date_node
+  xml_document,   // text_node: AMF0 0x0F, AMF3 0x07 (legacy flash.xml.XMLDocument)
+  xml,            // text_node: AMF3 0x0B (E4X XML)
+  byte_array,     // bytes_node
+  array,          // array_node: AMF0 strict/ECMA array, AMF3 array (dense + associative)
+  object,         // object_node: anonymous, typed, dynamic, sealed, externalizable
+  vector_int,     // vector_node<std::int32_t>
+  vector_uint,    // vector_node<std::uint32_t>
+  vector_double,  // vector_node<double>
+  vector_object,  // vector_object_node
+  dictionary,     // dictionary_node
 };
 
 // "object", "vector_int", ...
@@ -75,7 +75,9 @@ class list {
     return true;
   }
   // Sets the size within the reserved capacity (elements keep their values).
-  void resize_within_capacity(std::size_t n) noexcept { size_ = static_cast<std::uint32_t>(n <= capacity_ ? n : capacity_); }
+  void resize_within_capacity(std::size_t n) noexcept {
+    size_ = static_cast<std::uint32_t>(n <= capacity_ ? n : capacity_);
+  }
   void clear() noexcept { size_ = 0; }
 
  private:
@@ -128,7 +130,9 @@ class value {
     return v;
   }
   static value of(date_node* n) noexcept { return node_value(kind::date, n); }
-  static value of(kind xml_kind, text_node* n) noexcept { return node_value(xml_kind, n); }  // xml or xml_document
+  static value of(kind xml_kind, text_node* n) noexcept {
+    return node_value(xml_kind, n);
+  }  // xml or xml_document
   static value of(bytes_node* n) noexcept { return node_value(kind::byte_array, n); }
   static value of(array_node* n) noexcept { return node_value(kind::array, n); }
   static value of(object_node* n) noexcept { return node_value(kind::object, n); }
@@ -165,8 +169,12 @@ class value {
   bytes_node& as_bytes() const noexcept { return *static_cast<bytes_node*>(p_); }
   array_node& as_array() const noexcept { return *static_cast<array_node*>(p_); }
   object_node& as_object() const noexcept { return *static_cast<object_node*>(p_); }
-  vector_node<std::int32_t>& as_vector_int() const noexcept { return *static_cast<vector_node<std::int32_t>*>(p_); }
-  vector_node<std::uint32_t>& as_vector_uint() const noexcept { return *static_cast<vector_node<std::uint32_t>*>(p_); }
+  vector_node<std::int32_t>& as_vector_int() const noexcept {
+    return *static_cast<vector_node<std::int32_t>*>(p_);
+  }
+  vector_node<std::uint32_t>& as_vector_uint() const noexcept {
+    return *static_cast<vector_node<std::uint32_t>*>(p_);
+  }
   vector_node<double>& as_vector_double() const noexcept { return *static_cast<vector_node<double>*>(p_); }
   vector_object_node& as_vector_object() const noexcept { return *static_cast<vector_object_node*>(p_); }
   dictionary_node& as_dictionary() const noexcept { return *static_cast<dictionary_node*>(p_); }
@@ -196,8 +204,8 @@ class value {
 static_assert(sizeof(value) == 16);
 
 struct date_node {
-  double millis = 0;               // ms since 1970-01-01T00:00:00Z (may hold fractions)
-  std::int16_t timezone = 0;       // AMF0's timezone field, minutes (AMF3 has none: 0)
+  double millis = 0;          // ms since 1970-01-01T00:00:00Z (may hold fractions)
+  std::int16_t timezone = 0;  // AMF0's timezone field, minutes (AMF3 has none: 0)
 };
 
 struct text_node {
@@ -214,25 +222,25 @@ struct member {
 };
 
 struct array_node {
-  list<value> dense;    // indexes 0..n-1
-  list<member> assoc;   // other keys, in wire order
-  bool ecma = false;    // AMF0: read from / written as an ECMA array (0x08) even when empty
+  list<value> dense;   // indexes 0..n-1
+  list<member> assoc;  // other keys, in wire order
+  bool ecma = false;   // AMF0: read from / written as an ECMA array (0x08) even when empty
 };
 
 // Class description shared by objects of one AMF3 trait (decoded objects that used a trait
 // reference point at the same traits).
 struct traits {
-  std::string_view alias;       // "" for anonymous objects
+  std::string_view alias;         // "" for anonymous objects
   list<std::string_view> sealed;  // sealed member names, in wire order
   bool dynamic = false;
   bool externalizable = false;
 };
 
 struct object_node {
-  traits* type = nullptr;   // never null in a valid graph
-  list<value> sealed;       // one per type->sealed name, same order
-  list<member> dynamic;     // dynamic members, wire order
-  value external;           // externalizable objects: what the registry's reader produced
+  traits* type = nullptr;  // never null in a valid graph
+  list<value> sealed;      // one per type->sealed name, same order
+  list<member> dynamic;    // dynamic members, wire order
+  value external;          // externalizable objects: what the registry's reader produced
 
   std::string_view alias() const noexcept { return type ? type->alias : std::string_view{}; }
   // First member with this name: sealed ones, then dynamic ones. nullptr if none.
@@ -267,7 +275,7 @@ struct dictionary_node {
 // A string copied into the arena.
 value make_string(arena& a, std::string_view s) noexcept;
 date_node* new_date(arena& a, double millis, std::int16_t timezone = 0) noexcept;
-text_node* new_text(arena& a, std::string_view text) noexcept;  // copies
+text_node* new_text(arena& a, std::string_view text) noexcept;                  // copies
 bytes_node* new_bytes(arena& a, std::span<const std::uint8_t> bytes) noexcept;  // copies
 array_node* new_array(arena& a) noexcept;
 // An object with its own traits: alias "" is anonymous. Typed objects default to sealed.
