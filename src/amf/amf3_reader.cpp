@@ -5,6 +5,8 @@
 // in one object table, registered before its children are read (so a child may refer to an
 // ancestor, and a mixed array takes its slot before its associative part); inline traits in a
 // third table. Strings, XML and ByteArrays are views into the input.
+#include <algorithm>
+#include <bit>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -20,18 +22,21 @@ namespace {
 // What a string read means, for trace items only.
 enum class role : std::uint8_t { none, value, assoc_key, dynamic_key, sealed_name, type_name };
 
-std::uint32_t load_be32(const std::uint8_t* p) noexcept {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
+// Big-endian loads (one byte swap; GCC 12 does not merge a byte-by-byte loop into one).
 template <class T>
 T load_be(const std::uint8_t* p) noexcept {
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8);
   if constexpr (sizeof(T) == 4) {
-    return static_cast<T>(load_be32(p));
+    std::uint32_t bits;
+    std::memcpy(&bits, p, 4);
+    if constexpr (std::endian::native == std::endian::little) bits = __builtin_bswap32(bits);
+    return static_cast<T>(bits);
   } else {
-    const std::uint64_t bits = (std::uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
+    std::uint64_t bits;
+    std::memcpy(&bits, p, 8);
+    if constexpr (std::endian::native == std::endian::little) bits = __builtin_bswap64(bits);
     T v;
-    std::memcpy(&v, &bits, sizeof v);
+    std::memcpy(&v, &bits, 8);
     return v;
   }
 }
@@ -46,6 +51,9 @@ struct amf3_reader::impl {
   std::vector<value> objects;
   std::vector<traits*> trait_table;
   std::vector<const externalizable_codec*> trait_codecs;  // parallel to trait_table
+  // Members being read, innermost container's last: each list goes to the arena once complete,
+  // at its exact size.
+  std::vector<member> scratch;
 
   class external_input;
 
@@ -54,6 +62,7 @@ struct amf3_reader::impl {
     objects.clear();
     trait_table.clear();
     trait_codecs.clear();
+    scratch.clear();
   }
 
   const limits& lim() const noexcept { return ctx.options->limits; }
@@ -85,6 +94,13 @@ struct amf3_reader::impl {
     }
     if (ctx.cur == ctx.end) return ctx.fail(errc::unexpected_end, "input ends inside a U29");
     v = (r << 8) | *ctx.cur++;
+    return true;
+  }
+
+  bool read_double(double& d) noexcept {
+    if (!ctx.need(8)) return false;
+    d = load_be<double>(ctx.cur);
+    ctx.cur += 8;
     return true;
   }
 
@@ -134,6 +150,19 @@ struct amf3_reader::impl {
 
   // `item` is where the trace item starts (the marker, for string values).
   bool read_string_at(std::string_view& out, role r, const std::uint8_t* item) {
+    // Fast path: a reference in one byte (keys and member names after their first use).
+    if (ctx.cur != ctx.end) {
+      const std::uint8_t h = *ctx.cur;
+      if ((h & 0x81) == 0 && (h >> 1) < strings.size() && !ctx.tracing()) [[likely]] {
+        ++ctx.cur;
+        out = strings[h >> 1];
+        return true;
+      }
+    }
+    return read_string_slow(out, r, item);
+  }
+
+  bool read_string_slow(std::string_view& out, role r, const std::uint8_t* item) {
     const std::uint8_t* at = ctx.cur;
     std::uint32_t h;
     if (!u29(h)) return false;
@@ -184,7 +213,7 @@ struct amf3_reader::impl {
       }
       case amf3::double_marker: {
         double d;
-        if (!ctx.f64(d)) return false;
+        if (!read_double(d)) return false;
         out = value::number(d);
         break;
       }
@@ -262,7 +291,7 @@ struct amf3_reader::impl {
     if (header r = read_header(start, out, h); r != header::fresh) return r == header::reference;
     const std::uint8_t* at = ctx.cur;
     double ms;
-    if (!ctx.f64(ms)) return false;
+    if (!read_double(ms)) return false;
     if (!is_valid_date_millis(ms)) {
       return ctx.fail_at(errc::invalid_date, offset_of(at), "date is NaN, infinite or out of range");
     }
@@ -303,14 +332,7 @@ struct amf3_reader::impl {
     array_node* node = make<array_node>();
     if (node == nullptr || !make_slots(node->dense, n)) return false;
     out = value::of(node);
-    if (!remember(out)) return false;
-    for (;;) {
-      member m;
-      if (!read_string(m.name, role::assoc_key)) return false;
-      if (m.name.empty()) break;
-      if (!check_more(node->assoc.size()) || !read_value(m.val)) return false;
-      if (!node->assoc.push_back(*ctx.memory, m)) return ctx.out_of_memory();
-    }
+    if (!remember(out) || !read_members(node->assoc, role::assoc_key)) return false;
     for (value& item : node->dense) {
       if (!read_value(item)) return false;
     }
@@ -393,14 +415,25 @@ struct amf3_reader::impl {
     for (value& v : node->sealed) {
       if (!read_value(v)) return false;
     }
-    while (t->dynamic) {
-      member m;
-      if (!read_string(m.name, role::dynamic_key)) return false;
-      if (m.name.empty()) break;
-      if (!check_more(node->dynamic.size()) || !read_value(m.val)) return false;
-      if (!node->dynamic.push_back(*ctx.memory, m)) return ctx.out_of_memory();
-    }
+    if (t->dynamic && !read_members(node->dynamic, role::dynamic_key)) return false;
     leave();
+    return true;
+  }
+
+  // Name/value pairs up to the empty name (an array's associative part, dynamic members).
+  bool read_members(list<member>& into, role r) {
+    const std::size_t base = scratch.size();
+    for (;;) {
+      member m;
+      if (!read_string(m.name, r)) return false;
+      if (m.name.empty()) break;
+      if (!check_more(scratch.size() - base) || !read_value(m.val)) return false;
+      scratch.push_back(m);
+    }
+    const std::size_t n = scratch.size() - base;
+    if (!make_slots(into, n)) return false;
+    std::copy(scratch.begin() + static_cast<std::ptrdiff_t>(base), scratch.end(), into.begin());
+    scratch.resize(base);
     return true;
   }
 

@@ -16,22 +16,38 @@ namespace amphora::amf::detail {
 // A fast, non-cryptographic hash of bytes, 8 at a time (keys come from the encoder's own
 // input, not from a peer, so flooding is not a concern).
 inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed = 0) noexcept {
-  std::uint64_t h = (seed ^ s.size()) * 0x9E3779B97F4A7C15ull;
   const char* p = s.data();
-  std::size_t n = s.size();
-  for (; n >= 8; n -= 8, p += 8) {
+  const std::size_t size = s.size();
+  auto load8 = [](const char* at) {
     std::uint64_t w;
-    std::memcpy(&w, p, 8);
+    std::memcpy(&w, at, 8);
+    return w;
+  };
+  auto mix = [](std::uint64_t h, std::uint64_t w) {
     h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 31;
-  }
-  if (n != 0) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = (h ^ w) * 0x94D049BB133111EBull;
+    return h ^ (h >> 31);
+  };
+  std::uint64_t h = (seed ^ size) * 0x9E3779B97F4A7C15ull;
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) h = mix(h, load8(p + i));
+  if (i != size) {  // the last 1 to 7 bytes, with fixed-size loads
+    std::uint64_t w;
+    if (size >= 8) {
+      w = load8(p + size - 8);  // overlaps bytes already mixed in: harmless
+    } else if (size >= 4) {
+      std::uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + size - 4, 4);
+      w = (std::uint64_t{a} << 32) | b;
+    } else {
+      w = std::uint64_t{static_cast<unsigned char>(p[0])} |
+          std::uint64_t{static_cast<unsigned char>(p[size / 2])} << 8 |
+          std::uint64_t{static_cast<unsigned char>(p[size - 1])} << 16;
+    }
+    h = mix(h, w);
   }
   h ^= h >> 29;
-  h *= 0xBF58476D1CE4E5B9ull;
+  h *= 0x94D049BB133111EBull;
   return h ^ (h >> 32);
 }
 
