@@ -228,6 +228,40 @@ TEST(roundtrip_generator, is_deterministic) {
   }
 }
 
+// ---- decoded inputs that our encoder would not have written ----
+
+// Whatever decodes, however it was written, re-encodes to bytes that decode to the same graph
+// (the fidelity a proxy or the round-trip fuzzer relies on).
+TEST(roundtrip_decoded, non_canonical_inputs_keep_their_graph) {
+  const std::pair<wire_format, const char*> inputs[] = {
+      {wire_format::amf0, "10 00 00 00 01 61 05 00 00 09"},        // typed object with an empty class name
+      {wire_format::amf0, "10 00 00 00 00 09"},                    // ... and no members
+      {wire_format::amf0, "03 00 00 05 00 00 09"},                 // a member named ""
+      {wire_format::amf0, "01 05"},                                // boolean 5
+      {wire_format::amf0, "0C 00 00 00 01 61"},                    // long string with short content
+      {wire_format::amf0, "08 00 00 00 05 00 01 61 05 00 00 09"},  // wrong ECMA count
+      {wire_format::amf0, "0B 00 00 00 00 00 00 00 00 FF C4"},     // date with timezone -60
+      {wire_format::amf3, "04 80 00"},                             // U29 not minimal
+      {wire_format::amf3, "09 05 01 06 03 61 06 03 61"},           // a string repeated inline
+      {wire_format::amf3, "0D 03 05 00 00 00 01"},                 // fixed flag 5
+      {wire_format::amf3, "0A 0B 01 03 61 04 01 00 04 02 01"},     // dynamic member "a" twice
+      {wire_format::amf3, "09 01 03 61 04 01 00 04 02 01"},        // associative key "a" twice
+  };
+  for (const auto& [f, hex] : inputs) {
+    arena memory;
+    const decoded d = decode_as(f, from_hex(hex), memory);
+    ASSERT_TRUE(d.ok()) << hex << ": " << describe(d.error);
+    bytes wire;
+    ASSERT_TRUE(encode_as(d, wire)) << hex;
+    arena again_memory;
+    const decoded again = decode_as(f, wire, again_memory);
+    ASSERT_TRUE(again.ok()) << hex << " re-encoded as " << to_hex(wire) << ": " << describe(again.error);
+    EXPECT_TRUE(same_graph(again, d))
+        << format_name(f) << " " << hex << "\n  decoded:    " << json_text(d.val)
+        << "\n  re-encoded: " << to_hex(wire) << "\n  re-decoded: " << json_text(again.val);
+  }
+}
+
 // ---- canonicalisation, by name ----
 
 // AMF3 integers are 29-bit: others are written as doubles and come back as kind::number with the
