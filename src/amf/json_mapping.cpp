@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "amphora/amf/json.hpp"
+#include "input.hpp"
 #include "json_dom.hpp"
 
 namespace amphora::amf {
@@ -503,10 +504,16 @@ class mapper {
     const json_node& d = a[a_date];
     double millis = 0;
     if (d.type == json_type::string) {
-      if (!parse_iso_date(d.string(), millis))
+      if (!parse_iso_date(d.string(), millis)) {
         return fail(d, "$date must be \"YYYY-MM-DDTHH:MM:SS.sssZ\" or ms");
-    } else if (!number(d, millis)) {
-      return false;
+      }
+    } else if (d.type == json_type::number || d.type == json_type::integer) {
+      millis = d.type == json_type::number ? d.number : static_cast<double>(d.integer);
+    } else {
+      return fail(d, "$date must be \"YYYY-MM-DDTHH:MM:SS.sssZ\" or ms");
+    }
+    if (!detail::is_valid_date_millis(millis)) {
+      return fail_at(errc::invalid_date, d.offset, "date is NaN, infinite or beyond 8.64e15 ms");
     }
     std::int64_t tz = 0;
     if (a.has(a_tz) && !integer(a[a_tz], INT16_MIN, INT16_MAX, tz)) return false;

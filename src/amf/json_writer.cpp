@@ -365,8 +365,7 @@ class json_writer {
     }
     switch (v.type()) {
       case kind::date:
-        date(v.as_date(), id);
-        return true;
+        return date(v.as_date(), id);
       case kind::xml_document:
         return text("$xmldoc", v.as_text().text, id);
       case kind::xml:
@@ -408,10 +407,13 @@ class json_writer {
     return ok;
   }
 
-  void date(const date_node& d, std::uint32_t id) {
+  // Like the encoders, refuses time values ECMAScript does not have (NaN, beyond 8.64e15 ms).
+  bool date(const date_node& d, std::uint32_t id) {
+    double ms = d.millis;
+    if (!detail::is_valid_date_millis(ms))
+      return fail(errc::invalid_date, "date is NaN, infinite or beyond 8.64e15 ms");
     open_node(id);
     tag("$date");
-    double ms = d.millis;
     if (ms >= first_iso_millis && ms <= last_iso_millis && ms == std::floor(ms) &&
         !(ms == 0 && std::signbit(ms))) {
       auto whole = static_cast<std::int64_t>(ms);
@@ -453,6 +455,7 @@ class json_writer {
       integer(d.timezone);
     }
     close('}');
+    return true;
   }
 
   bool text(std::string_view tag_name, std::string_view s, std::uint32_t id) {

@@ -261,7 +261,25 @@ TEST(JsonDates, NumericOtherwise) {
   expect_json(date(a, 8.64e15), R"({"$date":8.64e+15})");
   expect_json(date(a, 1.5), R"({"$date":1.5})");
   expect_json(date(a, -0.0), R"({"$date":-0.0})");
-  expect_json(date(a, std::numeric_limits<double>::quiet_NaN()), R"({"$date":{"$double":"NaN"}})");
+  expect_json(date(a, -8.64e15), R"({"$date":-8.64e+15})");
+}
+
+// Like the decoders and encoders, JSON refuses time values ECMAScript does not have.
+TEST(JsonDates, OutsideEcmascriptRangeIsRefused) {
+  arena a;
+  for (double ms :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(), 8.64e15 + 1}) {
+    std::string out = "kept";
+    status s = to_json(array_of(a, {date(a, ms)}), out);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, make_error_code(errc::invalid_date));
+    EXPECT_EQ(s.error().offset, 1u);
+    EXPECT_EQ(out, "kept");
+  }
+  expect_error(R"({"$date":8640000000000001.0})", errc::invalid_date, 9);
+  expect_error(R"([{"$date":-1e300}])", errc::invalid_date, 10);
+  expect_error(R"({"$date":1e400})", errc::invalid_date, 9);
+  expect_error(R"({"$date":{"$double":"NaN"}})", errc::invalid_json_mapping, 9);
 }
 
 TEST(JsonDates, Timezone) {

@@ -28,8 +28,8 @@ struct json_read_options {
 };
 
 // Appends JSON text. Fails with errc::unencodable on a string that is not UTF-8 (or an object
-// whose sealed values do not match its traits), errc::depth_exceeded beyond options.max_depth;
-// `out` is then left as it was.
+// whose sealed values do not match its traits), errc::invalid_date on a date the encoders refuse
+// too, errc::depth_exceeded beyond options.max_depth; `out` is then left as it was.
 status to_json(const value& v, std::string& out, const json_write_options& options = {});
 status to_json(const packet& p, std::string& out, const json_write_options& options = {});
 
