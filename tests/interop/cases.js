@@ -469,6 +469,18 @@ const AMF0 = [
     peers: { royale: 'rw', 'bytearray-node': 'rw' },
   },
   {
+    name: 'shared strict and ECMA arrays',
+    json: '[{"$id":1,"$array":[1.0,2.0]},{"$ref":1},{"$id":2,"$ecma":{"0":"x"}},{"$ref":2}]',
+    written: /* JS arrays are written as ECMA arrays */ '{"$ecma":{"0":{"$id":1,"$ecma":{"0":1.0,"1":2.0}},' +
+      '"1":{"$ref":1},"2":{"$id":2,"$ecma":{"0":"x"}},"3":{"$ref":2}}}',
+    value: () => {
+      const strict = [1, 2];
+      const ecma = ['x'];
+      return [strict, strict, ecma, ecma];
+    },
+    peers: { royale: 'rw', 'bytearray-node': 'w' },
+  },
+  {
     // AMF0 references count objects, typed objects and arrays, not dates (the spec, Flash, BlazeDS).
     name: 'object reference after a date',
     json: '{"d":{"$date":"2005-03-18T01:58:31.000Z"},"a":{"$id":1,"x":1.0},"b":{"$ref":1}}',

@@ -2,6 +2,7 @@
 'use strict';
 // Interop test driver (ctest label `interop`; README.md):
 //   node run.js --amphora PATH [--peer NAME]... [--case TEXT] [--verbose] [--list] [--install-only]
+//               [--check-seconds N]   (a check still running after N seconds, 120 by default, fails the run)
 // For every case of cases.js and every peer named in it:
 //   r  our encoder's bytes (`amphora encode`) are read by the peer: it must get the expected value;
 //   w  the peer writes the value: our decoder (`amphora decode`) must print the expected JSON;
@@ -23,12 +24,12 @@ const PEERS = ['amf', 'bytearray-node', 'royale'];
 function usage(message) {
   if (message) console.error(`run.js: ${message}`);
   console.error('usage: node run.js --amphora PATH [--peer amf|bytearray-node|royale]... [--case TEXT] ' +
-    '[--verbose] [--list] [--install-only]');
+    '[--verbose] [--list] [--install-only] [--check-seconds N]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const options = { peers: [], verbose: false, list: false, installOnly: false };
+  const options = { peers: [], verbose: false, list: false, installOnly: false, checkSeconds: 120 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const next = () => (i + 1 < argv.length ? argv[++i] : usage(`${arg} needs a value`));
@@ -38,6 +39,7 @@ function parseArgs(argv) {
     else if (arg === '--verbose') options.verbose = true;
     else if (arg === '--list') options.list = true;
     else if (arg === '--install-only') options.installOnly = true;
+    else if (arg === '--check-seconds') options.checkSeconds = Number(next());
     else usage(`unknown argument ${arg}`);
   }
   for (const peer of options.peers) if (!PEERS.includes(peer)) usage(`unknown peer ${peer}`);
@@ -94,6 +96,7 @@ function main() {
   }
 
   const ours = require('./lib/amphora').amphora(path.resolve(options.amphora));
+  const watchdog = require('./lib/watchdog').startWatchdog(options.checkSeconds);
   let passed = 0;
   let failed = 0;
   let confirmedBugs = 0;
@@ -113,8 +116,9 @@ function main() {
     if (problem !== null || options.verbose) console.log(`${problem === null ? 'ok  ' : 'FAIL'} ${label}`);
     if (problem !== null) for (const line of [problem, ...details]) console.log(`       ${line}`);
   };
-  // Runs one check: `check()` returns [problem, details]; an exception is a problem too.
+  // Runs one check: `check(details)` returns null or the problem; an exception is a problem too.
   const run = (label, knownBug, check) => {
+    watchdog.begin(label, passed, failed);
     const details = [];
     let problem;
     try {
@@ -123,6 +127,42 @@ function main() {
       problem = String((e && e.message) || e);
     }
     report(label, problem, details, knownBug);
+  };
+
+  // The three kinds of check; each returns null or the problem, and pushes lines that help find
+  // the cause onto `details`.
+  const expectedJson = (c, name) => (typeof c.written === 'object' ? c.written[name] || c.json : c.written || c.json);
+  const peerReads = (peer, c) => (details) => {
+    const bytes = ours.encode(c.format, c.json);
+    details.push(`our bytes: ${hex(bytes)}`);
+    return compare(peer.read(c.format, bytes), c.value());
+  };
+  const peerWrites = (peer, c) => (details) => {
+    const bytes = peer.write(c.format, c.value());
+    details.push(`peer bytes: ${hex(bytes)}`);
+    const text = ours.decode(c.format, bytes);
+    details.push(`we decoded: ${clip(text)}`);
+    return compareJson(text, expectedJson(c, peer.name));
+  };
+  const roundTrips = (peer, trip) => (details) => {
+    const graphs = generate(trip);
+    for (let i = 0; i < graphs.length; i++) {
+      const steps = [];
+      try {
+        const peerBytes = peer.write(trip.format, graphs[i]);
+        steps.push(`peer bytes: ${hex(peerBytes)}`);
+        const text = ours.decode(trip.format, peerBytes);
+        steps.push(`we decoded: ${clip(text)}`);
+        const ourBytes = ours.encode(trip.format, text);
+        steps.push(`our bytes: ${hex(ourBytes)}`);
+        const problem = compare(peer.read(trip.format, ourBytes), graphs[i]);
+        if (problem) throw new Error(problem);
+      } catch (e) {
+        details.push(...steps);
+        return `graph ${i}: ${e.message}`;
+      }
+    }
+    return null;
   };
 
   for (const name of options.peers) {
@@ -137,45 +177,12 @@ function main() {
     for (const c of cases) {
       const what = c.peers[name] || '';
       const bug = (letter) => (what.includes(letter.toUpperCase()) ? (c.bugs || {})[name] || 'unnamed' : null);
-      if (/r/i.test(what)) {
-        run(`${name} reads our ${c.format}: ${c.name}`, bug('r'), (details) => {
-          const bytes = ours.encode(c.format, c.json);
-          details.push(`our bytes: ${hex(bytes)}`);
-          return compare(peer.read(c.format, bytes), c.value());
-        });
-      }
-      if (/w/i.test(what)) {
-        run(`${name} writes ${c.format}, we read: ${c.name}`, bug('w'), (details) => {
-          const bytes = peer.write(c.format, c.value());
-          details.push(`peer bytes: ${hex(bytes)}`);
-          const text = ours.decode(c.format, bytes);
-          details.push(`we decoded: ${clip(text)}`);
-          const expected = typeof c.written === 'object' ? c.written[name] || c.json : c.written || c.json;
-          return compareJson(text, expected);
-        });
-      }
+      if (/r/i.test(what)) run(`${name} reads our ${c.format}: ${c.name}`, bug('r'), peerReads(peer, c));
+      if (/w/i.test(what)) run(`${name} writes ${c.format}, we read: ${c.name}`, bug('w'), peerWrites(peer, c));
     }
     for (const trip of ROUND_TRIPS.filter((t) => t.peer === name && !options.caseFilter)) {
-      run(`${name} round trip through us, ${trip.count} generated ${trip.format} graphs (seed ${trip.seed})`, null, (details) => {
-        const graphs = generate(trip);
-        for (let i = 0; i < graphs.length; i++) {
-          const steps = [];
-          try {
-            const peerBytes = peer.write(trip.format, graphs[i]);
-            steps.push(`peer bytes: ${hex(peerBytes)}`);
-            const text = ours.decode(trip.format, peerBytes);
-            steps.push(`we decoded: ${clip(text)}`);
-            const ourBytes = ours.encode(trip.format, text);
-            steps.push(`our bytes: ${hex(ourBytes)}`);
-            const problem = compare(peer.read(trip.format, ourBytes), graphs[i]);
-            if (problem) throw new Error(problem);
-          } catch (e) {
-            details.push(...steps);
-            return `graph ${i}: ${e.message}`;
-          }
-        }
-        return null;
-      });
+      const label = `${name} round trip through us, ${trip.count} generated ${trip.format} graphs (seed ${trip.seed})`;
+      run(label, null, roundTrips(peer, trip));
     }
   }
   if (confirmedBugs) console.log(`interop: ${confirmedBugs} known peer bug(s) confirmed (checks that must fail did)`);

@@ -76,6 +76,12 @@ function compare(actual, expected) {
   const walk = (a, e, at) => {
     if (!isObject(e)) {
       if (Object.is(a, e)) return null;
+      if (typeof a === 'string' && typeof e === 'string') {
+        let i = 0;
+        while (a[i] === e[i]) i++;
+        return `${at}: strings differ at [${i}] (lengths ${a.length}, ${e.length}): ` +
+          `got ${show(a.slice(i, i + 20))}, want ${show(e.slice(i, i + 20))}`;
+      }
       return `${at}: got ${show(a)}, want ${show(e)}`;
     }
     if (!isObject(a)) return `${at}: got ${show(a)}, want ${show(e)}`;
