@@ -243,11 +243,10 @@ class mapper {
     for (std::uint32_t i = 0; i < f[1]->size; ++i) {
       const json_node* h[3] = {};
       packet_header header;
-      if (!fields(f[1]->items[i], {"name", "mustUnderstand", "value"}, h) || !text(*h[0], header.name))
+      if (!fields(f[1]->items[i], {"name", "mustUnderstand", "value"}, h) || !text(*h[0], header.name) ||
+          !boolean(*h[1], header.must_understand) || !map(*h[2], header.val)) {
         return false;
-      if (h[1]->type != json_type::boolean) return fail(*h[1], "mustUnderstand must be true or false");
-      header.must_understand = h[1]->boolean;
-      if (!map(*h[2], header.val)) return false;
+      }
       p.headers.push_back(memory_, header);
     }
     for (std::uint32_t i = 0; i < f[2]->size; ++i) {

@@ -122,7 +122,7 @@ class parser {
       char c = *cur_;
       if (c == '{' || c == '[') {
         if (frames_.size() >= max_brackets_) {
-          return fail_at(errc::depth_exceeded, offset(), "JSON nesting deeper than max_depth");
+          return fail_at(errc::depth_exceeded, offset(), "JSON brackets nested deeper than max_depth allows");
         }
         ++cur_;
         frames_.push_back(frame{c == '{', c == '{' ? members_.size() : items_.size(), v.offset});
