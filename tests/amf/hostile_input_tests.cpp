@@ -152,7 +152,11 @@ TEST(hostile_crash_inputs, amf0_dates_nan_infinite_or_out_of_range) {
   }
   // Inside an AMF0 object and inside a packet body (11 bytes was enough to kill AmFast).
   EXPECT_TRUE(fails_with(wire_format::amf0,
-                         builder{}.hex("03 00 01 64 0B").f64(NAN).hex("00 00 00 00 09").take(),
+                         builder{}
+                             .hex("03 00 01 64 0B")
+                             .f64(std::numeric_limits<double>::quiet_NaN())
+                             .hex("00 00 00 00 09")
+                             .take(),
                          errc::invalid_date, 5));
 }
 
@@ -767,23 +771,17 @@ TEST(hostile_errors, every_json_error_kind) {
   EXPECT_TRUE(json_fails_with("1234", errc::limit_exceeded, 0, tiny));
   EXPECT_TRUE(json_fails_with("\"\xFF\"", errc::invalid_utf8, 1));
   EXPECT_TRUE(json_fails_with("\"\\ud800\"", errc::invalid_utf8, 1));
+  EXPECT_TRUE(json_fails_with("{\"$date\":1e300}", errc::invalid_date, 9));
 }
 
 // value_from_json accepts only dates that a decoder could have produced and an encoder can write.
 TEST(hostile_errors, json_dates_outside_ecmascript_range_are_refused) {
   for (const char* json :
        {"{\"$date\":1e300}", "{\"$date\":-8.64e15000}", "{\"$date\":8640000000000001.0}"}) {
-    arena memory;
-    auto r = amf::value_from_json(json, memory);
-    if (r) {
-      ADD_FAILURE() << json << " was read as a date";
-      continue;
-    }
-    const auto code = code_of(r.error());
-    EXPECT_TRUE(code == errc::invalid_date || code == errc::invalid_json_mapping ||
-                code == errc::invalid_json)
-        << json << ": " << describe(r.error());
+    EXPECT_TRUE(json_fails_with(json, errc::invalid_date, 9));
   }
+  arena memory;
+  EXPECT_TRUE(amf::value_from_json("{\"$date\":8640000000000000.0}", memory));
 }
 
 // ---- encoders: what they refuse ----
@@ -806,7 +804,7 @@ testing::AssertionResult encode_fails(wire_format f, const value& v, errc want) 
 TEST(hostile_encoders, refuse_unrepresentable_values) {
   arena memory;
   // Dates outside ECMAScript's range.
-  const value nan_date = value::of(amf::new_date(memory, NAN));
+  const value nan_date = value::of(amf::new_date(memory, std::numeric_limits<double>::quiet_NaN()));
   EXPECT_TRUE(encode_fails(wire_format::amf3, nan_date, errc::unencodable));
   EXPECT_TRUE(encode_fails(wire_format::amf0, nan_date, errc::invalid_date));
   // Names the wire cannot carry: an empty associative key or dynamic name ends the list in AMF3.

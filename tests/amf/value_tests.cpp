@@ -299,8 +299,10 @@ TEST(deep_equal, nan_equals_nan_and_signed_zeros_differ) {
   EXPECT_TRUE(deep_equal(value::number(nan), value::number(nan)));
   EXPECT_FALSE(deep_equal(value::number(0.0), value::number(-0.0)));
   EXPECT_TRUE(deep_equal(value::number(-0.0), value::number(-0.0)));
-  EXPECT_TRUE(deep_equal(value::number(INFINITY), value::number(INFINITY)));
-  EXPECT_FALSE(deep_equal(value::number(INFINITY), value::number(-INFINITY)));
+  EXPECT_TRUE(deep_equal(value::number(std::numeric_limits<double>::infinity()),
+                         value::number(std::numeric_limits<double>::infinity())));
+  EXPECT_FALSE(deep_equal(value::number(std::numeric_limits<double>::infinity()),
+                          value::number(-std::numeric_limits<double>::infinity())));
   arena a;
   EXPECT_TRUE(deep_equal(value::of(new_date(a, nan)), value::of(new_date(a, nan))));
   EXPECT_FALSE(deep_equal(value::of(new_date(a, 0.0)), value::of(new_date(a, -0.0))));
@@ -494,7 +496,8 @@ TEST(deep_equal, vectors_and_dictionaries) {
     EXPECT_TRUE(n->items.push_back(a, d));
     return value::of(n);
   };
-  EXPECT_TRUE(deep_equal(doubles(NAN), doubles(NAN)));
+  EXPECT_TRUE(deep_equal(doubles(std::numeric_limits<double>::quiet_NaN()),
+                         doubles(std::numeric_limits<double>::quiet_NaN())));
   EXPECT_FALSE(deep_equal(doubles(0.0), doubles(-0.0)));
 
   EXPECT_TRUE(deep_equal(value::of(new_vector_object(a, "T")), value::of(new_vector_object(a, "T"))));
