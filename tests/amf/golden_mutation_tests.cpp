@@ -113,6 +113,62 @@ bytes mutate(const bytes& in, std::mt19937_64& rng) {
 
 constexpr int mutations_per_vector = 50;
 
+// What trace.hpp promises about items: inside the input, in input order, never empty.
+class checking_sink final : public amf::trace_sink {
+ public:
+  explicit checking_sink(std::size_t input_size) : size_(input_size) {}
+  void item(std::size_t offset, std::size_t length, std::size_t, std::string_view text) override {
+    ++items_;
+    if (!problem_.empty()) return;
+    if (offset > size_ || length > size_ - offset) {
+      problem_ = "item [" + std::to_string(offset) + ", +" + std::to_string(length) + ") outside the input";
+    } else if (offset < last_) {
+      problem_ = "item at " + std::to_string(offset) + " after one at " + std::to_string(last_);
+    } else if (text.empty()) {
+      problem_ = "item at " + std::to_string(offset) + " without text";
+    }
+    last_ = offset;
+  }
+  const std::string& problem() const noexcept { return problem_; }
+  std::size_t items() const noexcept { return items_; }
+
+ private:
+  std::size_t size_;
+  std::size_t last_ = 0;
+  std::size_t items_ = 0;
+  std::string problem_;
+};
+
+// Tracing (amphora inspect) reads the same hostile bytes: same result, sane items.
+TEST(golden_mutation, tracing_mutated_vectors_gives_the_same_result_and_sane_items) {
+  std::size_t traced = 0;
+  for (const golden_set& s : all_vectors()) {
+    for (const golden_vector& v : s.vectors) {
+      std::mt19937_64 rng(std::hash<std::string>{}(v.name + v.file));
+      for (int m = 0; m < mutations_per_vector / 2; ++m) {
+        const bytes input = m == 0 ? v.input : mutate(v.input, rng);
+        checking_sink sink(input.size());
+        amf::decode_options options;
+        options.trace = &sink;
+        arena plain_memory, traced_memory;
+        const decoded plain = decode_as(s.format, input, plain_memory);
+        const decoded with_trace = decode_as(s.format, input, traced_memory, options);
+        const std::string where = v.file + " [" + v.name + "] " + to_hex(input);
+        EXPECT_EQ(describe(with_trace.error), describe(plain.error)) << where;
+        if (plain.ok() && with_trace.ok()) {
+          EXPECT_TRUE(same_graph(plain, with_trace)) << where;
+        }
+        EXPECT_EQ(sink.problem(), "") << where;
+        if (plain.ok()) {
+          EXPECT_GT(sink.items(), 0u) << where;
+        }
+        traced += sink.items();
+      }
+    }
+  }
+  EXPECT_GT(traced, 1000u);
+}
+
 // Whatever a decoder accepts is a graph our own encoder and JSON writer can carry: decoding the
 // re-encoding (and reading the JSON) gives the same graph.
 TEST(golden_mutation, mutated_vectors_decode_to_errors_or_faithful_graphs) {

@@ -87,6 +87,14 @@ testing::AssertionResult json_round_trip(wire_format f, graph_domain domain, std
   if (!json_of(back, json_again) || json_again != json) {
     return failure(seed, "JSON not stable\n  first:  " + json + "\n  second: " + json_again);
   }
+  std::string pretty;
+  amf::json_write_options indented;
+  indented.pretty = true;
+  arena pretty_memory;
+  if (!amf::to_json(g.val, pretty, indented)) return failure(seed, "pretty to_json failed");
+  const decoded back_pretty = from_json_as(f, pretty, pretty_memory);
+  if (!back_pretty.ok() || !same_graph(back_pretty, g))
+    return failure(seed, "pretty JSON reads differently\n" + pretty);
   bytes wire, wire_from_json;
   if (!encode_as(g, wire) || !encode_as(back, wire_from_json) || wire != wire_from_json) {
     return failure(seed, "the JSON's graph encodes differently: " + to_hex(wire_from_json), wire);
