@@ -26,8 +26,13 @@ amphora_configure() {
   cmake -S "$AMPHORA_ROOT" -B "$AMPHORA_ROOT/build/$name" -G Ninja "${launcher[@]}" "$@"
 }
 
+# Builds build/<name>: amphora_build NAME [targets...] (default: everything).
 amphora_build() {
-  cmake --build "$AMPHORA_ROOT/build/$1" -j "$AMPHORA_JOBS"
+  local name=$1
+  shift
+  local targets=()
+  (($# > 0)) && targets=(--target "$@")
+  cmake --build "$AMPHORA_ROOT/build/$name" -j "$AMPHORA_JOBS" "${targets[@]}"
 }
 
 # The options of the everyday optimized build: build/release, shared by scripts/run and the
