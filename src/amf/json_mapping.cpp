@@ -89,9 +89,7 @@ struct annotated_object {
   const json_node& operator[](annotation a) const noexcept { return at[a]->value; }
 };
 
-bool is_annotation(std::string_view key) noexcept {
-  return key.size() >= 1 && key[0] == '$' && (key.size() < 2 || key[1] != '$');
-}
+bool is_annotation(std::string_view key) noexcept { return key.starts_with('$') && !key.starts_with("$$"); }
 
 int hex_digit(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';

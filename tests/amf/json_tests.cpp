@@ -779,7 +779,7 @@ TEST(JsonLimits, DeepNestingIsRefusedWithoutRecursion) {
   expect_error(std::string(1000000, '{'), errc::invalid_json, 1);
   std::string objects;
   for (int i = 0; i < 100000; ++i) objects += R"({"a":)";
-  expect_error(objects, errc::depth_exceeded, (4 * 512 + 8) * 5);
+  expect_error(objects, errc::depth_exceeded, std::size_t{4 * 512 + 8} * 5);
   expect_error(nested_arrays(513), errc::depth_exceeded, 512);
   arena a;
   EXPECT_TRUE(value_from_json(nested_arrays(512), a).has_value());
@@ -811,7 +811,7 @@ TEST(JsonLimits, InputSizeAndMemory) {
   for (int i = 0; i < 10000; ++i) big += R"("abcdefgh",)";
   big += "1]";
   json_read_options small_memory;
-  small_memory.max_memory_bytes = 64 * 1024;
+  small_memory.max_memory_bytes = std::size_t{64} << 10;
   arena b;
   auto r = value_from_json(big, b, small_memory);
   ASSERT_FALSE(r.has_value());
