@@ -315,6 +315,44 @@ TEST(roundtrip_canonical, amf0_writes_integers_as_numbers) {
   }
 }
 
+// AMF0 references are u16: a node shared past table index 65535 is written again (the copy
+// decodes as a distinct node), and a cycle through such a node cannot be written at all.
+TEST(roundtrip_canonical, amf0_sharing_past_reference_index_65535) {
+  for (std::size_t target : {std::size_t{65534}, std::size_t{65535}}) {  // table index target + 1
+    arena memory;
+    amf::array_node* a = amf::new_array(memory);
+    for (int i = 0; i < 65537; ++i)
+      ASSERT_TRUE(a->dense.push_back(memory, value::of(amf::new_object(memory))));
+    ASSERT_TRUE(a->dense.push_back(memory, a->dense[target]));
+    bytes wire;
+    ASSERT_TRUE(amf::encode_amf0(value::of(a), wire));
+    arena decoded_memory;
+    auto d = amf::decode_amf0(wire, decoded_memory);
+    ASSERT_TRUE(d) << describe(d.error());
+    const amf::list<value>& items = d->as_array().dense;
+    if (target + 1 <= 0xFFFF) {
+      EXPECT_EQ(to_hex(std::span<const std::uint8_t>(wire).last(3)), "07 FF FF");
+      EXPECT_TRUE(amf::deep_equal(*d, value::of(a)));
+    } else {
+      EXPECT_NE(items[target].node(), items[items.size() - 1].node()) << "written again, decoded as a copy";
+      EXPECT_TRUE(amf::deep_equal(items[target], items[items.size() - 1]));
+    }
+  }
+  arena memory;
+  amf::array_node* a = amf::new_array(memory);
+  for (int i = 0; i < 65536; ++i) ASSERT_TRUE(a->dense.push_back(memory, value::null()));
+  amf::object_node* o = nullptr;
+  for (int i = 0; i < 65536; ++i) {
+    o = amf::new_object(memory);
+    ASSERT_TRUE(a->dense.push_back(memory, value::of(o)));
+  }
+  ASSERT_TRUE(amf::add_dynamic(memory, *o, "self", value::of(o)));  // table index 65536
+  bytes wire;
+  const amf::status s = amf::encode_amf0(value::of(a), wire);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(code_of(s.error()), amf::errc::unencodable) << describe(s.error());
+}
+
 // Integers beyond 29 bits stay integers through JSON (no dot), whatever their size.
 TEST(roundtrip_canonical, json_keeps_wide_integers) {
   for (std::int64_t i :
