@@ -96,7 +96,8 @@ bool amf0_reader::read_value(value& out) {
       std::uint16_t n = 0;
       std::string_view alias;
       if (!ctx_.u16(n) || !ctx_.text(n, alias, "class name length")) return false;
-      return read_members(at, members_of::typed, alias, out);
+      // A typed object without a class name is an anonymous object (written back as 0x03).
+      return read_members(at, alias.empty() ? members_of::anonymous : members_of::typed, alias, out);
     }
     case amf0::ecma_array_marker:
       return read_members(at, members_of::ecma, {}, out);
