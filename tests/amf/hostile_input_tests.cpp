@@ -218,7 +218,7 @@ TEST(hostile_nesting, externalizable_collections) {
   b.repeat(from_hex("0A 01 09 03 01"), deep).hex("01");  // traits reference #0 after the first
   // Levels: object 1, array 2, then step k holds object 3 + 2k and array 4 + 2k: the 513th
   // container is the object of step 255.
-  EXPECT_TRUE(fails_with(wire_format::amf3, b.take(), errc::depth_exceeded, first + 255 * 5));
+  EXPECT_TRUE(fails_with(wire_format::amf3, b.take(), errc::depth_exceeded, first + std::size_t{255} * 5));
 }
 
 TEST(hostile_nesting, packet_bodies) {
