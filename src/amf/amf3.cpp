@@ -1,8 +1,6 @@
 // The public AMF3 entry points: a reusable decoder and encoder around amf3_reader/amf3_writer.
 #include "amphora/amf/amf3.hpp"
 
-#include <utility>
-
 #include "amf3_internal.hpp"
 #include "decode_scope.hpp"
 
@@ -11,14 +9,14 @@ namespace amphora::amf {
 namespace detail {
 
 struct amf3_decoder_state {
-  explicit amf3_decoder_state(decode_options o) : options(std::move(o)) { ctx.options = &options; }
+  explicit amf3_decoder_state(decode_options o) : options(o) { ctx.options = &options; }
   decode_options options;
   decode_context ctx;
   amf3_reader reader{ctx};
 };
 
 struct amf3_encoder_state {
-  explicit amf3_encoder_state(encode_options o) : options(std::move(o)) { ctx.options = &options; }
+  explicit amf3_encoder_state(encode_options o) : options(o) { ctx.options = &options; }
   encode_options options;
   encode_context ctx;
   amf3_writer writer{ctx};
@@ -27,7 +25,7 @@ struct amf3_encoder_state {
 }  // namespace detail
 
 amf3_decoder::amf3_decoder(decode_options options)
-    : state_(std::make_unique<detail::amf3_decoder_state>(std::move(options))) {}
+    : state_(std::make_unique<detail::amf3_decoder_state>(options)) {}
 amf3_decoder::~amf3_decoder() = default;
 amf3_decoder::amf3_decoder(amf3_decoder&&) noexcept = default;
 amf3_decoder& amf3_decoder::operator=(amf3_decoder&&) noexcept = default;
@@ -47,7 +45,7 @@ result<value> amf3_decoder::decode(std::span<const std::uint8_t> input, arena& m
 }
 
 amf3_encoder::amf3_encoder(encode_options options)
-    : state_(std::make_unique<detail::amf3_encoder_state>(std::move(options))) {}
+    : state_(std::make_unique<detail::amf3_encoder_state>(options)) {}
 amf3_encoder::~amf3_encoder() = default;
 amf3_encoder::amf3_encoder(amf3_encoder&&) noexcept = default;
 amf3_encoder& amf3_encoder::operator=(amf3_encoder&&) noexcept = default;
