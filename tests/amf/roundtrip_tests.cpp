@@ -158,12 +158,19 @@ TEST(roundtrip_packet, decode_encode_and_json) {
 }
 
 // Reused encoders and decoders start every call with empty tables: each result equals the
-// one-shot form's, whatever came before.
-TEST(roundtrip_reuse, encoders_and_decoders_keep_no_state_between_values) {
+// one-shot form's, whatever came before, a failed decode included.
+TEST(roundtrip_reuse, encoders_and_decoders_keep_no_state_between_calls) {
   amf::amf3_encoder enc3;
   amf::amf3_decoder dec3;
   amf::amf0_encoder enc0;
   amf::amf0_decoder dec0;
+  arena bad_memory;
+  amf::array_node* bad = amf::new_array(bad_memory);
+  ASSERT_TRUE(bad->dense.push_back(bad_memory, value::string("s")));
+  ASSERT_TRUE(bad->dense.push_back(bad_memory, value::of(amf::new_object(bad_memory))));
+  ASSERT_TRUE(bad->dense.push_back(
+      bad_memory, value::of(amf::new_date(bad_memory, std::numeric_limits<double>::quiet_NaN()))));
+  const value unencodable = value::of(bad);
   for (std::uint64_t seed = 0; seed < seeds / 4; ++seed) {
     const bool three = seed % 2 == 0;
     arena memory;
@@ -171,8 +178,16 @@ TEST(roundtrip_reuse, encoders_and_decoders_keep_no_state_between_values) {
     const value g = gen.graph();
     bytes one_shot, reused;
     ASSERT_TRUE(three ? amf::encode_amf3(g, one_shot) : amf::encode_amf0(g, one_shot)) << seed;
+    // A failed encode first: ["s", {}, <NaN date>] leaves a string and an object in the tables.
+    ASSERT_FALSE(three ? enc3.encode(unencodable, reused) : enc0.encode(unencodable, reused)) << seed;
+    reused.clear();
     ASSERT_TRUE(three ? enc3.encode(g, reused) : enc0.encode(g, reused)) << seed;
     ASSERT_EQ(to_hex(reused), to_hex(one_shot)) << "seed " << seed;
+    // A failed decode first (the input cut in half): it must leave nothing behind.
+    const bytes half(reused.begin(), reused.begin() + static_cast<std::ptrdiff_t>(reused.size() / 2));
+    arena failed_memory;
+    auto failed = three ? dec3.decode(half, failed_memory) : dec0.decode(half, failed_memory);
+    ASSERT_FALSE(failed) << "seed " << seed << ": half of " << to_hex(reused) << " decoded";
     arena decoded_memory;
     auto d = three ? dec3.decode(reused, decoded_memory) : dec0.decode(reused, decoded_memory);
     ASSERT_TRUE(d) << "seed " << seed << ": " << describe(d.error());
