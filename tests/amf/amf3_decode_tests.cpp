@@ -722,4 +722,41 @@ TEST_F(Amf3Decode, TraceOfOtherTypes) {
   EXPECT_EQ(texts, expected);
 }
 
+TEST_F(Amf3Decode, TraceOfExternalizables) {
+  recorder rec;
+  amf::externalizable_registry registry;
+  registry.add("R", raw_codec());
+  registry.add("flex.messaging.io.ArrayCollection", amf::externalizable_registry::single_value());
+  amf::decode_options options;
+  options.trace = &rec;
+  options.registry = &registry;
+  const std::string raw = "0A 07 03 52 01 00 02 00 00 00 03 40 04 00 00 00 00 00 00 0A 0B 00 02 68 69";
+  const std::string ac = "0A 07 43 " + hex_of("flex.messaging.io.ArrayCollection") + " 09 01 01";
+  ok("09 05 01 " + raw + ac + "", options);
+  std::vector<std::string> texts;
+  for (const auto& it : rec.items) texts.push_back(it.text);
+  const std::vector<std::string> expected = {
+      "array (#0): 2 dense",
+      "end of associative part",
+      "object (#1)",
+      "traits: inline, externalizable, alias \"R\" (#0)",
+      "u8 1",
+      "u16 2",
+      "u32 3",
+      "double 2.5",
+      "bytes 2",
+      "utf \"hi\"",
+      "object (#2)",
+      "traits: inline, externalizable, alias \"flex.messaging.io.ArrayCollection\" (#1)",
+      "array (#3): 0 dense",
+      "end of associative part",
+  };
+  EXPECT_EQ(texts, expected);
+  ASSERT_EQ(rec.items.size(), expected.size());
+  EXPECT_EQ(rec.items[4].offset, 7u);  // the u8, inside object #1 (depth 2)
+  EXPECT_EQ(rec.items[4].length, 1u);
+  EXPECT_EQ(rec.items[4].depth, 2u);
+  EXPECT_EQ(rec.items[9].length, 4u);  // utf: u16 length + 2 bytes
+}
+
 }  // namespace
