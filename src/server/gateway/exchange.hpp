@@ -1,0 +1,63 @@
+// One request in flight: its arena, the decoded packet, the response being built. Bodies run one
+// after another, in order; a body may finish later on another thread (async and blocking
+// operations), and the next one starts from there. Exactly one reply goes out.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "amphora/amf/arena.hpp"
+#include "amphora/amf/packet.hpp"
+#include "amphora/server/handler.hpp"
+#include "amphora/server/service.hpp"
+#include "gateway_state.hpp"
+#include "outcome.hpp"
+
+namespace amphora::server::detail {
+
+class exchange : public std::enable_shared_from_this<exchange> {
+ public:
+  exchange(std::shared_ptr<gateway_state> gateway, reply_callback done);
+
+  // Decodes the request and processes its bodies; answers through `done`.
+  void run(const request_view& request);
+
+  // ---- for the body processors (netconnection.cpp, flex_remoting.cpp) ----
+  gateway_state& gateway() noexcept { return *gateway_; }
+  amf::arena& memory() noexcept { return memory_; }
+  const amf::packet& request() const noexcept { return request_; }
+  // The context of the running body (reset for each body).
+  call_context& context() noexcept { return context_; }
+
+  // Runs `op` for the running body with its calls' memory budget; `finish` gets the outcome.
+  void call(const destination::entry& op, std::span<const amf::value> args,
+            std::function<void(outcome)> finish);
+
+  // "a" + "b" in the arena ("" if it refuses memory).
+  std::string_view concat(std::string_view a, std::string_view b);
+  // The answer of body `index`: exactly once per body, in order. A body whose value is undefined
+  // could not be built (out of memory) and turns the whole reply into an HTTP 500.
+  void answer(std::size_t index, amf::packet_body body);
+
+ private:
+  void step();
+  void start_body(std::size_t index);
+  void finish();
+  void answer_undecodable(std::span<const std::uint8_t> body);
+  amf::packet_body fault_body(std::size_t index, const fault& f);
+  void send(server::reply r);
+
+  std::shared_ptr<gateway_state> gateway_;
+  reply_callback done_;
+  amf::arena memory_;
+  amf::packet request_;
+  amf::packet response_;
+  call_context context_;
+  std::size_t next_ = 0;
+  bool broken_ = false;  // a reply could not be built
+  std::atomic<std::size_t> steps_{0};
+};
+
+}  // namespace amphora::server::detail

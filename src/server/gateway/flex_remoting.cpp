@@ -1,0 +1,179 @@
+// Flex/Royale RemoteObject: a body with target "null" holds one message ([message], or the
+// message itself). CommandMessages do the handshake (ping -> DSId), RemotingMessages call
+// operations. Answers are AcknowledgeMessages (DSK once the client announced small messages) on
+// "/N/onResult", ErrorMessages on "/N/onStatus"; see docs/remoting.md.
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "amphora/flex/messages.hpp"
+#include "processors.hpp"
+
+namespace amphora::server::detail {
+namespace {
+
+const flex::abstract_message& common_part(const flex::message& m) noexcept {
+  return std::visit([](const auto& x) -> const flex::abstract_message& { return x; }, m);
+}
+
+amf::value avmplus(amf::value v) noexcept {
+  v.set_flags(static_cast<std::uint8_t>(v.flags() | amf::value::flag_avmplus));
+  return v;
+}
+
+std::string_view string_header(const flex::abstract_message& m, std::string_view name) noexcept {
+  const amf::value* v = m.header(name);
+  return v != nullptr && v->is(amf::kind::string) ? v->as_string() : std::string_view{};
+}
+
+int messaging_version(const flex::abstract_message& m) noexcept {
+  const amf::value* v = m.header(flex::headers::messaging_version);
+  if (v == nullptr || !v->is_number()) return 0;
+  const double d = v->to_double();
+  return d >= 1 ? (d > 1000 ? 1000 : static_cast<int>(d)) : 0;
+}
+
+// One Flex body being answered.
+class flex_body {
+ public:
+  flex_body(exchange& ex, std::size_t index) : ex_(ex), index_(index) {}
+
+  void run() {
+    amf::result<flex::message> read = flex::read_message(ex_.request().bodies[index_].val, ex_.memory());
+    if (!read)
+      return reply(error_body(flex::abstract_message{}, fault_encoding, "The message could not be read"));
+    message_ = *read;
+    const flex::abstract_message& m = common_part(message_);
+    ds_id_ = string_header(m, flex::headers::ds_id);
+    if (!ds_id_.empty()) known_ = ex_.gateway().clients.touch(ds_id_);
+    if (!known_) ds_id_ = {};  // an id we did not issue proves nothing
+
+    if (const auto* command = std::get_if<flex::command_message>(&message_)) return run_command(*command);
+    if (const auto* call = std::get_if<flex::remoting_message>(&message_)) return run_remoting(*call);
+    if (std::holds_alternative<flex::async_message>(message_)) {
+      return reply(error_body(m, fault_unavailable, "This endpoint serves remoting only, not messaging"));
+    }
+    reply(error_body(m, fault_encoding, "A client may not send acknowledgements or errors"));
+  }
+
+  // ErrorMessages are never small; the clientId matches the ack's when one was prepared.
+  amf::packet_body error_body(const flex::abstract_message& request, std::string_view code,
+                              std::string_view message, std::string_view detail = {}) {
+    amf::arena& memory = ex_.memory();
+    flex::error_message error =
+        flex::make_error(request, memory, memory.copy(code), memory.copy(message), memory.copy(detail));
+    if (!ack_.client_id.empty()) error.client_id = ack_.client_id;
+    return body("/onStatus", flex::to_value(memory, error));
+  }
+
+ private:
+  void run_command(const flex::command_message& command) {
+    switch (command.operation) {
+      case flex::command_operation::client_ping:
+        return reply(ack_body(ping_ack(command)));
+      case flex::command_operation::trigger_connect:
+      case flex::command_operation::logout:           // no authentication configured: nothing to undo
+      case flex::command_operation::cluster_request:  // not clustered: no failover URLs (null body)
+        return reply(ack_body(flex::make_acknowledge(command, ex_.memory())));
+      case flex::command_operation::disconnect:
+        if (known_) ex_.gateway().clients.forget(ds_id_);
+        known_.reset();
+        return reply(ack_body(flex::make_acknowledge(command, ex_.memory())));
+      case flex::command_operation::login:
+        return reply(error_body(command, "Server.Authentication", "Authentication is not configured"));
+      default:
+        return reply(error_body(command, fault_unavailable,
+                                "Command operation " + std::to_string(static_cast<int>(command.operation)) +
+                                    " is not supported by this endpoint"));
+    }
+  }
+
+  // The DSId handshake: a known id is kept, anything else ("nil", none, an id we never issued)
+  // gets a fresh one. The ack carries DSId and DSMessagingVersion (ping and login acks only).
+  flex::acknowledge_message ping_ack(const flex::command_message& ping) {
+    client_registry& clients = ex_.gateway().clients;
+    const int version = messaging_version(ping);
+    if (known_) {
+      if (version > known_->messaging_version) {
+        clients.update(ds_id_, version);
+        known_->messaging_version = version;
+      }
+    } else {
+      ds_id_ = ex_.memory().copy(clients.issue(version));
+      known_ = client_registry::client{version};
+    }
+    flex::acknowledge_message ack = flex::make_acknowledge(ping, ex_.memory());
+    if (!flex::set_header(ex_.memory(), ack, flex::headers::ds_id, amf::value::string(ds_id_)) ||
+        !flex::set_header(ex_.memory(), ack, flex::headers::messaging_version, amf::value::number(1.0))) {
+      throw std::bad_alloc();
+    }
+    return ack;
+  }
+
+  void run_remoting(const flex::remoting_message& call) {
+    ack_ = flex::make_acknowledge(call, ex_.memory());
+    const destination* d = ex_.gateway().services.find(call.destination);
+    if (d == nullptr) {
+      return reply(
+          error_body(call, fault_unavailable, "No destination '" + std::string(call.destination) + "'"));
+    }
+    const destination::entry* op = d->find(call.operation);
+    if (op == nullptr) {
+      return reply(error_body(call, fault_unavailable,
+                              "No operation '" + std::string(call.operation) + "' on destination '" +
+                                  std::string(call.destination) + "'"));
+    }
+    call_context& ctx = ex_.context();
+    ctx.destination = call.destination;
+    ctx.operation = call.operation;
+    ctx.style = client_style::flex;
+    ctx.message_headers = call.headers;
+    ctx.ds_id = ds_id_;
+    ctx.client_id = ack_.client_id;
+    // `this` lives in the continuation: the exchange keeps the arena and message alive.
+    // The continuation gets a copy of this object (views into the exchange's arena, which the
+    // exchange keeps alive until the reply).
+    ex_.call(*op, call.arguments(), [self = *this](outcome o) mutable {
+      if (o.ok) {
+        self.ack_.body = o.result;
+        self.reply(self.ack_body(self.ack_));
+      } else {
+        self.reply(
+            self.error_body(common_part(self.message_), o.error.code, o.error.message, o.error.detail));
+      }
+    });
+  }
+
+  amf::packet_body ack_body(const flex::acknowledge_message& ack) {
+    const bool small = ex_.gateway().options.small_messages && known_ && known_->messaging_version >= 1;
+    return body("/onResult", flex::to_value(ex_.memory(), ack, small ? flex::form::small : flex::form::full));
+  }
+
+  amf::packet_body body(std::string_view suffix, const amf::result<amf::value>& v) {
+    const amf::packet_body& request = ex_.request().bodies[index_];
+    amf::packet_body out{ex_.concat(request.response, suffix), "", {}};
+    if (v && !out.target.empty()) out.val = avmplus(*v);
+    return out;
+  }
+
+  void reply(amf::packet_body b) { ex_.answer(index_, b); }
+
+  exchange& ex_;
+  std::size_t index_;
+  flex::message message_;
+  std::string_view ds_id_;  // known ids only
+  std::optional<client_registry::client> known_;
+  flex::acknowledge_message ack_;
+};
+
+}  // namespace
+
+void run_flex_body(exchange& ex, std::size_t index) { flex_body(ex, index).run(); }
+
+amf::packet_body flex_fault(exchange& ex, std::size_t index, const fault& f) {
+  amf::result<flex::message> read = flex::read_message(ex.request().bodies[index].val, ex.memory());
+  flex_body b(ex, index);
+  return b.error_body(read ? common_part(*read) : flex::abstract_message{}, f.code, f.message, f.detail);
+}
+
+}  // namespace amphora::server::detail

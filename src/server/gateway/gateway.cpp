@@ -1,0 +1,72 @@
+#include "amphora/server/gateway.hpp"
+
+#include <string>
+#include <utility>
+
+#include "amphora/flex/uuid.hpp"
+#include "exchange.hpp"
+#include "gateway_state.hpp"
+
+namespace amphora::server {
+
+amf::limits gateway_options::default_limits() noexcept {
+  amf::limits l;
+  l.max_input_bytes = 16u << 20;
+  l.max_string_bytes = 16u << 20;
+  l.max_elements = 1u << 20;
+  l.max_string_refs = 1u << 20;
+  l.max_object_refs = 1u << 20;
+  l.max_trait_refs = 1u << 16;
+  l.max_memory_bytes = 64u << 20;
+  l.max_headers = 64;
+  l.max_bodies = 256;
+  return l;
+}
+
+namespace detail {
+
+gateway_state::gateway_state(service_registry s, gateway_options o, blocking_runner r)
+    : services(std::move(s)),
+      options(std::move(o)),
+      runner(std::move(r)),
+      clients(options.max_clients, options.client_idle_timeout, [] { return flex::new_uuid(); }) {
+  decode.limits = options.limits;
+  decode.registry = &amf::externalizable_registry::flex();
+  decode.copy_input = true;  // values outlive the request_view (async and blocking operations)
+}
+
+}  // namespace detail
+
+gateway::gateway(service_registry services, gateway_options options, blocking_runner runner)
+    : state_(std::make_shared<detail::gateway_state>(std::move(services), std::move(options),
+                                                     std::move(runner))) {}
+
+gateway::~gateway() = default;
+
+void gateway::handle(const request_view& request, reply_callback done) {
+  auto ex = std::make_shared<detail::exchange>(state_, std::move(done));
+  ex->run(request);
+}
+
+std::vector<std::string> gateway::destinations() const {
+  std::vector<std::string> lines;
+  for (const std::string& name : state_->services.destination_names()) {
+    std::string line = name + ":";
+    const destination* d = state_->services.find(name);
+    bool first = true;
+    for (const std::string& op : d->operation_names()) {
+      line += first ? " " : ", ";
+      line += op;
+      first = false;
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+std::shared_ptr<gateway> make_amf_gateway(service_registry services, gateway_options options,
+                                          blocking_runner runner) {
+  return std::make_shared<gateway>(std::move(services), std::move(options), std::move(runner));
+}
+
+}  // namespace amphora::server

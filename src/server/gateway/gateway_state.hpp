@@ -1,0 +1,20 @@
+// What every request of one gateway shares: the services, options, worker pool and known clients.
+#pragma once
+
+#include "amphora/amf/options.hpp"
+#include "amphora/server/gateway.hpp"
+#include "client_registry.hpp"
+
+namespace amphora::server::detail {
+
+struct gateway_state {
+  gateway_state(service_registry s, gateway_options o, blocking_runner r);
+
+  const service_registry services;
+  const gateway_options options;
+  const blocking_runner runner;
+  amf::decode_options decode;  // options.limits, the Flex externalizables (ArrayCollection, DSK, ...)
+  client_registry clients;
+};
+
+}  // namespace amphora::server::detail

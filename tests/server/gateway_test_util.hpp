@@ -1,0 +1,99 @@
+// Gateway tests: call handle() without sockets and read the reply back.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "amphora/amf/packet.hpp"
+#include "amphora/flex/messages.hpp"
+#include "amphora/flex/small_messages.hpp"
+#include "amphora/server/gateway.hpp"
+#include "support/bytes.hpp"
+
+namespace amphora::test {
+
+// Calls the gateway; the reply if `done` ran before handle() returned.
+inline std::optional<server::reply> call_now(server::gateway& gw, std::span<const std::uint8_t> body,
+                                             std::string_view remote = "127.0.0.1") {
+  server::request_view req;
+  req.method = "POST";
+  req.target = req.path = "/amf";
+  req.content_type = "application/x-amf";
+  req.remote_address = remote;
+  req.body = body;
+  std::optional<server::reply> out;
+  gw.handle(req, [&out](server::reply r) { out = std::move(r); });
+  return out;
+}
+
+// The reply's packet (Flex small messages and ArrayCollection readable).
+inline amf::packet decode_reply(const server::reply& r, amf::arena& memory) {
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.content_type, "application/x-amf");
+  amf::decode_options options;
+  options.registry = &flex::registry();
+  amf::result<amf::packet> p = amf::decode_packet(r.body, memory, options);
+  EXPECT_TRUE(p.has_value()) << p.error().message();
+  return p ? *p : amf::packet{};
+}
+
+// A request packet: one body per (target, response, value).
+struct request_body {
+  std::string_view target;
+  std::string_view response;
+  amf::value val;
+};
+inline bytes encode_request(std::uint16_t version, std::vector<request_body> bodies,
+                            std::vector<amf::packet_header> headers = {}) {
+  amf::arena memory;
+  amf::packet p;
+  p.version = version;
+  for (const auto& h : headers) EXPECT_TRUE(p.headers.push_back(memory, h));
+  for (const auto& b : bodies) EXPECT_TRUE(p.bodies.push_back(memory, {b.target, b.response, b.val}));
+  bytes out;
+  amf::encode_options options;
+  options.registry = &flex::registry();
+  amf::status s = amf::encode_packet(p, out, options);
+  EXPECT_TRUE(s.ok()) << s.error().message();
+  return out;
+}
+
+// A strict array of values (the arguments of a NetConnection call).
+inline amf::value args(amf::arena& memory, std::initializer_list<amf::value> items) {
+  amf::array_node* a = amf::new_array(memory);
+  for (const amf::value& v : items) EXPECT_TRUE(a->dense.push_back(memory, v));
+  return amf::value::of(a);
+}
+
+inline amf::value with_avmplus(amf::value v) {
+  v.set_flags(static_cast<std::uint8_t>(v.flags() | amf::value::flag_avmplus));
+  return v;
+}
+
+// The Flex body form: a strict array holding the message behind 0x11.
+inline amf::value flex_body(amf::arena& memory, const flex::message& m) {
+  amf::result<amf::value> v = flex::to_value(memory, m);
+  EXPECT_TRUE(v.has_value());
+  return args(memory, {with_avmplus(*v)});
+}
+
+inline std::string member_string(const amf::value& object, std::string_view name) {
+  if (!object.is(amf::kind::object)) return "<not an object>";
+  const amf::value* v = object.as_object().find(name);
+  if (v == nullptr) return "<absent>";
+  if (!v->is(amf::kind::string)) return "<" + std::string(amf::kind_name(v->type())) + ">";
+  return std::string(v->as_string());
+}
+
+inline std::string header_string(const flex::abstract_message& m, std::string_view name) {
+  const amf::value* v = m.header(name);
+  return v != nullptr && v->is(amf::kind::string) ? std::string(v->as_string()) : std::string("<none>");
+}
+
+}  // namespace amphora::test
