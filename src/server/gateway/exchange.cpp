@@ -136,7 +136,7 @@ void exchange::finish() {
     return;
   }
   server::reply r;
-  amf::status s = amf::encode_packet(response_, r.body);
+  amf::status s = amf::encode_packet(response_, r.body, gateway_->encode);
   if (!s) {
     // A result the wire cannot carry (a string over 64 KiB in AMF0 keys, a cycle AMF0 cannot
     // express...): that body becomes a fault, the others keep their answers.
@@ -146,12 +146,12 @@ void exchange::finish() {
       one.version = response_.version;
       if (!one.bodies.push_back(memory_, response_.bodies[i])) break;
       scratch.clear();
-      if (!amf::encode_packet(one, scratch)) {
+      if (!amf::encode_packet(one, scratch, gateway_->encode)) {
         response_.bodies[i] = fault_body(i, fault{fault_processing, "The result cannot be encoded", {}});
       }
     }
     r.body.clear();
-    s = amf::encode_packet(response_, r.body);
+    s = amf::encode_packet(response_, r.body, gateway_->encode);
     if (!s) {
       send(plain_reply(500, "The reply could not be encoded\n"));
       return;

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "amphora/flex/small_messages.hpp"
 #include "amphora/flex/uuid.hpp"
 #include "exchange.hpp"
 #include "gateway_state.hpp"
@@ -31,7 +32,8 @@ gateway_state::gateway_state(service_registry s, gateway_options o, blocking_run
       runner(std::move(r)),
       clients(options.max_clients, options.client_idle_timeout, [] { return flex::new_uuid(); }) {
   decode.limits = options.limits;
-  decode.registry = &amf::externalizable_registry::flex();
+  decode.registry = &flex::registry();
+  encode.registry = &flex::registry();
   decode.copy_input = true;  // values outlive the request_view (async and blocking operations)
 }
 

@@ -14,6 +14,7 @@ struct gateway_state {
   const gateway_options options;
   const blocking_runner runner;
   amf::decode_options decode;  // options.limits, the Flex externalizables (ArrayCollection, DSK, ...)
+  amf::encode_options encode;  // the same externalizables
   client_registry clients;
 };
 
