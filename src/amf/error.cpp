@@ -44,6 +44,8 @@ class category final : public std::error_category {
         return "invalid JSON mapping";
       case errc::unencodable:
         return "value cannot be encoded";
+      case errc::type_mismatch:
+        return "value does not fit its C++ type";
     }
     return "unknown error";
   }

@@ -30,6 +30,7 @@ enum class errc {
   invalid_json,            // JSON syntax
   invalid_json_mapping,    // JSON that is well-formed but not a valid Amphora mapping
   unencodable,             // a value the target format cannot represent
+  type_mismatch,           // typed mapping: a value that does not fit its C++ field (kind, range, class)
 };
 
 const std::error_category& amf_category() noexcept;
