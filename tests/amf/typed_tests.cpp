@@ -511,6 +511,33 @@ TEST(TypedMapping, AnObjectReferencedTwiceIsCopiedIntoBothFields) {
   EXPECT_EQ(out.points, (std::vector<point>{{4, 0}, {4, 0}}));
 }
 
+TEST(TypedMapping, Amf0ReferencesAreCopiedToo) {
+  amf::arena m;
+  amf::object_node* h = object_of(m, "com.example.Holder");
+  amf::object_node* p = object_of(m, "com.example.Point");
+  ASSERT_TRUE(amf::add_sealed(m, *p, "y", amf::value::integer(9)));
+  ASSERT_TRUE(amf::add_sealed(m, *h, "first", amf::value::of(p)));
+  ASSERT_TRUE(amf::add_sealed(m, *h, "second", amf::value::of(p)));
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_amf0(amf::value::of(h), bytes).ok());
+  holder out;
+  ASSERT_TRUE(amf::decode_typed_amf0(bytes, out).ok());
+  EXPECT_EQ(out.second, (point{0, 9}));
+}
+
+TEST(TypedMapping, DateFractionsReachFineTimePoints) {
+  amf::arena m;
+  std::chrono::system_clock::time_point t;
+  ASSERT_TRUE(amf::from_value(amf::value::of(amf::new_date(m, 1.5)), t).ok());
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count(), 1500);
+  std::chrono::sys_time<std::chrono::milliseconds> ms;
+  ASSERT_TRUE(amf::from_value(amf::value::of(amf::new_date(m, -1.5)), ms).ok());
+  EXPECT_EQ(ms.time_since_epoch().count(), -2);  // floored
+  amf::result<amf::value> v = amf::to_value(t, m);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->as_date().millis, 1.5);
+}
+
 TEST(TypedMapping, CyclesCannotBecomeCppValues) {
   amf::arena m;
   amf::object_node* t = object_of(m, "com.example.Tree");
