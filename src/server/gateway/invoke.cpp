@@ -50,9 +50,12 @@ void invoke(const destination::entry& op, call_context& ctx, std::span<const amf
     run();
     return;
   }
+  bool accepted = false;
   try {
-    runner(std::move(run));
-  } catch (...) {  // the pool refused the task (full, stopping)
+    accepted = runner(std::move(run));
+  } catch (...) {  // a runner that throws refuses too
+  }
+  if (!accepted) {  // the pool is full or stopping: the task will never run
     state->complete(outcome::failure(fault_processing, "The server is too busy to run the operation"));
   }
 }
