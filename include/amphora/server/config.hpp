@@ -1,0 +1,60 @@
+// The server's settings: where it listens, its limits and timeouts, CORS, logging. Every field has
+// a safe default; `amphora serve` fills them from a key = value file and then from its flags.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace amphora::server {
+
+enum class log_level { off, error, warn, info, debug };
+
+struct config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8400;  // 0: any free port (server::port() tells which)
+  unsigned threads = 0;       // I/O threads; 0: std::thread::hardware_concurrency()
+
+  // Limits. A body over max_body gets 413, a header block over max_header 431; both close.
+  std::size_t max_body = 16 * 1024 * 1024;
+  std::size_t max_header = 8 * 1024;
+  std::size_t max_connections = 10000;  // further connections get 503 and are closed at once
+  std::size_t pipeline_limit = 8;       // requests read ahead of their responses, per connection
+
+  // Timeouts. header_timeout bounds the whole header block (and idle keep-alive time), so a client
+  // trickling bytes cannot hold a connection; body_timeout bounds the whole body.
+  std::chrono::milliseconds header_timeout{30'000};
+  std::chrono::milliseconds body_timeout{60'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds shutdown_timeout{10'000};  // graceful stop: in-flight requests' deadline
+
+  // The worker pool for blocking services (server::runner()).
+  unsigned blocking_threads = 4;
+  std::size_t blocking_queue = 1024;  // tasks waiting; further tasks are refused
+
+  // CORS: origins allowed to call from a browser ("*" allows any). Empty: no CORS headers at all.
+  std::vector<std::string> cors_origins;
+  bool cors_credentials = true;  // Access-Control-Allow-Credentials: true
+  std::string cors_headers = "Content-Type";
+
+  log_level level = log_level::info;  // request lines are logged at info
+};
+
+// Sets one setting from its text form; the keys are the config file's (see docs/server.md): host,
+// port, threads, max_body, max_header, max_connections, pipeline_limit, header_timeout_ms,
+// body_timeout_ms, write_timeout_ms, shutdown_timeout_ms, blocking_threads, blocking_queue,
+// cors_origins (comma-separated), cors_credentials, cors_headers, log_level. Sizes accept K/M/G.
+// Returns an empty string, or what is wrong ("unknown key 'x'", "port: not a number").
+std::string apply_setting(config& cfg, std::string_view key, std::string_view value);
+
+// Reads a file of `key = value` lines ('#' starts a comment) into cfg. Returns an empty string, or
+// the first error as "FILE:LINE: message".
+std::string load_config_file(const std::string& path, config& cfg);
+
+// "off", "error", "warn", "info", "debug"; false if the name is unknown.
+bool parse_log_level(std::string_view name, log_level& out) noexcept;
+
+}  // namespace amphora::server

@@ -1,0 +1,53 @@
+// The seam between the HTTP server and everything behind it. The server (sockets, HTTP parsing,
+// keep-alive, timeouts, limits) turns each request into a request_view and hands it to the
+// handler routed for its path; the handler answers exactly once through `done`, now or later,
+// from any thread. Handlers know nothing of Asio or Beast, so gateway tests need no socket.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace amphora::server {
+
+// Valid only during the call to handler::handle: copy what must outlive it.
+struct request_view {
+  std::string_view method;        // "POST"
+  std::string_view target;        // path and query, "/messagebroker/amf?x=1"
+  std::string_view path;          // "/messagebroker/amf"
+  std::string_view query;         // "x=1"
+  std::string_view content_type;  // "application/x-amf"
+  std::string_view origin;        // Origin header ("" if none)
+  std::string_view user_agent;
+  std::string_view cookie;  // Cookie header ("" if none)
+  std::string_view remote_address;
+  std::span<const std::uint8_t> body;
+};
+
+struct reply {
+  unsigned status = 200;
+  std::string content_type = "application/x-amf";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Set-Cookie, ...)
+  std::vector<std::uint8_t> body;
+};
+
+using reply_callback = std::function<void(reply)>;
+
+class handler {
+ public:
+  virtual ~handler() = default;
+  // Must call done exactly once (possibly on another thread, possibly after returning).
+  virtual void handle(const request_view& request, reply_callback done) = 0;
+};
+
+// Where handlers run work that may block (a service marked blocking): a bounded worker pool
+// owned by the server. Tests can pass an inline runner. Returns false when the task was refused
+// (the queue is full or the server is stopping): the task will never run, so the handler must
+// answer itself, typically with a "server busy" fault (or HTTP 503) through `done`.
+using blocking_runner = std::function<bool(std::function<void()> task)>;
+
+}  // namespace amphora::server

@@ -1,0 +1,75 @@
+// The HTTP server: an acceptor and one session per connection on a pool of I/O threads, routing
+// each request by exact path to a handler (handler.hpp). No Asio or Beast type appears here.
+//
+//   amphora::server::server s(cfg);
+//   s.mount("/amf", gateway);
+//   s.start();                  // binds (throws std::system_error if it cannot), starts the threads
+//   s.stop_on_signals();        // SIGINT/SIGTERM ask for a graceful stop
+//   s.wait();                   // returns once stopped
+//
+// Built in: GET /health answers 200 {"status":"ok"}; unknown paths 404; a method a route does not
+// take 405 (OPTIONS is a CORS preflight on every mounted path).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "amphora/server/config.hpp"
+#include "amphora/server/handler.hpp"
+
+namespace amphora::server {
+
+struct route_info {
+  std::string path;
+  std::vector<std::string> methods;
+  std::shared_ptr<handler> target;
+};
+
+class server {
+ public:
+  explicit server(config cfg);
+  ~server();  // stop(), if it is running
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Before start(): answer requests for exactly `path` (the query is ignored) with `target`.
+  // Replies of mounted handlers get BlazeDS's no-cache headers and, for allowed origins, CORS.
+  void mount(std::string path, std::shared_ptr<handler> target, std::vector<std::string> methods = {"POST"});
+  std::vector<route_info> routes() const;
+
+  // Before start(): where log lines go, one call per line without the newline (default: stderr).
+  // Called from the I/O threads, one line at a time.
+  void set_log_sink(std::function<void(std::string_view line)> sink);
+
+  // Binds host:port and starts the I/O threads. Throws std::system_error when it cannot bind.
+  void start();
+  std::uint16_t port() const noexcept;  // the bound port (the actual one when config.port was 0)
+  const config& settings() const noexcept;
+
+  // The bounded worker pool for blocking services; valid for the server's lifetime. A handler that
+  // is given this runner posts its blocking work there and calls done from the worker.
+  blocking_runner runner();
+
+  // After start(): SIGINT and SIGTERM call request_stop().
+  void stop_on_signals();
+  // Asks for a graceful stop and returns at once (any thread, handlers included): the server stops
+  // accepting, answers what it has read, then closes every connection.
+  void request_stop() noexcept;
+  // Blocks until a stop was requested and done: in-flight requests answered or
+  // config.shutdown_timeout passed, threads joined. Handlers must not call it.
+  void wait();
+  void stop() {
+    request_stop();
+    wait();
+  }
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace amphora::server

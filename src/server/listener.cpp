@@ -1,0 +1,89 @@
+#include "listener.hpp"
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "session.hpp"
+
+namespace amphora::server::detail {
+namespace {
+
+// Over max_connections: a short 503 written without waiting (a fresh socket's send buffer takes
+// it), then close. The client learns why instead of seeing a bare reset.
+void refuse(tcp::socket& socket) {
+  static constexpr std::string_view busy =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: amphora/0.1\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 20\r\nConnection: close\r\n\r\ntoo many connections";
+  error_code ec;
+  socket.non_blocking(true, ec);
+  if (!ec) socket.write_some(net::buffer(busy.data(), busy.size()), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+}  // namespace
+
+listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::shared_ptr<shared_state> state)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      retry_(acceptor_.get_executor()),
+      state_(std::move(state)) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void listener::run() {
+  net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+}
+
+void listener::stop() {
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] { self->do_stop(); });
+}
+
+void listener::do_accept() {
+  if (!acceptor_.is_open()) return;
+  // The new connection gets its own strand.
+  acceptor_.async_accept(net::make_strand(ioc_),
+                         beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    // Out of descriptors and the like: say so, pause, try again rather than spin.
+    state_->log().event(log_level::error, "accept failed: " + ec.message());
+    retry_.expires_after(std::chrono::milliseconds(100));
+    retry_.async_wait(beast::bind_front_handler(&listener::on_retry, shared_from_this()));
+    return;
+  }
+  if (state_->full()) {
+    state_->log().event(log_level::warn, "max_connections reached: connection refused");
+    refuse(socket);
+  } else {
+    socket.set_option(tcp::no_delay(true), ec);
+    auto s = std::make_shared<session>(std::move(socket), state_);
+    state_->join(s);
+    s->run();
+  }
+  do_accept();
+}
+
+void listener::on_retry(error_code ec) {
+  if (!ec) do_accept();
+}
+
+void listener::do_stop() {
+  error_code ec;
+  acceptor_.close(ec);
+  retry_.cancel();
+  // Every session that will ever exist is registered by now: joins happen on this strand.
+  for (const std::weak_ptr<session>& weak : state_->sessions()) {
+    if (const std::shared_ptr<session> s = weak.lock()) s->shutdown();
+  }
+}
+
+}  // namespace amphora::server::detail

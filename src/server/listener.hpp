@@ -1,0 +1,36 @@
+// Accepts connections and gives each a session on its own strand; past max_connections a new
+// connection is answered 503 and closed at once. stop() closes the acceptor, then asks every live
+// session to stop gracefully.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "net.hpp"
+#include "shared_state.hpp"
+
+namespace amphora::server::detail {
+
+class listener : public std::enable_shared_from_this<listener> {
+ public:
+  // Opens, binds and listens; throws boost::system::system_error when it cannot.
+  listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::shared_ptr<shared_state> state);
+
+  void run();
+  void stop();  // from any thread
+  std::uint16_t port() const noexcept { return port_; }
+
+ private:
+  void do_accept();
+  void on_accept(error_code ec, tcp::socket socket);
+  void on_retry(error_code ec);
+  void do_stop();
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_;
+  std::shared_ptr<shared_state> state_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace amphora::server::detail

@@ -1,0 +1,175 @@
+// The server: one io_context run by N threads, a strand per connection (docs/server.md says why),
+// the listener, the worker pool for blocking services, and the graceful stop.
+#include "amphora/server/server.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "listener.hpp"
+#include "net.hpp"
+#include "router.hpp"
+#include "shared_state.hpp"
+#include "worker_pool.hpp"
+
+namespace amphora::server {
+
+using namespace detail;
+
+namespace {
+
+unsigned io_threads(const config& cfg) {
+  if (cfg.threads != 0) return cfg.threads;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+tcp::endpoint endpoint_for(net::io_context& ioc, const config& cfg) {
+  error_code ec;
+  const net::ip::address address = net::ip::make_address(cfg.host, ec);
+  if (!ec) return {address, cfg.port};
+  tcp::resolver resolver(ioc);  // a host name ("localhost"): its first address
+  const auto results = resolver.resolve(cfg.host, std::to_string(cfg.port), ec);
+  if (ec || results.empty()) {
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                            "cannot resolve host " + cfg.host);
+  }
+  return results.begin()->endpoint();
+}
+
+}  // namespace
+
+// Destroyed in reverse order: the pool before the io_context (its dropped tasks may still refer
+// to sessions), the io_context before the shared state.
+struct server::impl {
+  explicit impl(config c)
+      : cfg(std::move(c)),
+        ioc(static_cast<int>(io_threads(cfg))),
+        pool(cfg.blocking_threads, cfg.blocking_queue) {}
+
+  config cfg;
+  router routes;
+  request_log::sink log_sink;
+  std::shared_ptr<shared_state> state;
+  net::io_context ioc;
+  worker_pool pool;
+  std::shared_ptr<listener> acceptor;
+  std::optional<net::signal_set> signals;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+
+  std::mutex mutex;  // guards the flags below
+  std::condition_variable stop_requested_cv;
+  bool started = false;
+  bool stop_requested = false;
+  bool stopped = false;
+  std::mutex wait_mutex;  // one wait() does the stopping
+};
+
+server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+
+server::~server() {
+  bool running = false;
+  {
+    const std::lock_guard lock(impl_->mutex);
+    running = impl_->started && !impl_->stopped;
+  }
+  if (running) stop();
+}
+
+void server::mount(std::string path, std::shared_ptr<handler> target, std::vector<std::string> methods) {
+  if (impl_->started) throw std::logic_error("server::mount after start");
+  impl_->routes.add({std::move(path), std::move(methods), std::move(target)});
+}
+
+std::vector<route_info> server::routes() const { return impl_->routes.routes(); }
+
+void server::set_log_sink(std::function<void(std::string_view line)> sink) {
+  impl_->log_sink = std::move(sink);
+}
+
+void server::start() {
+  impl& m = *impl_;
+  {
+    const std::lock_guard lock(m.mutex);
+    if (m.started) throw std::logic_error("server::start called twice");
+  }
+  m.state = std::make_shared<shared_state>(m.cfg, m.routes, m.log_sink);
+  const tcp::endpoint endpoint = endpoint_for(m.ioc, m.cfg);
+  try {
+    m.acceptor = std::make_shared<listener>(m.ioc, endpoint, m.state);
+  } catch (const boost::system::system_error& e) {
+    throw std::system_error(std::error_code(e.code().value(), std::system_category()),
+                            "cannot listen on " + m.cfg.host + ":" + std::to_string(m.cfg.port));
+  }
+  m.port = m.acceptor->port();
+  m.acceptor->run();
+  const unsigned n = io_threads(m.cfg);
+  m.threads.reserve(n);
+  for (unsigned i = 0; i < n; ++i) m.threads.emplace_back([&m] { m.ioc.run(); });
+  const std::lock_guard lock(m.mutex);
+  m.started = true;
+}
+
+std::uint16_t server::port() const noexcept { return impl_->port; }
+
+const config& server::settings() const noexcept { return impl_->cfg; }
+
+blocking_runner server::runner() {
+  return [pool = &impl_->pool](std::function<void()> task) { return pool->post(std::move(task)); };
+}
+
+void server::stop_on_signals() {
+  impl& m = *impl_;
+  if (!m.started) throw std::logic_error("server::stop_on_signals before start");
+  m.signals.emplace(m.ioc, SIGINT, SIGTERM);
+  m.signals->async_wait([this](error_code ec, int) {
+    if (!ec) request_stop();
+  });
+}
+
+void server::request_stop() noexcept {
+  impl& m = *impl_;
+  {
+    const std::lock_guard lock(m.mutex);
+    if (!m.started || m.stop_requested) return;
+    m.stop_requested = true;
+  }
+  try {
+    m.state->log().event(log_level::info, "stopping: finishing in-flight requests");
+    m.state->set_stopping();
+    m.acceptor->stop();
+    if (m.signals) net::post(m.ioc, [&m] { m.signals->cancel(); });
+  } catch (...) {
+    // Out of memory while posting: wait() still stops everything at its deadline.
+  }
+  m.stop_requested_cv.notify_all();
+}
+
+void server::wait() {
+  impl& m = *impl_;
+  const std::lock_guard wait_lock(m.wait_mutex);
+  {
+    std::unique_lock lock(m.mutex);
+    m.stop_requested_cv.wait(lock, [&m] { return !m.started || m.stop_requested; });
+    if (!m.started || m.stopped) return;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + m.cfg.shutdown_timeout;
+  if (!m.state->wait_idle_until(deadline)) {
+    m.state->log().event(log_level::warn, "shutdown deadline passed: closing the remaining connections");
+  }
+  m.ioc.stop();
+  for (std::thread& t : m.threads) t.join();
+  m.threads.clear();
+  m.state->set_io_stopped();
+  m.pool.stop();
+  m.state->log().event(log_level::info, "stopped");
+  const std::lock_guard lock(m.mutex);
+  m.stopped = true;
+}
+
+}  // namespace amphora::server

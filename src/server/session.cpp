@@ -1,0 +1,385 @@
+#include "session.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+namespace amphora::server::detail {
+namespace {
+
+constexpr std::string_view server_name = "amphora/0.1";
+constexpr std::chrono::milliseconds linger_timeout{2000};
+constexpr std::size_t linger_limit = 256 * 1024;  // bytes discarded after our last response, at most
+
+std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size()}; }
+beast::string_view bview(std::string_view s) noexcept { return {s.data(), s.size()}; }
+
+// BlazeDS's default no-cache headers on every reply of a mounted handler (reference/blazeds.md §2.1).
+void add_no_cache(header_list& headers) {
+  for (const auto& [name, value] : headers) {
+    if (beast::iequals(name, "Cache-Control")) return;  // the handler chose its own
+  }
+  headers.emplace_back("Cache-Control", "no-cache");
+  headers.emplace_back("Pragma", "no-cache");
+  headers.emplace_back("Expires", "Sat, 25 Dec 1999 00:00:00 GMT");
+}
+
+session::response make_response(unsigned version, bool keep_alive, unsigned status,
+                                std::string_view content_type, std::vector<std::uint8_t> body,
+                                const header_list& headers) {
+  // Statuses without a body (1xx, 204, 304) cannot carry Content-Length: those are handler bugs here.
+  if (status < 200 || status > 999 || status == 204 || status == 304) {
+    status = 500;
+    body.clear();
+  }
+  session::response res{static_cast<http::status>(status), version};
+  res.set(http::field::server, bview(server_name));
+  if (!content_type.empty()) res.set(http::field::content_type, bview(content_type));
+  for (const auto& [name, value] : headers) res.insert(name, value);
+  res.body() = std::move(body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();  // Content-Length, always
+  return res;
+}
+
+std::vector<std::uint8_t> to_bytes(std::string_view text) { return {text.begin(), text.end()}; }
+
+// The `done` a handler gets: posts its reply to the session's strand, once. Destroyed without
+// having been called (a handler bug, a dropped task), it answers 500 rather than stall the
+// connection. It holds outstanding work on the io_context so run() cannot return under it.
+class reply_sender {
+ public:
+  reply_sender(std::shared_ptr<session> s, std::uint64_t seq, net::any_io_executor work)
+      : session_(std::move(s)), seq_(seq), work_(std::move(work)) {}
+  ~reply_sender() {
+    if (!sent_.exchange(true)) {
+      reply r;
+      r.status = 500;
+      r.content_type = "text/plain";
+      r.body = to_bytes("handler gave no reply\n");
+      post(std::move(r));
+    }
+  }
+  reply_sender(const reply_sender&) = delete;
+  reply_sender& operator=(const reply_sender&) = delete;
+
+  void send(reply r) {
+    if (!sent_.exchange(true)) post(std::move(r));
+  }
+
+ private:
+  void post(reply r) {
+    if (!session_->io_running()) return;  // the server has stopped: nobody would write it
+    net::post(work_, [s = std::move(session_), seq = seq_, r = std::move(r)]() mutable {
+      s->on_reply(seq, std::move(r));
+    });
+    work_ = {};
+  }
+
+  std::shared_ptr<session> session_;
+  std::uint64_t seq_;
+  net::any_io_executor work_;
+  std::atomic<bool> sent_{false};
+};
+
+}  // namespace
+
+session::session(tcp::socket socket, std::shared_ptr<shared_state> state)
+    : stream_(std::move(socket)), state_(std::move(state)), read_timer_(stream_.get_executor()) {
+  error_code ec;
+  const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  remote_ = ec ? std::string("-") : peer.address().to_string() + ":" + std::to_string(peer.port());
+}
+
+session::~session() { state_->leave(this); }
+
+void session::run() {
+  // Hop onto the strand: every member is touched there only.
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->state_->stopping()) self->stopping_ = true;
+    self->do_read();
+  });
+}
+
+void session::shutdown() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] { self->do_shutdown(); });
+}
+
+// ---- reading ----
+
+void session::do_read() {
+  if (stopping_) read_closed_ = true;
+  if (read_closed_ || closing_) {
+    if (pending_.empty() && !writing_) do_close();
+    return;
+  }
+  // A fresh parser per request, as Beast's advanced server: limits apply to each message.
+  parser_.emplace();
+  parser_->body_limit(state_->settings().max_body);
+  parser_->header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(state_->settings().max_header, std::numeric_limits<std::uint32_t>::max())));
+  request_bytes_ = 0;
+  reading_ = reading::header;
+  arm_read_timer(state_->settings().header_timeout);
+  stream_.expires_never();  // our own timer bounds reads; the stream's bounds writes
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&session::on_read_header, shared_from_this()));
+}
+
+void session::on_read_header(error_code ec, std::size_t bytes) {
+  request_bytes_ += bytes;
+  if (ec) return on_read_error(ec);
+  if (parser_->is_done()) return on_request();
+  reading_ = reading::body;
+  arm_read_timer(state_->settings().body_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&session::on_read_body, shared_from_this()));
+}
+
+void session::on_read_body(error_code ec, std::size_t bytes) {
+  request_bytes_ += bytes;
+  if (ec) return on_read_error(ec);
+  on_request();
+}
+
+void session::on_read_error(error_code ec) {
+  const reading was = reading_;
+  reading_ = reading::no;
+  read_timer_.cancel();
+  read_closed_ = true;
+  unsigned status = 0;
+  if (ec == http::error::body_limit) {
+    status = 413;
+  } else if (ec == http::error::header_limit) {
+    status = 431;
+  } else if (ec == http::error::end_of_stream || ec == net::error::eof) {
+    peer_eof_ = true;  // the client is done sending (or gave up mid-request)
+  } else if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+    status = 400;  // not HTTP: a parse error
+  }
+  if (state_->log().enabled(log_level::debug) && status == 0 && !peer_eof_) {
+    state_->log().event(log_level::debug, remote_ + " read ended: " + ec.message());
+  }
+  if (status != 0 && !closing_) {
+    slot s;
+    s.record.received = std::chrono::system_clock::now();
+    s.record.remote = remote_;
+    if (was == reading::body || status == 413) {
+      s.record.method = view(parser_->get().method_string());
+      s.record.path = view(parser_->get().target());
+    }
+    s.record.request_bytes = request_bytes_;
+    s.started = std::chrono::steady_clock::now();
+    s.keep_alive = false;
+    pending_.push_back(std::move(s));
+    answer(status, "text/plain",
+           std::string(view(http::obsolete_reason(static_cast<http::status>(status)))) + "\n");
+    return;
+  }
+  if (pending_.empty() && !writing_) do_close();
+}
+
+void session::on_request() {
+  reading_ = reading::no;
+  read_timer_.cancel();
+  const http::request<http::vector_body<std::uint8_t>>& req = parser_->get();
+
+  slot s;
+  s.record.received = std::chrono::system_clock::now();
+  s.record.remote = remote_;
+  s.record.method = view(req.method_string());
+  s.record.request_bytes = request_bytes_;
+  s.started = std::chrono::steady_clock::now();
+  s.version = req.version();
+  s.keep_alive = req.keep_alive() && !stopping_;
+  s.origin = view(req[http::field::origin]);
+  const std::string_view target = view(req.target());
+  const std::string_view path = target.substr(0, target.find('?'));
+  s.record.path = path;
+  pending_.push_back(std::move(s));
+  if (!pending_.back().keep_alive) read_closed_ = true;
+
+  const router::match m = state_->routes().find(view(req.method_string()), path);
+  switch (m.what) {
+    case router::outcome::handler:
+      call_handler(*m.route, req);
+      break;
+    case router::outcome::health:
+      answer(200, "application/json", "{\"status\":\"ok\"}");
+      break;
+    case router::outcome::preflight: {
+      header_list headers;
+      std::string methods;
+      for (const std::string& method : m.route->methods) methods += method + ", ";
+      methods += "OPTIONS";
+      headers.emplace_back("Allow", methods);
+      state_->cors().add_preflight_headers(pending_.back().origin, methods, headers);
+      answer(200, "", "", std::move(headers));
+      break;
+    }
+    case router::outcome::method_not_allowed:
+      answer(405, "text/plain", "Method Not Allowed\n", {{"Allow", m.allow}});
+      break;
+    case router::outcome::not_found:
+      answer(404, "text/plain", "Not Found\n");
+      break;
+  }
+  finish_reading();
+}
+
+// After a request: read the next one unless the pipeline is full (on_write resumes then).
+void session::finish_reading() {
+  if (!read_closed_ && reading_ == reading::no && pending_.size() < state_->settings().pipeline_limit) {
+    do_read();
+  }
+}
+
+void session::call_handler(const route_info& route,
+                           const http::request<http::vector_body<std::uint8_t>>& req) {
+  const std::string_view target = view(req.target());
+  const std::size_t q = target.find('?');
+  request_view rv;
+  rv.method = view(req.method_string());
+  rv.target = target;
+  rv.path = target.substr(0, q);
+  rv.query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  rv.content_type = view(req[http::field::content_type]);
+  rv.origin = view(req[http::field::origin]);
+  rv.user_agent = view(req[http::field::user_agent]);
+  rv.cookie = view(req[http::field::cookie]);
+  rv.remote_address = remote_;
+  rv.body = req.body();
+
+  const std::uint64_t seq = front_seq_ + pending_.size() - 1;
+  auto sender = std::make_shared<reply_sender>(
+      shared_from_this(), seq, net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked));
+  try {
+    route.target->handle(rv, [sender](reply r) { sender->send(std::move(r)); });
+  } catch (const std::exception& e) {
+    state_->log().event(log_level::error, "handler for " + route.path + " threw: " + e.what());
+    reply r;
+    r.status = 500;
+    r.content_type = "text/plain";
+    r.body = to_bytes("Internal Server Error\n");
+    sender->send(std::move(r));
+  } catch (...) {
+    reply r;
+    r.status = 500;
+    r.content_type = "text/plain";
+    sender->send(std::move(r));
+  }
+}
+
+// Answers the newest slot now (built-in responses and errors).
+void session::answer(unsigned status, std::string_view content_type, std::string body, header_list headers) {
+  slot& s = pending_.back();
+  state_->cors().add_headers(s.origin, headers);
+  s.res = make_response(s.version, s.keep_alive, status, content_type, to_bytes(body), headers);
+  do_write();
+}
+
+void session::on_reply(std::uint64_t seq, reply r) {
+  if (seq < front_seq_ || seq - front_seq_ >= pending_.size()) return;  // the connection moved on
+  slot& s = pending_[static_cast<std::size_t>(seq - front_seq_)];
+  if (s.res) return;
+  add_no_cache(r.headers);
+  state_->cors().add_headers(s.origin, r.headers);
+  s.res = make_response(s.version, s.keep_alive, r.status, r.content_type, std::move(r.body), r.headers);
+  do_write();
+}
+
+// ---- writing: one at a time, in request order ----
+
+void session::do_write() {
+  if (writing_ || closing_ || pending_.empty() || !pending_.front().res) return;
+  response& res = *pending_.front().res;
+  // Stopping: the last response we owe says so and ends the connection.
+  if (stopping_ && pending_.size() == 1) res.keep_alive(false);
+  writing_ = true;
+  stream_.expires_after(state_->settings().write_timeout);
+  http::async_write(stream_, res, beast::bind_front_handler(&session::on_write, shared_from_this()));
+}
+
+void session::on_write(error_code ec, std::size_t bytes) {
+  writing_ = false;
+  slot& s = pending_.front();
+  s.record.status = s.res->result_int();
+  s.record.response_bytes = bytes;
+  s.record.elapsed = std::chrono::steady_clock::now() - s.started;
+  state_->log().request(s.record);
+  const bool close = ec || s.res->need_eof();
+  pending_.pop_front();
+  ++front_seq_;
+  if (ec) {
+    state_->log().event(log_level::debug, remote_ + " write failed: " + ec.message());
+    return close_socket();
+  }
+  if (close) return do_close();
+  if ((read_closed_ || stopping_) && pending_.empty()) return do_close();
+  finish_reading();
+  do_write();
+}
+
+// ---- timers, stop, close ----
+
+void session::arm_read_timer(std::chrono::milliseconds timeout) {
+  read_timer_.expires_after(timeout);
+  read_timer_.async_wait(beast::bind_front_handler(&session::on_read_timer, shared_from_this()));
+}
+
+void session::on_read_timer(error_code ec) {
+  if (ec == net::error::operation_aborted || reading_ == reading::no || closing_) return;
+  if (read_timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed since: stale
+  if (reading_ == reading::header && !pending_.empty()) {
+    // The client waits for our answer: not idle. Keep waiting; handlers are bounded by the stop deadline.
+    return arm_read_timer(state_->settings().header_timeout);
+  }
+  state_->log().event(log_level::debug, remote_ + " read timeout");
+  close_socket();  // aborts the read; on_read_error finishes
+}
+
+void session::do_shutdown() {
+  stopping_ = true;
+  if (closing_) return;
+  // Idle between requests: close now. Mid-body: let it finish (bounded by body_timeout), answer, close.
+  if (reading_ == reading::header && pending_.empty()) return close_socket();
+  if (reading_ == reading::no && pending_.empty() && !writing_) return do_close();
+  if (reading_ == reading::no) read_closed_ = true;
+}
+
+// After our last response: shut down our side, then discard what the client still sends for a
+// little while (bounded) so a client still writing gets our response rather than a reset.
+void session::do_close() {
+  if (closing_) return;
+  closing_ = true;
+  read_timer_.cancel();
+  error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec || peer_eof_ || reading_ != reading::no) return close_socket();
+  buffer_.consume(buffer_.size());
+  do_linger();
+}
+
+void session::do_linger() {
+  stream_.expires_after(linger_timeout);
+  stream_.async_read_some(buffer_.prepare(4096),
+                          beast::bind_front_handler(&session::on_linger, shared_from_this()));
+}
+
+void session::on_linger(error_code ec, std::size_t bytes) {
+  lingered_ += bytes;
+  if (ec || lingered_ > linger_limit) return close_socket();
+  do_linger();
+}
+
+void session::close_socket() {
+  closing_ = true;
+  read_timer_.cancel();
+  error_code ec;
+  stream_.socket().close(ec);
+}
+
+}  // namespace amphora::server::detail

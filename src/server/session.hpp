@@ -1,0 +1,94 @@
+// One HTTP/1.1 connection, in the shape of Beast's advanced server: read a request, route it, queue
+// its response slot; read ahead up to pipeline_limit requests while handlers work; write responses
+// strictly in request order, one write at a time. Everything runs on the connection's strand;
+// handlers may answer from any thread (their reply is posted back).
+//
+// Timeouts: the whole header block (and the keep-alive wait) must arrive within header_timeout,
+// the whole body within body_timeout, each response be written within write_timeout. The header
+// timer is re-armed while the client waits for one of our responses: it is then not idle.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "amphora/server/handler.hpp"
+#include "net.hpp"
+#include "shared_state.hpp"
+
+namespace amphora::server::detail {
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  using response = http::response<http::vector_body<std::uint8_t>>;
+
+  session(tcp::socket socket, std::shared_ptr<shared_state> state);
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  void run();       // starts reading (call once, after shared_state::join)
+  void shutdown();  // graceful stop, from any thread: answer what was read, then close
+  // Called by a handler's `done` on the strand: fills the response slot `seq`.
+  void on_reply(std::uint64_t seq, reply r);
+  bool io_running() const noexcept { return state_->io_running(); }
+
+ private:
+  using request_parser = http::request_parser<http::vector_body<std::uint8_t>>;
+
+  // A request read and not yet written back, in arrival order.
+  struct slot {
+    request_record record;
+    std::chrono::steady_clock::time_point started;
+    unsigned version = 11;
+    bool keep_alive = true;
+    std::string origin;
+    std::optional<response> res;  // set once answered
+  };
+
+  void do_read();
+  void on_read_header(error_code ec, std::size_t bytes);
+  void on_read_body(error_code ec, std::size_t bytes);
+  void on_read_error(error_code ec);
+  void on_request();
+  void call_handler(const route_info& route, const http::request<http::vector_body<std::uint8_t>>& req);
+  void answer(unsigned status, std::string_view content_type, std::string body, header_list headers = {});
+  void finish_reading();
+
+  void do_write();
+  void on_write(error_code ec, std::size_t bytes);
+
+  void arm_read_timer(std::chrono::milliseconds timeout);
+  void on_read_timer(error_code ec);
+  void do_shutdown();
+  void do_close();
+  void do_linger();
+  void on_linger(error_code ec, std::size_t bytes);
+  void close_socket();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<shared_state> state_;
+  std::string remote_;
+  std::optional<request_parser> parser_;
+  net::steady_timer read_timer_;
+
+  std::deque<slot> pending_;
+  std::uint64_t front_seq_ = 0;  // sequence number of pending_.front()
+  std::size_t request_bytes_ = 0;
+  std::size_t lingered_ = 0;
+
+  enum class reading { no, header, body };
+  reading reading_ = reading::no;
+  bool read_closed_ = false;  // no further request will be read (close requested, error, EOF)
+  bool peer_eof_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace amphora::server::detail
