@@ -3,6 +3,7 @@
 // Built and run by ctest (label: example).
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,7 +41,9 @@ constexpr auto amf_class(amf::type_tag<remoting_message>) {
 
 }  // namespace app
 
-int main() {
+namespace {
+
+int run() {
   app::remoting_message msg;
   msg.destination = "EchoService";
   msg.operation = "echo";
@@ -83,4 +86,15 @@ int main() {
                  alias.error().code == amf::errc::type_mismatch
              ? 0
              : 1;
+}
+
+}  // namespace
+
+int main() {
+  try {
+    return run();
+  } catch (const std::exception& e) {  // std::bad_alloc from the C++ containers
+    std::fprintf(stderr, "typed_mapping: %s\n", e.what());
+    return 1;
+  }
 }
