@@ -135,8 +135,9 @@ error_message make_error(const abstract_message& request, amf::arena& memory, st
 command_message make_command(command_operation op, amf::arena& memory);
 
 // Sets headers[name] = v (replacing an existing entry). Creates an anonymous dynamic object if the
-// message has none; a sealed-only headers object is copied into a dynamic one first (the request's
-// graph is never modified). The name is not copied. False if the arena refuses memory.
+// message has none; a dynamic headers object is changed in place (so do not share a request's
+// headers object with a reply you add headers to); a sealed-only one (BlazeDS's HashMap form) is
+// copied into a dynamic one first. The name is not copied. False if the arena refuses memory.
 bool set_header(amf::arena& memory, abstract_message& m, std::string_view name, amf::value v) noexcept;
 
 }  // namespace amphora::flex
