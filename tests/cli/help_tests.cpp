@@ -2,6 +2,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "process.hpp"
 
 namespace amphora::cli::test {
@@ -9,31 +13,49 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::vector<std::string> commands = {"decode", "encode", "inspect"};
+// The commands that read data (the others, like serve, have options of their own).
+const std::vector<std::string> codec_commands = {"decode", "encode", "inspect"};
+
+// Every command `amphora --help` lists ("  name   summary" lines under "Commands:").
+std::vector<std::string> listed_commands() {
+  const std::string overview = amphora({"--help"}).out;
+  std::istringstream in(overview.substr(overview.find("Commands:\n") + 10));
+  std::vector<std::string> names;
+  for (std::string line; std::getline(in, line) && line.rfind("  ", 0) == 0;) {
+    std::istringstream words(line);
+    std::string name;
+    words >> name;
+    names.push_back(name);
+  }
+  return names;
+}
 
 TEST(Help, OverviewListsEveryCommand) {
   const run_result r = amphora({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("Usage: amphora <command>"));
-  for (const std::string& c : commands) EXPECT_THAT(r.out, HasSubstr("\n  " + c + " ")) << c;
+  const std::vector<std::string> listed = listed_commands();
+  for (const std::string& c : codec_commands) EXPECT_THAT(listed, ::testing::Contains(c));
   EXPECT_EQ(amphora({"help"}).out, r.out);
   EXPECT_EQ(amphora({"-h"}).out, r.out);
 }
 
 TEST(Help, EveryCommandHasUsageOptionsExamplesAndExitCodes) {
-  for (const std::string& c : commands) {
+  for (const std::string& c : listed_commands()) {
     SCOPED_TRACE(c);
     const run_result r = amphora({c, "--help"});
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_THAT(r.out, HasSubstr("Usage: amphora " + c + " "));
     EXPECT_THAT(r.out, HasSubstr("\nOptions:\n"));
-    EXPECT_THAT(r.out, HasSubstr("--amf0"));
     EXPECT_THAT(r.out, HasSubstr("-h, --help"));
     EXPECT_THAT(r.out, HasSubstr("\nExamples:\n  amphora "));
     EXPECT_THAT(r.out, HasSubstr("\nExit codes:\n  0  success\n  1  bad data"));
     EXPECT_TRUE(r.err.empty()) << r.err;
     EXPECT_EQ(amphora({"help", c}).out, r.out);
     EXPECT_EQ(amphora({c, "-h"}).out, r.out);
+  }
+  for (const std::string& c : codec_commands) {
+    EXPECT_THAT(amphora({c, "--help"}).out, HasSubstr("--amf0")) << c;
   }
 }
 
@@ -65,7 +87,7 @@ TEST(UsageErrors, UnknownCommand) {
 }
 
 TEST(UsageErrors, UnknownOptionOnEveryCommand) {
-  for (const std::string& c : commands) {
+  for (const std::string& c : listed_commands()) {
     const run_result r = amphora({c, "--frob"}, "");
     EXPECT_EQ(r.exit_code, 2) << c;
     EXPECT_THAT(r.err, HasSubstr("amphora " + c + ": unknown option '--frob'")) << c;
@@ -81,7 +103,7 @@ TEST(UsageErrors, TooManyArguments) {
 }
 
 TEST(UsageErrors, MissingFile) {
-  for (const std::string& c : commands) {
+  for (const std::string& c : codec_commands) {
     const run_result r = amphora({c, "/no/such/file"});
     EXPECT_EQ(r.exit_code, 2) << c;
     EXPECT_THAT(r.err, HasSubstr("amphora " + c + ": cannot open '/no/such/file'")) << c;
