@@ -11,4 +11,5 @@
 #include "amphora/amf/options.hpp"
 #include "amphora/amf/packet.hpp"
 #include "amphora/amf/trace.hpp"
+#include "amphora/amf/typed.hpp"
 #include "amphora/amf/value.hpp"

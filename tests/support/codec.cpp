@@ -10,7 +10,7 @@ namespace {
 
 using amf::errc;
 
-constexpr std::array<std::pair<errc, std::string_view>, 17> errc_names{{
+constexpr std::array<std::pair<errc, std::string_view>, 18> errc_names{{
     {errc::unexpected_end, "unexpected_end"},
     {errc::length_exceeds_input, "length_exceeds_input"},
     {errc::unknown_marker, "unknown_marker"},
@@ -28,6 +28,7 @@ constexpr std::array<std::pair<errc, std::string_view>, 17> errc_names{{
     {errc::invalid_json, "invalid_json"},
     {errc::invalid_json_mapping, "invalid_json_mapping"},
     {errc::unencodable, "unencodable"},
+    {errc::type_mismatch, "type_mismatch"},
 }};
 
 }  // namespace
