@@ -20,7 +20,7 @@ std::string describe(std::string_view what, std::string_view name, int error) {
 
 // Reads `f` to its end, stopping once more than `max_bytes` arrived. false on a read error (errno set).
 bool read_all(std::FILE* f, std::size_t max_bytes, std::vector<std::uint8_t>& out) {
-  constexpr std::size_t chunk = 64 * 1024;
+  constexpr std::size_t chunk = std::size_t{64} * 1024;
   while (out.size() <= max_bytes) {
     const std::size_t old_size = out.size();
     out.resize(old_size + chunk);

@@ -21,8 +21,8 @@ TEST(Pipes, EncodeThenDecodeGivesTheJsonBack) {
   for (const auto& [format, json] :
        {std::pair{"--amf3", order_json("7")}, std::pair{"--amf0", order_json("7.0")}}) {
     SCOPED_TRACE(format);
-    const std::string f = format;
-    const run_result r = shell("\"$AMPHORA\" encode " + f + " | \"$AMPHORA\" decode " + f, json);
+    const run_result r =
+        shell(std::string("\"$AMPHORA\" encode ") + format + " | \"$AMPHORA\" decode " + format, json);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, json + "\n");
   }

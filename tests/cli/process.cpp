@@ -84,6 +84,7 @@ run_result run_process(const std::vector<std::string>& argv, const run_options& 
   posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
   posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
@@ -121,7 +122,7 @@ run_result shell(const std::string& command_line, std::string_view stdin_data) {
 }
 
 std::string scratch_file(std::string_view name, std::string_view content) {
-  const std::string path = scratch().fresh(name);
+  std::string path = scratch().fresh(name);
   write_file(path, content);
   return path;
 }
