@@ -36,12 +36,8 @@
 #include "amphora/amf/arena.hpp"
 #include "amphora/amf/error.hpp"
 #include "amphora/amf/packet.hpp"
-#include "amphora/amf/value.hpp"
-
-#if __has_include("amphora/amf/typed.hpp")
 #include "amphora/amf/typed.hpp"
-#define AMPHORA_SERVER_TYPED 1
-#endif
+#include "amphora/amf/value.hpp"
 
 namespace amphora::server {
 
@@ -212,15 +208,11 @@ P convert_argument(std::string_view operation, std::size_t index, const amf::val
   if constexpr (std::is_same_v<P, amf::value>) {
     return v;
   } else {
-#ifdef AMPHORA_SERVER_TYPED
     P out{};
-    if (amf::status s = amf::from_value(v, out); !s)
+    if (amf::status s = amf::from_value(v, out); !s) {
       throw_argument_kind(operation, index, v, s.error().detail);
+    }
     return out;
-#else
-    static_assert(std::is_same_v<P, amf::value>, "typed parameters need amphora/amf/typed.hpp");
-    throw_argument_kind(operation, index, v, "");
-#endif
   }
 }
 
@@ -230,16 +222,9 @@ amf::result<amf::value> convert_result(std::string_view operation, R&& r, amf::a
   if constexpr (std::is_same_v<T, amf::value> || std::is_same_v<T, amf::result<amf::value>>) {
     return std::forward<R>(r);
   } else {
-#ifdef AMPHORA_SERVER_TYPED
     amf::result<amf::value> v = amf::to_value(r, memory);
     if (!v) throw_result_failed(operation, v.error());
     return v;
-#else
-    static_assert(std::is_same_v<T, amf::value>, "typed results need amphora/amf/typed.hpp");
-    (void)operation;
-    (void)memory;
-    return amf::value::null();
-#endif
   }
 }
 
