@@ -2,7 +2,10 @@
 // drive on a shared context. One instance's tables live until reset().
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "amphora/amf/value.hpp"
 #include "input.hpp"
@@ -17,6 +20,15 @@ class amf3_reader {
   void reset() noexcept;              // empty the string, object and traits tables
   bool read_value(value& out);        // at ctx.cur; false after ctx.fail()
 
+  // For the typed mapping's direct reader (typed_amf3.cpp), over the same tables:
+  bool read_u29(std::uint32_t& v);                  // at ctx.cur
+  bool read_string(std::string_view& out);          // a string after its marker (table-aware)
+  // Traits from an object header `h` read at `at` (inline: registered; else a reference).
+  bool read_traits(std::uint32_t h, const std::uint8_t* at, traits*& t);
+  const traits* traits_at(std::uint32_t index) const noexcept;  // nullptr when out of range
+  const value* object_at(std::uint32_t index) const noexcept;   // nullptr when out of range
+  bool remember(value v);                           // the next object-table entry
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
@@ -28,6 +40,12 @@ class amf3_writer {
   ~amf3_writer();
   void reset() noexcept;
   bool write_value(const value& v);   // appends to *ctx.out; false after ctx.fail()
+
+  // For the typed mapping's direct writer (typed_amf3.cpp), over the same tables:
+  bool write_string(std::string_view s);  // a string after its marker (table)
+  bool write_length(std::size_t n);       // an inline length or count: (n << 1) | 1
+  bool write_traits(const traits& t);     // non-externalizable traits: reference or inline
+  void add_object(const void* key);       // an object-table entry that is never referenced
 
  private:
   struct impl;

@@ -743,5 +743,18 @@ amf3_reader::amf3_reader(decode_context& ctx) : impl_(std::make_unique<impl>(ctx
 amf3_reader::~amf3_reader() = default;
 void amf3_reader::reset() noexcept { impl_->reset(); }
 bool amf3_reader::read_value(value& out) { return impl_->read_value(out); }
+bool amf3_reader::read_u29(std::uint32_t& v) { return impl_->u29(v); }
+bool amf3_reader::read_string(std::string_view& out) { return impl_->read_string(out, role::none); }
+bool amf3_reader::read_traits(std::uint32_t h, const std::uint8_t* at, traits*& t) {
+  const externalizable_codec* codec = nullptr;
+  return impl_->read_traits(h, at, t, codec);
+}
+const traits* amf3_reader::traits_at(std::uint32_t index) const noexcept {
+  return index < impl_->trait_table.size() ? impl_->trait_table[index] : nullptr;
+}
+const value* amf3_reader::object_at(std::uint32_t index) const noexcept {
+  return index < impl_->objects.size() ? &impl_->objects[index] : nullptr;
+}
+bool amf3_reader::remember(value v) { return impl_->remember(v); }
 
 }  // namespace amphora::amf::detail

@@ -388,5 +388,15 @@ amf3_writer::amf3_writer(encode_context& ctx) : impl_(std::make_unique<impl>(ctx
 amf3_writer::~amf3_writer() = default;
 void amf3_writer::reset() noexcept { impl_->reset(); }
 bool amf3_writer::write_value(const value& v) { return impl_->write_value(v); }
+bool amf3_writer::write_string(std::string_view s) { return impl_->write_string(s); }
+bool amf3_writer::write_length(std::size_t n) { return impl_->length(n); }
+bool amf3_writer::write_traits(const traits& t) {
+  const externalizable_codec* codec = nullptr;
+  return impl_->write_traits(t, codec);
+}
+void amf3_writer::add_object(const void* key) {
+  bool inserted = false;
+  impl_->objects.insert(key, static_cast<std::uint32_t>(impl_->objects.size()), inserted);
+}
 
 }  // namespace amphora::amf::detail

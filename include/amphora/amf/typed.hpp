@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -17,6 +18,8 @@
 #include "amphora/amf/arena.hpp"
 #include "amphora/amf/error.hpp"
 #include "amphora/amf/options.hpp"
+#include "amphora/amf/typed/amf3_read.hpp"
+#include "amphora/amf/typed/amf3_write.hpp"
 #include "amphora/amf/typed/declare.hpp"
 #include "amphora/amf/typed/mapping.hpp"
 #include "amphora/amf/value.hpp"
@@ -116,6 +119,12 @@ result<value> to_value(const T& in, arena& memory) {
 // form with an arena for types that have them.
 template <class T>
 status decode_typed_amf3(std::span<const std::uint8_t> in, T& out, const decode_options& options = {}) {
+  static_assert(is_mappable<T>, AMPHORA_AMF_UNSUPPORTED_TYPE);
+  if (options.trace == nullptr) {
+    decode_options local = options;
+    local.copy_input = false;  // strings are copied into T
+    if (std::optional<status> st = detail::decode_typed_direct(in, out, nullptr, local)) return *st;
+  }
   return detail::decode_typed(detail::decode3, in, out, options);
 }
 
@@ -123,13 +132,18 @@ status decode_typed_amf3(std::span<const std::uint8_t> in, T& out, const decode_
 template <class T>
 status decode_typed_amf3(std::span<const std::uint8_t> in, T& out, arena& memory,
                          const decode_options& options = {}) {
+  static_assert(is_mappable<T>, AMPHORA_AMF_UNSUPPORTED_TYPE);
+  if (options.trace == nullptr) {
+    if (std::optional<status> st = detail::decode_typed_direct(in, out, &memory, options)) return *st;
+  }
   return detail::decode_typed(detail::decode3, in, out, memory, options, true);
 }
 
 // C++ -> AMF3 bytes, appended to `out`.
 template <class T>
 status encode_typed_amf3(const T& in, std::vector<std::uint8_t>& out, const encode_options& options = {}) {
-  return detail::encode_typed(detail::encode3, in, out, options);
+  static_assert(is_mappable<T>, AMPHORA_AMF_UNSUPPORTED_TYPE);
+  return detail::encode_typed_direct(in, out, options);
 }
 
 // The AMF0 forms (AMF0 has no integers: integer fields accept whole numbers in range).

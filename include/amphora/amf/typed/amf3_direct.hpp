@@ -1,0 +1,126 @@
+// Typed mapping, part 3: the byte-level side of the direct typed AMF3 reader and writer
+// (typed/amf3_read.hpp, typed/amf3_write.hpp), implemented in src/amf/typed_amf3.cpp over the
+// codec's own amf3_reader/amf3_writer, which stay the single owners of the string, traits and
+// object tables. Values the typed code does not read or write itself (scalars, dates, amf::value
+// fields, skipped members, Vectors, ArrayCollection...) go through the same reader/writer, so the
+// tables always number entries as the value-model codec does.
+//
+// Object-table entries the typed reader fills itself are placeholders (C++ values cannot be
+// shared): a reference to one asks for a restart of the whole decode through the value model
+// (restart_requested()), which copies shared objects into each field and reports cycles.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "amphora/amf/arena.hpp"
+#include "amphora/amf/error.hpp"
+#include "amphora/amf/options.hpp"
+#include "amphora/amf/value.hpp"
+
+namespace amphora::amf::detail {
+
+struct typed_amf3_in_state;   // decode_context + amf3_reader + scratch arena (reused per thread)
+struct typed_amf3_out_state;  // encode_context + amf3_writer + scratch arena (reused per thread)
+
+inline constexpr std::uint8_t amf3_null_marker = 0x01;
+inline constexpr std::uint8_t amf3_undefined_marker = 0x00;
+inline constexpr std::uint8_t amf3_array_marker = 0x09;
+inline constexpr std::uint8_t amf3_object_marker = 0x0A;
+
+// One direct typed AMF3 decode.
+class amf3_typed_in {
+ public:
+  // `memory` null: a scratch arena (reset per decode) holds what the reader allocates.
+  amf3_typed_in(std::span<const std::uint8_t> in, arena* memory, const decode_options& options);
+  ~amf3_typed_in();
+  amf3_typed_in(const amf3_typed_in&) = delete;
+  amf3_typed_in& operator=(const amf3_typed_in&) = delete;
+
+  bool ok() const noexcept;  // false: the input was refused before reading (see finish())
+
+  std::size_t offset() const noexcept { return static_cast<std::size_t>(*cur_ - begin_); }
+  // The next byte (a marker), or -1 at the end of the input.
+  int peek() const noexcept { return *cur_ != end_ ? **cur_ : -1; }
+  void skip_byte() noexcept { ++*cur_; }  // after peek() != -1
+
+  // A value through the codec's reader. false also when it refers to an object the typed reader
+  // read (restart_requested() is then set).
+  bool read_value(value& out);
+  bool skip_value();  // an unexpected member: read and dropped
+
+  enum class start : std::uint8_t { failed, reference, fresh, other };
+  // At an object marker: `reference` (ref is its object-table index), `fresh` (an inline,
+  // non-externalizable object: marker, header and traits read, its table entry taken, depth
+  // entered; its members are next) or `other` (externalizable: nothing read).
+  start begin_object(const traits*& t, std::uint32_t& ref);
+  // At an array marker: `reference` or `fresh` (dense count in `dense`, table entry taken, depth
+  // entered; the associative part is next).
+  start begin_array(std::uint32_t& dense, std::uint32_t& ref);
+  void end() noexcept;  // leaves the depth a fresh begin_* entered
+
+  bool read_key(std::string_view& name);  // a member name or key; "" ends the list
+
+  // The object-table entry `index` as read by the value model, or nullptr after requesting a
+  // restart (the entry is the typed reader's, or its value refers to one).
+  const value* referenced(std::uint32_t index);
+
+  bool fail(const error_info& e) noexcept;  // the first error is kept
+  bool fail_at(errc e, std::size_t at, std::string_view detail) noexcept {
+    return fail(error_info{make_error_code(e), at, detail});
+  }
+  bool request_restart() noexcept;
+  bool restart_requested() const noexcept { return restart_; }
+
+  // After the top-level value: trailing bytes, and the first error.
+  status finish(bool read_ok);
+
+ private:
+  bool holds_placeholder(const value& v);
+
+  std::unique_ptr<typed_amf3_in_state> owned_;  // when the thread's state is busy (re-entry)
+  typed_amf3_in_state* s_ = nullptr;
+  const std::uint8_t** cur_ = nullptr;
+  const std::uint8_t* begin_ = nullptr;
+  const std::uint8_t* end_ = nullptr;
+  bool restart_ = false;
+};
+
+// One direct typed AMF3 encode, appending to `out`; on failure `out` gets its old size back.
+class amf3_typed_out {
+ public:
+  amf3_typed_out(std::vector<std::uint8_t>& out, const encode_options& options);
+  ~amf3_typed_out();
+  amf3_typed_out(const amf3_typed_out&) = delete;
+  amf3_typed_out& operator=(const amf3_typed_out&) = delete;
+
+  arena& scratch() noexcept;  // for values built on the way (dates, ByteArrays)
+  bool write_value(const value& v);
+  // Marker, table entry, traits (a reference after the first time), depth entered.
+  bool begin_object(const traits& t);
+  // Marker, table entry, dense length, empty associative part, depth entered.
+  bool begin_array(std::size_t n);
+  bool write_key(std::string_view name);  // a dynamic member name (not empty)
+  void end_members();                     // the empty name closing dynamic members
+  void end() noexcept;                    // leaves the depth a begin_* entered
+  bool fail(error_info e) noexcept;       // at the current output size; the first error is kept
+  bool fail(errc e, std::string_view detail) noexcept {
+    return fail(error_info{make_error_code(e), 0, detail});
+  }
+  status finish(bool write_ok);
+
+ private:
+  std::unique_ptr<typed_amf3_out_state> owned_;
+  typed_amf3_out_state* s_ = nullptr;
+  std::vector<std::uint8_t>& out_;
+  std::size_t old_size_;
+};
+
+// Traits built once per declared class and kept for the program's life (thread-safe).
+const traits* intern_traits(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic);
+
+}  // namespace amphora::amf::detail

@@ -1,0 +1,328 @@
+// Typed mapping, part 4: AMF3 bytes -> C++ directly, without building the value model.
+//
+// Declared classes, std::vector (AMF3 arrays), string maps (anonymous objects, associative
+// arrays) and std::optional are read here, member by member into the fields of the same name
+// (sealed or dynamic, any order; a per-class table of names tried from the field after the last
+// one found, so members in declaration order cost one comparison each). Everything else (scalars,
+// strings, dates, ByteArrays, variants, amf::value, Vectors, ArrayCollection/ObjectProxy, and
+// wire kinds that do not fit) is read by the codec's reader as a value and converted by the
+// same mapping<M>::from as from_value, so both paths accept and refuse the same things; errors
+// carry the offset of the value's marker.
+//
+// References: an object reference to an entry the value model read (a skipped member, an
+// amf::value field) is converted like from_value (copied). A reference to an object or array
+// this reader read itself asks for a restart through the value model (amf3_direct.hpp): C++
+// values cannot share, and the value model copies shared objects and reports cycles. The typed
+// writer never writes object references, so typed round trips never restart.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "amphora/amf/error.hpp"
+#include "amphora/amf/options.hpp"
+#include "amphora/amf/typed/amf3_direct.hpp"
+#include "amphora/amf/typed/declare.hpp"
+#include "amphora/amf/typed/mapping.hpp"
+#include "amphora/amf/value.hpp"
+
+namespace amphora::amf::detail {
+
+// State of one direct typed decode.
+struct typed_reader {
+  amf3_typed_in& in;
+  from_context conv;  // conversions of values read by the codec; conv.field names the field
+};
+
+template <class M>
+bool read_typed(typed_reader& r, M& out);
+
+// Converts v, read at `at`, like from_value; an error gets offset `at`.
+template <class M>
+bool convert_at(typed_reader& r, const value& v, std::size_t at, M& out) {
+  if (mapping<M>::from(v, r.conv, out)) return true;
+  error_info e = r.conv.error;
+  e.offset = at;
+  return r.in.fail(e);
+}
+
+// The next value through the codec's reader, then converted.
+template <class M>
+bool read_via_value(typed_reader& r, M& out) {
+  const std::size_t at = r.in.offset();
+  value v;
+  return r.in.read_value(v) && convert_at(r, v, at, out);
+}
+
+template <class M>
+bool read_reference(typed_reader& r, std::uint32_t ref, std::size_t at, M& out) {
+  const value* v = r.in.referenced(ref);
+  return v != nullptr && convert_at(r, *v, at, out);
+}
+
+inline bool fail_field(typed_reader& r, std::size_t at, std::string_view field_text::*which) {
+  return r.in.fail_at(errc::type_mismatch, at, r.conv.field->*which);
+}
+
+// ---- declared classes ----
+
+template <registered_class T>
+struct typed_class_reader {
+  static constexpr const auto& def = mapping<T>::def;
+  using fields_type = std::remove_cvref_t<decltype(def.fields)>;
+  static constexpr std::size_t count = std::tuple_size_v<fields_type>;
+  using reader_fn = bool (*)(typed_reader&, T&);
+
+  template <std::size_t I>
+  static bool read_field(typed_reader& r, T& out) {
+    const auto& f = std::get<I>(def.fields);
+    const field_text* saved = r.conv.field;
+    r.conv.field = &f.text;
+    const bool ok = read_typed(r, out.*f.member);
+    r.conv.field = saved;
+    return ok;
+  }
+
+  template <std::size_t... I>
+  static constexpr std::array<std::string_view, count> names_of(std::index_sequence<I...>) {
+    return {std::tuple_element_t<I, fields_type>::name...};
+  }
+  template <std::size_t... I>
+  static constexpr std::array<reader_fn, count> readers_of(std::index_sequence<I...>) {
+    return {&read_field<I>...};
+  }
+  static constexpr std::array<std::string_view, count> names = names_of(std::make_index_sequence<count>{});
+  static constexpr std::array<reader_fn, count> readers = readers_of(std::make_index_sequence<count>{});
+
+  // The field named `name`, tried from `hint` on (count: none).
+  static std::size_t find(std::string_view name, std::size_t hint) noexcept {
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t i = hint + k < count ? hint + k : hint + k - count;
+      if (names[i] == name) return i;
+    }
+    return count;
+  }
+
+  static bool member(typed_reader& r, std::string_view name, std::size_t& hint, T& out) {
+    const std::size_t i = find(name, hint);
+    if (i == count) {
+      if (def.unexpected == unexpected_members::reject) {
+        return fail_field(r, r.in.offset(), &field_text::unexpected);
+      }
+      return r.in.skip_value();
+    }
+    hint = i + 1 < count ? i + 1 : 0;
+    return readers[i](r, out);
+  }
+
+  static bool read(typed_reader& r, T& out) {
+    if (r.in.peek() != amf3_object_marker) return read_via_value(r, out);  // the value model's error
+    const std::size_t at = r.in.offset();
+    const traits* t = nullptr;
+    std::uint32_t ref = 0;
+    switch (r.in.begin_object(t, ref)) {
+      case amf3_typed_in::start::failed:
+        return false;
+      case amf3_typed_in::start::reference:
+        return read_reference(r, ref, at, out);
+      case amf3_typed_in::start::other:
+        return read_via_value(r, out);
+      case amf3_typed_in::start::fresh:
+        break;
+    }
+    if (t->alias != def.alias && !(def.anonymous_accepted && t->alias.empty())) {
+      return fail_field(r, at, &field_text::wrong_class);
+    }
+    out = T{};
+    std::size_t hint = 0;
+    for (std::string_view name : t->sealed) {
+      if (!member(r, name, hint, out)) return false;
+    }
+    if (t->dynamic) {
+      for (;;) {
+        std::string_view name;
+        if (!r.in.read_key(name)) return false;
+        if (name.empty()) break;
+        if (!member(r, name, hint, out)) return false;
+      }
+    }
+    r.in.end();
+    return true;
+  }
+};
+
+// ---- containers ----
+
+template <class M>
+struct direct_container {
+  static constexpr bool vector = false;
+  static constexpr bool string_map = false;
+  static constexpr bool optional = false;
+  static constexpr bool variant = false;
+};
+template <class E, class A>
+requires(!is_byte<E>) struct direct_container<std::vector<E, A>> : direct_container<void> {
+  static constexpr bool vector = true;
+};
+template <class V, class C, class A>
+struct direct_container<std::map<std::string, V, C, A>> : direct_container<void> {
+  static constexpr bool string_map = true;
+};
+template <class V, class H, class E, class A>
+struct direct_container<std::unordered_map<std::string, V, H, E, A>> : direct_container<void> {
+  static constexpr bool string_map = true;
+};
+template <class T>
+struct direct_container<std::optional<T>> : direct_container<void> {
+  static constexpr bool optional = true;
+};
+template <class... A>
+struct direct_container<std::variant<A...>> : direct_container<void> {
+  static constexpr bool variant = true;
+};
+
+// Reads keys and drops their values up to the empty key (an array's associative part).
+inline bool skip_members(typed_reader& r) {
+  for (;;) {
+    std::string_view key;
+    if (!r.in.read_key(key)) return false;
+    if (key.empty()) return true;
+    if (!r.in.skip_value()) return false;
+  }
+}
+
+// A dense array (its associative part ignored); Vectors and ArrayCollection through the value.
+template <class Vec>
+bool read_vector(typed_reader& r, Vec& out) {
+  using E = typename Vec::value_type;
+  if (r.in.peek() != amf3_array_marker) return read_via_value(r, out);
+  const std::size_t at = r.in.offset();
+  std::uint32_t dense = 0;
+  std::uint32_t ref = 0;
+  switch (r.in.begin_array(dense, ref)) {
+    case amf3_typed_in::start::reference:
+      return read_reference(r, ref, at, out);
+    case amf3_typed_in::start::fresh:
+      break;
+    default:
+      return false;
+  }
+  if (!skip_members(r)) return false;
+  out.clear();
+  out.reserve(std::min<std::size_t>(dense, 1024));  // grows with what is actually read
+  for (std::uint32_t i = 0; i < dense; ++i) {
+    if constexpr (std::is_same_v<E, bool>) {
+      bool b = false;
+      if (!read_typed(r, b)) return false;
+      out.push_back(b);
+    } else {
+      if (!read_typed(r, out.emplace_back())) return false;
+    }
+  }
+  r.in.end();
+  return true;
+}
+
+template <class Map>
+bool read_map_entry(typed_reader& r, std::string_view name, Map& out) {
+  typename Map::mapped_type item{};
+  if (!read_typed(r, item)) return false;
+  out.insert_or_assign(std::string(name), std::move(item));
+  return true;
+}
+
+// Anonymous objects (sealed and dynamic members) and associative arrays; ObjectProxy through the
+// value.
+template <class Map>
+bool read_map(typed_reader& r, Map& out) {
+  const int marker = r.in.peek();
+  if (marker != amf3_object_marker && marker != amf3_array_marker) return read_via_value(r, out);
+  const std::size_t at = r.in.offset();
+  std::uint32_t ref = 0;
+  const traits* t = nullptr;
+  std::uint32_t dense = 0;
+  const amf3_typed_in::start s =
+      marker == amf3_object_marker ? r.in.begin_object(t, ref) : r.in.begin_array(dense, ref);
+  switch (s) {
+    case amf3_typed_in::start::failed:
+      return false;
+    case amf3_typed_in::start::reference:
+      return read_reference(r, ref, at, out);
+    case amf3_typed_in::start::other:
+      return read_via_value(r, out);
+    case amf3_typed_in::start::fresh:
+      break;
+  }
+  if (t != nullptr && !t->alias.empty()) return fail_field(r, at, &field_text::wrong_class);
+  if (t == nullptr && dense != 0) return fail_field(r, at, &field_text::wrong_kind);
+  out.clear();
+  if (t != nullptr) {
+    for (std::string_view name : t->sealed) {
+      if (!read_map_entry(r, name, out)) return false;
+    }
+  }
+  if (t == nullptr || t->dynamic) {
+    for (;;) {
+      std::string_view name;
+      if (!r.in.read_key(name)) return false;
+      if (name.empty()) break;
+      if (!read_map_entry(r, name, out)) return false;
+    }
+  }
+  r.in.end();
+  return true;
+}
+
+template <class M>
+bool read_typed(typed_reader& r, M& out) {
+  static_assert(is_mappable<M>, AMPHORA_AMF_UNSUPPORTED_TYPE);
+  if constexpr (registered_class<M>) {
+    return typed_class_reader<M>::read(r, out);
+  } else if constexpr (direct_container<M>::vector) {
+    return read_vector(r, out);
+  } else if constexpr (direct_container<M>::string_map) {
+    return read_map(r, out);
+  } else if constexpr (direct_container<M>::optional) {
+    const int marker = r.in.peek();
+    if (marker == amf3_null_marker || marker == amf3_undefined_marker) {
+      r.in.skip_byte();
+      out.reset();
+      return true;
+    }
+    return read_typed(r, out.emplace());
+  } else {
+    return read_via_value(r, out);
+  }
+}
+
+// AMF3 bytes -> T directly. `memory` null: amf::value fields are refused and the reader's
+// allocations go to a scratch arena. Returns nullopt when the decode must be redone through the
+// value model (a reference to an object this reader read).
+template <class T>
+std::optional<status> decode_typed_direct(std::span<const std::uint8_t> bytes, T& out, arena* memory,
+                                          const decode_options& options) {
+  amf3_typed_in in(bytes, memory, options);
+  if (!in.ok()) return in.finish(false);
+  typed_reader r{in, {}};
+  r.conv.values_allowed = memory != nullptr;
+  r.conv.budget = options.limits.max_elements;
+  r.conv.max_depth = options.limits.max_depth;
+  const bool ok = read_typed(r, out);
+  if (in.restart_requested()) return std::nullopt;
+  return in.finish(ok);
+}
+
+}  // namespace amphora::amf::detail

@@ -1,0 +1,320 @@
+// The byte-level side of the direct typed AMF3 reader and writer (typed/amf3_direct.hpp): thin
+// steps over the codec's amf3_reader/amf3_writer, which keep the reference tables. Each thread
+// keeps one reader state and one writer state for reuse (a warmed-up decode or encode allocates
+// nothing here); a nested use on the same thread gets a fresh one.
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "amf3_format.hpp"
+#include "amf3_internal.hpp"
+#include "amphora/amf/typed/amf3_direct.hpp"
+#include "decode_scope.hpp"
+#include "node_map.hpp"
+
+namespace amphora::amf::detail {
+
+namespace {
+
+// The object-table entry of an object or array the typed reader read itself.
+traits placeholder_traits{};
+object_node placeholder_node{&placeholder_traits, {}, {}, {}};
+
+value placeholder() noexcept { return value::of(&placeholder_node); }
+
+bool has_children(kind k) noexcept {
+  return k == kind::array || k == kind::object || k == kind::vector_object || k == kind::dictionary;
+}
+
+}  // namespace
+
+struct typed_amf3_in_state {
+  decode_context ctx;
+  amf3_reader reader{ctx};
+  arena scratch;
+  std::optional<decode_scope> scope;
+  std::size_t placeholders = 0;  // object-table entries the typed reader took
+  node_map seen;                 // holds_placeholder's visited nodes
+  std::vector<value> pending;    // holds_placeholder's nodes to visit
+  bool busy = false;
+};
+
+struct typed_amf3_out_state {
+  encode_context ctx;
+  amf3_writer writer{ctx};
+  arena scratch;
+  std::uintptr_t objects = 0;  // object-table entries the typed writer took
+  bool busy = false;
+};
+
+namespace {
+
+template <class State>
+State* acquire(std::unique_ptr<State>& owned) {
+  thread_local State state;
+  State* s = &state;
+  if (s->busy) {
+    owned = std::make_unique<State>();
+    s = owned.get();
+  }
+  s->busy = true;
+  return s;
+}
+
+}  // namespace
+
+// ---- reading ----
+
+amf3_typed_in::amf3_typed_in(std::span<const std::uint8_t> in, arena* memory, const decode_options& options)
+    : s_(acquire(owned_)) {
+  if (memory == nullptr) {
+    s_->scratch.reset();
+    memory = &s_->scratch;
+  }
+  s_->scope.emplace(s_->ctx, in, *memory, options);
+  s_->reader.reset();
+  s_->placeholders = 0;
+  cur_ = &s_->ctx.cur;
+  begin_ = s_->ctx.begin;
+  end_ = s_->ctx.end;
+}
+
+amf3_typed_in::~amf3_typed_in() {
+  s_->scope.reset();
+  s_->busy = false;
+}
+
+bool amf3_typed_in::ok() const noexcept { return !s_->ctx.error.code; }
+
+bool amf3_typed_in::read_value(value& out) {
+  if (!s_->reader.read_value(out)) return false;
+  return s_->placeholders == 0 || !holds_placeholder(out) || request_restart();
+}
+
+bool amf3_typed_in::skip_value() {
+  value ignored;
+  return s_->reader.read_value(ignored);
+}
+
+namespace {
+
+bool enter(decode_context& ctx, const std::uint8_t* marker) noexcept {
+  if (++ctx.depth > ctx.options->limits.max_depth) {
+    return ctx.fail_at(errc::depth_exceeded, static_cast<std::size_t>(marker - ctx.begin),
+                       "nesting deeper than max_depth");
+  }
+  return true;
+}
+
+// The U29 after an object-table type's marker; a reference must name an existing entry.
+amf3_typed_in::start read_header(typed_amf3_in_state& s, std::uint32_t& h, std::uint32_t& ref) {
+  const std::uint8_t* at = s.ctx.cur;
+  if (!s.reader.read_u29(h)) return amf3_typed_in::start::failed;
+  if ((h & 1) != 0) return amf3_typed_in::start::fresh;
+  ref = h >> 1;
+  if (s.reader.object_at(ref) == nullptr) {
+    s.ctx.fail_at(errc::bad_reference, static_cast<std::size_t>(at - s.ctx.begin), "object reference");
+    return amf3_typed_in::start::failed;
+  }
+  return amf3_typed_in::start::reference;
+}
+
+}  // namespace
+
+amf3_typed_in::start amf3_typed_in::begin_object(const traits*& t, std::uint32_t& ref) {
+  decode_context& ctx = s_->ctx;
+  const std::uint8_t* marker = ctx.cur++;
+  std::uint32_t h = 0;
+  if (const start r = read_header(*s_, h, ref); r != start::fresh) return r;
+  // Externalizable objects are left to the value model (their codec reads the body).
+  bool external = false;
+  if ((h & amf3::traits_inline_bit) != 0) {
+    external = (h & amf3::traits_externalizable_bit) != 0;
+  } else if (const traits* known = s_->reader.traits_at(h >> 2); known != nullptr) {
+    external = known->externalizable;
+  }
+  if (external) {
+    ctx.cur = marker;
+    return start::other;
+  }
+  traits* read = nullptr;
+  if (!s_->reader.read_traits(h, marker + 1, read) || !enter(ctx, marker) ||
+      !ctx.need_declared(read->sealed.size(), 1, "sealed members") || !s_->reader.remember(placeholder())) {
+    return start::failed;
+  }
+  ++s_->placeholders;
+  t = read;
+  return start::fresh;
+}
+
+amf3_typed_in::start amf3_typed_in::begin_array(std::uint32_t& dense, std::uint32_t& ref) {
+  decode_context& ctx = s_->ctx;
+  const std::uint8_t* marker = ctx.cur++;
+  std::uint32_t h = 0;
+  if (const start r = read_header(*s_, h, ref); r != start::fresh) return r;
+  dense = h >> 1;
+  if (dense > ctx.options->limits.max_elements) {
+    ctx.fail(errc::limit_exceeded, "more entries than max_elements");
+    return start::failed;
+  }
+  if (!ctx.need_declared(dense, 1, "array length") || !enter(ctx, marker) ||
+      !s_->reader.remember(placeholder())) {
+    return start::failed;
+  }
+  ++s_->placeholders;
+  return start::fresh;
+}
+
+void amf3_typed_in::end() noexcept { --s_->ctx.depth; }
+
+bool amf3_typed_in::read_key(std::string_view& name) { return s_->reader.read_string(name); }
+
+const value* amf3_typed_in::referenced(std::uint32_t index) {
+  const value* v = s_->reader.object_at(index);  // begin_* checked the index
+  if (v->node() == &placeholder_node || holds_placeholder(*v)) {
+    request_restart();
+    return nullptr;
+  }
+  return v;
+}
+
+bool amf3_typed_in::fail(const error_info& e) noexcept {
+  if (!s_->ctx.error.code) s_->ctx.error = e;
+  return false;
+}
+
+bool amf3_typed_in::request_restart() noexcept {
+  restart_ = true;
+  return false;
+}
+
+status amf3_typed_in::finish(bool read_ok) {
+  if (read_ok && s_->scope) s_->scope->finish();
+  if (s_->ctx.error.code) return s_->ctx.error;
+  return {};
+}
+
+// Whether a graph the value model read refers to an entry the typed reader took (each node
+// visited once, so shared and cyclic graphs cost their size).
+bool amf3_typed_in::holds_placeholder(const value& root) {
+  if (!has_children(root.type())) return false;
+  node_map& seen = s_->seen;
+  std::vector<value>& pending = s_->pending;
+  seen.clear();
+  pending.clear();
+  pending.push_back(root);
+  while (!pending.empty()) {
+    const value v = pending.back();
+    pending.pop_back();
+    if (!has_children(v.type())) continue;
+    if (v.node() == &placeholder_node) return true;
+    bool inserted = false;
+    seen.insert(v.node(), 0, inserted);
+    if (!inserted) continue;
+    switch (v.type()) {
+      case kind::array:
+        for (const value& x : v.as_array().dense) pending.push_back(x);
+        for (const member& m : v.as_array().assoc) pending.push_back(m.val);
+        break;
+      case kind::object:
+        for (const value& x : v.as_object().sealed) pending.push_back(x);
+        for (const member& m : v.as_object().dynamic) pending.push_back(m.val);
+        pending.push_back(v.as_object().external);
+        break;
+      case kind::vector_object:
+        for (const value& x : v.as_vector_object().items) pending.push_back(x);
+        break;
+      default:
+        for (const dict_entry& e : v.as_dictionary().entries) {
+          pending.push_back(e.key);
+          pending.push_back(e.val);
+        }
+        break;
+    }
+  }
+  return false;
+}
+
+// ---- writing ----
+
+amf3_typed_out::amf3_typed_out(std::vector<std::uint8_t>& out, const encode_options& options)
+    : s_(acquire(owned_)), out_(out), old_size_(out.size()) {
+  encode_context& ctx = s_->ctx;
+  ctx.out = &out;
+  ctx.options = &options;
+  ctx.depth = 0;
+  ctx.error = {};
+  s_->writer.reset();
+  s_->scratch.reset();
+  s_->objects = 0;
+}
+
+amf3_typed_out::~amf3_typed_out() { s_->busy = false; }
+
+arena& amf3_typed_out::scratch() noexcept { return s_->scratch; }
+
+bool amf3_typed_out::write_value(const value& v) { return s_->writer.write_value(v); }
+
+namespace {
+
+bool enter(encode_context& ctx) {
+  if (++ctx.depth > ctx.options->max_depth)
+    return ctx.fail(errc::depth_exceeded, "nesting deeper than max_depth");
+  return true;
+}
+
+// A key for the writer's identity table that no node has (nodes are aligned: keys are odd).
+const void* object_key(std::uintptr_t n) noexcept { return reinterpret_cast<const void*>(n << 1 | 1); }
+
+}  // namespace
+
+bool amf3_typed_out::begin_object(const traits& t) {
+  s_->ctx.u8(amf3::object_marker);
+  s_->writer.add_object(object_key(++s_->objects));
+  return enter(s_->ctx) && s_->writer.write_traits(t);
+}
+
+bool amf3_typed_out::begin_array(std::size_t n) {
+  s_->ctx.u8(amf3::array_marker);
+  s_->writer.add_object(object_key(++s_->objects));
+  if (!enter(s_->ctx) || !s_->writer.write_length(n)) return false;
+  s_->ctx.u8(0x01);  // no associative part
+  return true;
+}
+
+bool amf3_typed_out::write_key(std::string_view name) {
+  if (name.empty()) return s_->ctx.fail(errc::unencodable, "empty dynamic member name");
+  return s_->writer.write_string(name);
+}
+
+void amf3_typed_out::end_members() { s_->ctx.u8(0x01); }
+
+void amf3_typed_out::end() noexcept { --s_->ctx.depth; }
+
+bool amf3_typed_out::fail(error_info e) noexcept {
+  e.offset = out_.size();
+  if (!s_->ctx.error.code) s_->ctx.error = e;
+  return false;
+}
+
+status amf3_typed_out::finish(bool write_ok) {
+  if (write_ok) return {};
+  out_.resize(old_size_);  // nothing half-written stays behind
+  return s_->ctx.error;
+}
+
+// ---- class traits ----
+
+const traits* intern_traits(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic) {
+  static std::mutex lock;
+  static arena* const memory = new arena;  // lives as long as the program: the traits are shared
+  const std::lock_guard<std::mutex> hold(lock);
+  traits* t = memory->make<traits>();
+  if (t == nullptr || !t->sealed.reserve(*memory, sealed.size())) return nullptr;
+  t->alias = alias;
+  t->dynamic = dynamic;
+  for (std::string_view name : sealed) t->sealed.push_back(*memory, name);
+  return t;
+}
+
+}  // namespace amphora::amf::detail
