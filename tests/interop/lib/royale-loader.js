@@ -26,7 +26,7 @@ const ENTRY_POINTS = [
 ];
 
 // A source: {name, text()}; `provides` maps each goog.provide'd namespace to its source.
-function indexSources() {
+function indexSources(swcs) {
   const provides = new Map();
   const add = (name, text) => {
     const source = { name, text, closure: name.startsWith(CLOSURE) };
@@ -34,7 +34,7 @@ function indexSources() {
       if (!provides.has(m[1])) provides.set(m[1], source);
     }
   };
-  for (const swc of SWCS) {
+  for (const swc of swcs) {
     const file = path.join(SWC_DIR, `${swc}.swc`);
     for (const [entry, read] of readZip(file)) {
       if (!entry.startsWith('js/out/') || !entry.endsWith('.js')) continue;
@@ -71,24 +71,64 @@ function dependencies(source, provides) {
   return names;
 }
 
-let loaded = null;
+// What a compiled class needs while its file is evaluated: the class it extends and the interfaces
+// its ROYALE_CLASS_INFO lists (the rest of its goog.require lines are used inside functions, later).
+// Closure's own files: everything they require.
+function loadTimeDependencies(source, provides) {
+  if (source.closure) return dependencies(source, provides);
+  const text = source.text();
+  const names = [...text.matchAll(/^goog\.inherits\([\w.$]+, ([\w.$]+)\)/gm)].map((m) => m[1]);
+  for (const m of text.matchAll(/\binterfaces: \[([^\]]*)\]/g)) names.push(...m[1].split(',').map((n) => n.trim()));
+  return names.filter((name) => provides.has(name));
+}
 
-// Returns the `org.apache.royale` namespace, loading it on first use.
-function loadRoyale() {
-  if (loaded) return loaded;
-  if (!fs.existsSync(SWC_DIR)) throw new Error(`Royale is not installed (${SWC_DIR} missing): run npm ci`);
-  const provides = indexSources();
+// The order to evaluate the entry points and what they require in: each file after what it requires.
+// Requires can form cycles (AcknowledgeMessage requires AcknowledgeMessageExt, which extends it); in
+// a cycle a file still comes after what it needs at load time, and a file that cannot yet (its base
+// class is being placed) is placed again once that is done.
+function evaluationOrder(entryPoints, provides) {
   const order = [];
-  const seen = new Set();
-  const visit = (name) => {
+  const state = new Map();  // source -> 'open' (being placed) | 'placed'
+  const retry = [];
+  const sourceOf = (name) => {
     const source = provides.get(name);
     if (!source) throw new Error(`Royale loader: nothing provides ${name}`);
-    if (seen.has(source)) return;  // loaded, or a require cycle: its namespace exists by the time it is used
-    seen.add(source);
-    for (const dep of dependencies(source, provides)) visit(dep);
-    order.push(source);
+    return source;
   };
-  ENTRY_POINTS.forEach(visit);
+  const place = (source) => {  // false: it needs at load time a file that is still open
+    if (state.has(source)) return state.get(source) === 'placed';
+    state.set(source, 'open');
+    const needed = new Set(loadTimeDependencies(source, provides).map(sourceOf));
+    for (const dep of needed) {
+      if (!place(dep)) {
+        state.delete(source);
+        retry.push(source);
+        return false;
+      }
+    }
+    // An open file here is a require cycle: its namespace exists by the time it is used.
+    for (const dep of dependencies(source, provides).map(sourceOf)) if (!needed.has(dep)) place(dep);
+    order.push(source);
+    state.set(source, 'placed');
+    return true;
+  };
+  for (const name of entryPoints) place(sourceOf(name));
+  for (const source of retry) {
+    if (!place(source)) throw new Error(`Royale loader: ${source.name} is its own base class`);
+  }
+  return order;
+}
+
+let loaded = null;
+
+// Returns the `org.apache.royale` namespace, loading it on first use: the entry points (class names)
+// from the SWCs named, and what they require. Later calls return the same namespace, whatever their
+// options (the classes live in this global context). Royale's Flex classes (mx.*) land in globalThis.mx.
+function loadRoyale({ swcs = SWCS, entryPoints = ENTRY_POINTS } = {}) {
+  if (loaded) return loaded;
+  if (!fs.existsSync(SWC_DIR)) throw new Error(`Royale is not installed (${SWC_DIR} missing): run npm ci`);
+  const provides = indexSources(swcs);
+  const order = evaluationOrder(entryPoints, provides);
 
   globalThis.window = globalThis;
   globalThis.CLOSURE_NO_DEPS = true;  // no deps.js, no script-tag loader: files come in `order`
@@ -100,4 +140,4 @@ function loadRoyale() {
   return loaded;
 }
 
-module.exports = { loadRoyale };
+module.exports = { loadRoyale, SWCS, ENTRY_POINTS };
