@@ -1,0 +1,423 @@
+// amphora loadgen: a small HTTP/1.1 load generator for `amphora serve` on this machine. N keep-alive
+// connections each send one pre-encoded request (an AMF echo call, or GET /health as a baseline),
+// wait for its response, and send it again, for a fixed time or number of calls. Reports calls/s,
+// latency percentiles and errors. Loopback addresses only; every run is bounded in time and count.
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "amphora/amf/json.hpp"
+#include "amphora/amf/packet.hpp"
+#include "command.hpp"
+
+namespace amphora::cli {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::size_t max_connections = 10'000;
+constexpr std::size_t max_threads = 64;
+constexpr double max_seconds = 600;
+constexpr std::size_t max_count = 50'000'000;
+constexpr std::size_t max_response = 16 * 1024 * 1024;  // a bigger response is an error
+
+// The echo argument when --arg is not given: a small typed object, as a Flex client sends.
+constexpr std::string_view default_arg =
+    R"({"$class":"com.example.Person","name":"Ada Lovelace","age":36,"tags":["math","engines"]})";
+
+const std::vector<option_spec> loadgen_options = {
+    {"--host", "", "ADDR", "Loopback address of the server (default 127.0.0.1; others are refused)."},
+    {"--port", "-p", "PORT", "Server port (default 8400)."},
+    {"--path", "", "PATH", "Endpoint (default /amf; /health for --request health)."},
+    {"--request", "-r", "KIND", "nc (NetConnection AMF0 call, default), flex (RemotingMessage) or health."},
+    {"--arg", "", "JSON", "The echo argument as lossless JSON (default: a small typed object)."},
+    {"--connections", "-c", "N", "Keep-alive connections, one call in flight each (default 64)."},
+    {"--threads", "-t", "N", "Client threads (default 1)."},
+    {"--duration", "-d", "SECONDS", "Measured time (default 5, at most 600)."},
+    {"--warmup", "", "SECONDS", "Time before measuring, not counted (default 1)."},
+    {"--count", "-n", "N", "Stop after N measured calls (default: no limit but the duration)."},
+    {"--json", "", "", "Print the figures as one JSON object instead of text."},
+};
+
+// ---- the request ----
+
+std::string packet_json(std::string_view kind, std::string_view arg) {
+  const std::string a(arg);
+  if (kind == "nc") {
+    return R"({"version":0,"headers":[],"bodies":[{"target":"EchoService.echo","response":"/1","value":[)" +
+           a + "]}]}";
+  }
+  return R"({"version":3,"headers":[],"bodies":[{"target":"null","response":"/1","value":[{"$amf3":{)"
+         R"("$class":"flex.messaging.messages.RemotingMessage","body":[)" +
+         a +
+         R"(],"clientId":null,"destination":"EchoService","headers":{"DSEndpoint":"my-amf","DSId":"nil"},)"
+         R"("messageId":"5E8D3B1C-2F4A-4B6E-9C0D-7A1B2C3D4E5F","operation":"echo","source":null,)"
+         R"("timeToLive":0,"timestamp":0}}]}]})";
+}
+
+// The whole HTTP request, or an error message.
+std::optional<std::string> build_request(std::string_view kind, std::string_view path, std::string_view arg,
+                                         std::string& error) {
+  if (kind == "health") {
+    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  }
+  amf::arena memory;
+  const amf::result<amf::packet> p = amf::packet_from_json(packet_json(kind, arg), memory);
+  if (!p) {
+    error = "--arg: " + p.error().message();
+    return std::nullopt;
+  }
+  std::vector<std::uint8_t> body;
+  if (const amf::status s = amf::encode_packet(*p, body); !s.ok()) {
+    error = "cannot encode the request: " + s.error().message();
+    return std::nullopt;
+  }
+  std::string text = "POST " + std::string(path) +
+                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amf\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n";
+  text.append(body.begin(), body.end());
+  return text;
+}
+
+// ---- one connection ----
+
+struct run_state {
+  std::string request;
+  bool amf = true;  // a good answer is a 200 whose body holds "/onResult"
+  tcp::endpoint server;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> measuring{false};
+  std::atomic<std::size_t> started{0};  // measured calls started (for --count)
+  std::size_t count = 0;                // 0: no limit
+};
+
+struct tally {
+  std::vector<std::uint64_t> latency_ns;  // measured calls only
+  std::size_t ok = 0;
+  std::size_t http_errors = 0;    // status other than 200
+  std::size_t faults = 0;         // 200 without an onResult body
+  std::size_t io_errors = 0;      // connect, write or read failed, or the server closed
+  std::size_t bad_responses = 0;  // unreadable or oversized response
+};
+
+bool iequal_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    const char a = text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] + 32) : text[i];
+    if (a != prefix[i]) return false;
+  }
+  return true;
+}
+
+// What a complete response looks like: its status and where its header and body end.
+struct response_frame {
+  enum { incomplete, complete, bad } state = incomplete;
+  unsigned status = 0;
+  std::size_t header_size = 0;
+  std::size_t total_size = 0;
+};
+
+response_frame frame(std::string_view data) {
+  response_frame f;
+  const std::size_t end = data.find("\r\n\r\n");
+  if (end == std::string_view::npos) {
+    if (data.size() > 64 * 1024) f.state = response_frame::bad;
+    return f;
+  }
+  f.header_size = end + 4;
+  const std::string_view header = data.substr(0, end);
+  if (header.size() < 12 || header.substr(0, 5) != "HTTP/") {
+    f.state = response_frame::bad;
+    return f;
+  }
+  f.status = static_cast<unsigned>((header[9] - '0') * 100 + (header[10] - '0') * 10 + (header[11] - '0'));
+  std::size_t length = 0;
+  bool has_length = false;
+  for (std::size_t at = header.find("\r\n"); at != std::string_view::npos; at = header.find("\r\n", at + 2)) {
+    const std::string_view line = header.substr(at + 2);
+    if (!iequal_prefix(line, "content-length:")) continue;
+    std::size_t i = 15;
+    while (i < line.size() && line[i] == ' ') ++i;
+    for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) {
+      length = length * 10 + static_cast<std::size_t>(line[i] - '0');
+      if (length > max_response) break;
+    }
+    has_length = true;
+    break;
+  }
+  if (!has_length || length > max_response) {
+    f.state = response_frame::bad;
+    return f;
+  }
+  f.total_size = f.header_size + length;
+  if (data.size() >= f.total_size) f.state = response_frame::complete;
+  return f;
+}
+
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  connection(net::io_context& ioc, run_state& state, tally& out) : socket_(ioc), state_(state), out_(out) {
+    buffer_.resize(16 * 1024);
+  }
+
+  void start() {
+    if (state_.stop.load(std::memory_order_relaxed)) return;
+    error_code ignored;
+    socket_.close(ignored);
+    used_ = 0;
+    socket_.async_connect(state_.server, [self = shared_from_this()](error_code ec) {
+      if (ec) return self->failed();
+      self->socket_.set_option(tcp::no_delay(true), ec);
+      self->send();
+    });
+  }
+
+ private:
+  void send() {
+    if (state_.stop.load(std::memory_order_relaxed)) return close();
+    measured_ = state_.measuring.load(std::memory_order_relaxed);
+    if (measured_ && state_.count != 0 &&
+        state_.started.fetch_add(1, std::memory_order_relaxed) >= state_.count) {
+      state_.stop.store(true, std::memory_order_relaxed);
+      return close();
+    }
+    started_ = clock_type::now();
+    net::async_write(socket_, net::buffer(state_.request),
+                     [self = shared_from_this()](error_code ec, std::size_t) {
+                       if (ec) return self->failed();
+                       self->read();
+                     });
+  }
+
+  void read() {
+    if (buffer_.size() - used_ < 4096)
+      buffer_.resize(std::min(buffer_.size() * 2, max_response + 128 * 1024));
+    socket_.async_read_some(net::buffer(buffer_.data() + used_, buffer_.size() - used_),
+                            [self = shared_from_this()](error_code ec, std::size_t n) {
+                              if (ec) return self->failed();
+                              self->used_ += n;
+                              self->on_data();
+                            });
+  }
+
+  void on_data() {
+    const std::string_view data(buffer_.data(), used_);
+    const response_frame f = frame(data);
+    if (f.state == response_frame::incomplete) {
+      if (used_ == buffer_.size() && buffer_.size() >= max_response) {
+        ++out_.bad_responses;
+        return start();
+      }
+      return read();
+    }
+    if (f.state == response_frame::bad) {
+      ++out_.bad_responses;
+      return start();  // reconnect: the stream cannot be resynchronised
+    }
+    const auto elapsed = clock_type::now() - started_;
+    const std::string_view body = data.substr(f.header_size, f.total_size - f.header_size);
+    if (f.status != 200) {
+      ++out_.http_errors;
+    } else if (state_.amf && body.find("/onResult") == std::string_view::npos) {
+      ++out_.faults;
+    } else if (measured_ && state_.measuring.load(std::memory_order_relaxed)) {
+      ++out_.ok;
+      out_.latency_ns.push_back(
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+    }
+    // Keep whatever follows (nothing, with one call in flight) for the next response.
+    std::memmove(buffer_.data(), buffer_.data() + f.total_size, used_ - f.total_size);
+    used_ -= f.total_size;
+    const bool closing = data.substr(0, f.header_size).find("Connection: close") != std::string_view::npos;
+    if (closing) return start();
+    send();
+  }
+
+  void failed() {
+    if (state_.stop.load(std::memory_order_relaxed)) return close();
+    ++out_.io_errors;
+    start();
+  }
+
+  void close() {
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+  tcp::socket socket_;
+  run_state& state_;
+  tally& out_;
+  std::vector<char> buffer_;
+  std::size_t used_ = 0;
+  clock_type::time_point started_;
+  bool measured_ = false;
+};
+
+// ---- the figures ----
+
+double percentile(const std::vector<std::uint64_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const auto at = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return static_cast<double>(sorted[std::min(at, sorted.size() - 1)]) / 1e6;  // ms
+}
+
+std::optional<double> parse_seconds(std::string_view text) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(std::string(text), &used);
+    if (used != text.size() || !(v >= 0) || v > max_seconds) return std::nullopt;
+    return v;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+int run(const command& c, const parsed_args& args) {
+  const std::string_view kind = args.value("--request").value_or("nc");
+  if (kind != "nc" && kind != "flex" && kind != "health")
+    return usage_error(c, "--request: nc, flex or health");
+  const std::string_view path = args.value("--path").value_or(kind == "health" ? "/health" : "/amf");
+  if (path.empty() || path[0] != '/') return usage_error(c, "--path must start with '/'");
+
+  error_code ec;
+  const net::ip::address address =
+      net::ip::make_address(std::string(args.value("--host").value_or("127.0.0.1")), ec);
+  if (ec || !address.is_loopback())
+    return usage_error(c, "--host must be a loopback address (127.0.0.0/8, ::1)");
+  const auto port = parse_size(args.value("--port").value_or("8400"));
+  if (!port || *port == 0 || *port > 65535) return usage_error(c, "--port: 1 to 65535");
+  const auto connections = parse_size(args.value("--connections").value_or("64"));
+  if (!connections || *connections == 0 || *connections > max_connections) {
+    return usage_error(c, "--connections: 1 to " + std::to_string(max_connections));
+  }
+  const auto threads = parse_size(args.value("--threads").value_or("1"));
+  if (!threads || *threads == 0 || *threads > max_threads) {
+    return usage_error(c, "--threads: 1 to " + std::to_string(max_threads));
+  }
+  const auto duration = parse_seconds(args.value("--duration").value_or("5"));
+  const auto warmup = parse_seconds(args.value("--warmup").value_or("1"));
+  if (!duration || *duration <= 0 || !warmup)
+    return usage_error(c, "--duration, --warmup: seconds, at most 600");
+  const auto count = parse_size(args.value("--count").value_or("0"));
+  if (!count || *count > max_count) return usage_error(c, "--count: at most " + std::to_string(max_count));
+
+  run_state state;
+  state.server = tcp::endpoint(address, static_cast<std::uint16_t>(*port));
+  state.amf = kind != "health";
+  state.count = *count;
+  std::string error;
+  std::optional<std::string> request =
+      build_request(kind, path, args.value("--arg").value_or(default_arg), error);
+  if (!request) return usage_error(c, error);
+  state.request = std::move(*request);
+
+  net::io_context ioc(static_cast<int>(*threads));
+  std::vector<tally> tallies(*connections);
+  for (tally& t : tallies) t.latency_ns.reserve(4096);
+  for (tally& t : tallies) std::make_shared<connection>(ioc, state, t)->start();
+
+  // Warm up, measure, stop; the io_context is bounded by the same deadline plus a grace period.
+  using fsec = std::chrono::duration<double>;
+  const auto warm_end = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(fsec(*warmup));
+  clock_type::time_point measure_start;
+  clock_type::time_point measure_end;
+  net::steady_timer timer(ioc);
+  timer.expires_at(warm_end);
+  timer.async_wait([&](error_code) {
+    measure_start = clock_type::now();
+    state.measuring.store(true);
+    timer.expires_after(std::chrono::duration_cast<clock_type::duration>(fsec(*duration)));
+    timer.async_wait([&](error_code) {
+      measure_end = clock_type::now();
+      state.measuring.store(false);
+      state.stop.store(true);
+    });
+  });
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < *threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run_for(std::chrono::duration_cast<clock_type::duration>(fsec(*warmup + *duration + 5)));
+  ioc.stop();
+  for (std::thread& t : pool) t.join();
+  if (measure_end == clock_type::time_point{}) measure_end = clock_type::now();  // --count ended it
+  if (measure_start == clock_type::time_point{}) measure_start = measure_end;
+
+  tally all;
+  for (tally& t : tallies) {
+    all.ok += t.ok;
+    all.http_errors += t.http_errors;
+    all.faults += t.faults;
+    all.io_errors += t.io_errors;
+    all.bad_responses += t.bad_responses;
+    all.latency_ns.insert(all.latency_ns.end(), t.latency_ns.begin(), t.latency_ns.end());
+  }
+  std::sort(all.latency_ns.begin(), all.latency_ns.end());
+  const double seconds = std::chrono::duration<double>(measure_end - measure_start).count();
+  const double rate = seconds > 0 ? static_cast<double>(all.ok) / seconds : 0;
+  const std::size_t errors = all.http_errors + all.faults + all.io_errors + all.bad_responses;
+  const double p50 = percentile(all.latency_ns, 0.50);
+  const double p90 = percentile(all.latency_ns, 0.90);
+  const double p99 = percentile(all.latency_ns, 0.99);
+  const double max = all.latency_ns.empty() ? 0 : static_cast<double>(all.latency_ns.back()) / 1e6;
+
+  if (args.has("--json")) {
+    std::printf(
+        "{\"request\":\"%.*s\",\"connections\":%zu,\"threads\":%zu,\"seconds\":%.3f,\"calls\":%zu,"
+        "\"calls_per_s\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
+        "\"errors\":%zu,\"http_errors\":%zu,\"faults\":%zu,\"io_errors\":%zu,\"bad_responses\":%zu}\n",
+        static_cast<int>(kind.size()), kind.data(), *connections, *threads, seconds, all.ok, rate, p50, p90,
+        p99, max, errors, all.http_errors, all.faults, all.io_errors, all.bad_responses);
+  } else {
+    std::printf("%.*s %.*s: %zu connections, %zu thread(s), %.2f s measured (request %zu bytes)\n",
+                static_cast<int>(kind.size()), kind.data(), static_cast<int>(path.size()), path.data(),
+                *connections, *threads, seconds, state.request.size());
+    std::printf("calls:    %zu (%.0f/s)\n", all.ok, rate);
+    std::printf("latency:  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p90, p99, max);
+    std::printf("errors:   %zu (http %zu, faults %zu, io %zu, unreadable %zu)\n", errors, all.http_errors,
+                all.faults, all.io_errors, all.bad_responses);
+  }
+  std::fflush(stdout);
+  if (all.ok == 0) return data_error(c, "no call succeeded (is the server running on that port?)");
+  return errors == 0 ? exit_ok : exit_bad_data;
+}
+
+const command loadgen_command{
+    .name = "loadgen",
+    .summary = "load-test a local amphora server: echo calls/s and latency over keep-alive connections",
+    .synopsis = "[--port PORT] [--request nc|flex|health] [--connections N] [--duration SECONDS] [--count N]",
+    .description =
+        "Opens N keep-alive connections to a server on this machine, each sending the same\n"
+        "pre-encoded request in a loop, one call in flight per connection: an EchoService.echo\n"
+        "call as a NetConnection AMF0 packet (nc), as a Flex RemotingMessage (flex), or\n"
+        "GET /health (health, a baseline without AMF). After --warmup, counts the calls that\n"
+        "succeed for --duration seconds (or --count calls), then prints calls/s and the p50,\n"
+        "p90, p99 and max latency (from the request's write to the response's last byte).\n"
+        "A call succeeds when the answer is 200 and, for AMF, an onResult body. Only loopback\n"
+        "addresses are accepted. Exit code 1 if any call failed or none succeeded.",
+    .options = loadgen_options,
+    .max_positionals = 0,
+    .examples =
+        "amphora loadgen --port 8400\n"
+        "amphora loadgen --port 8400 --request flex --connections 64 --duration 10\n"
+        "amphora loadgen --port 8400 --request health --json",
+    .run = run,
+};
+const command_registration registered{loadgen_command};
+
+}  // namespace
+}  // namespace amphora::cli
