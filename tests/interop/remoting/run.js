@@ -342,9 +342,11 @@ function checkWire(server, dsId) {
     expect(ack2.headers.DSId === dsId, `second ping ack DSId ${show(ack2.headers.DSId)}`);
   });
 
-  check('wire: every RemotingMessage carries the DSId and is answered with a correlated ack or ErrorMessage', () => {
+  check('wire: each RemotingMessage has the DSId; its reply correlates, keeps its clientId, has a ms timestamp', () => {
     const calls = decoded.filter((d) => messages(d.request).some((m) => m instanceof M.RemotingMessage));
     expect(calls.length > 20, `only ${calls.length} remoting exchanges`);
+    // Royale's MessageAgent adopts the clientId of its first ack and sends it from then on.
+    expect(calls.some((d) => messages(d.request)[0].clientId), 'no RemotingMessage carried an adopted clientId');
     const now = Date.now();
     for (const d of calls) {
       const [request, reply] = [messages(d.request)[0], messages(d.response)[0]];
@@ -354,6 +356,9 @@ function checkWire(server, dsId) {
         `${label(d)}: correlationId ${reply.correlationId} != ${request.messageId}`);
       expect(reply.messageId && reply.messageId !== request.messageId, `${label(d)}: messageId ${reply.messageId}`);
       expect(reply.clientId, `${label(d)}: reply without clientId`);
+      if (request.clientId) {
+        expect(reply.clientId === request.clientId, `${label(d)}: clientId ${reply.clientId} != ${request.clientId}`);
+      }
       expect(Math.abs(reply.timestamp - now) < 600000, `${label(d)}: timestamp ${reply.timestamp}, not ms near ${now}`);
     }
   });
