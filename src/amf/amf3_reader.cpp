@@ -6,8 +6,6 @@
 // ancestor, and a mixed array takes its slot before its associative part); inline traits in a
 // third table. Strings, XML and ByteArrays are views into the input.
 #include <algorithm>
-#include <bit>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -21,25 +19,6 @@ namespace {
 
 // What a string read means, for trace items only.
 enum class role : std::uint8_t { none, value, assoc_key, dynamic_key, sealed_name, type_name };
-
-// Big-endian loads (one byte swap; GCC 12 does not merge a byte-by-byte loop into one).
-template <class T>
-T load_be(const std::uint8_t* p) noexcept {
-  static_assert(sizeof(T) == 4 || sizeof(T) == 8);
-  if constexpr (sizeof(T) == 4) {
-    std::uint32_t bits;
-    std::memcpy(&bits, p, 4);
-    if constexpr (std::endian::native == std::endian::little) bits = __builtin_bswap32(bits);
-    return static_cast<T>(bits);
-  } else {
-    std::uint64_t bits;
-    std::memcpy(&bits, p, 8);
-    if constexpr (std::endian::native == std::endian::little) bits = __builtin_bswap64(bits);
-    T v;
-    std::memcpy(&v, &bits, 8);
-    return v;
-  }
-}
 
 }  // namespace
 

@@ -43,7 +43,7 @@ bool is_valid_utf8(const std::uint8_t* p, std::size_t n) noexcept {
   return true;
 }
 
-bool decode_context::text(std::size_t n, std::string_view& out, const char* what) noexcept {
+bool decode_context::text_checked(std::size_t n, std::string_view& out, const char* what) noexcept {
   if (n > options->limits.max_string_bytes)
     return fail(errc::limit_exceeded, "string longer than max_string_bytes");
   if (n > remaining()) return fail(errc::length_exceeds_input, what);

@@ -1,16 +1,48 @@
 // Internal: the cursor and failure record shared by the AMF0, AMF3 and packet decoders.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "amphora/amf/error.hpp"
 #include "amphora/amf/options.hpp"
 
 namespace amphora::amf::detail {
+
+// A big-endian load of T (16, 32 or 64 bits; double is its IEEE bits): one load and one byte swap
+// (GCC 12 does not merge a byte-by-byte loop into one).
+template <class T>
+T load_be(const std::uint8_t* p) noexcept {
+  static_assert(sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8);
+  using bits_t = std::conditional_t<sizeof(T) == 2, std::uint16_t,
+                                    std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>;
+  bits_t bits;
+  std::memcpy(&bits, p, sizeof bits);
+  if constexpr (std::endian::native == std::endian::little) {
+    if constexpr (sizeof(T) == 2) bits = __builtin_bswap16(bits);
+    if constexpr (sizeof(T) == 4) bits = __builtin_bswap32(bits);
+    if constexpr (sizeof(T) == 8) bits = __builtin_bswap64(bits);
+  }
+  return std::bit_cast<T>(bits);
+}
+
+// True when the n bytes at p are all ASCII: most keys and strings, checked inline before the
+// full UTF-8 validator.
+inline bool is_ascii(const std::uint8_t* p, std::size_t n) noexcept {
+  std::uint64_t seen = 0;
+  for (; n >= 8; n -= 8, p += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    seen |= w;
+  }
+  for (; n > 0; --n) seen |= *p++;
+  return (seen & 0x8080808080808080ull) == 0;
+}
 
 // Reading state of one decode: bytes, position, memory, options, depth and the first error.
 // Readers return false after fail() and callers propagate false; the error stays the first one.
@@ -51,24 +83,14 @@ struct decode_context {
     v = *cur++;
     return true;
   }
-  bool u16(std::uint16_t& v) noexcept {
-    if (!need(2)) return false;
-    v = static_cast<std::uint16_t>((cur[0] << 8) | cur[1]);
-    cur += 2;
-    return true;
-  }
-  bool u32(std::uint32_t& v) noexcept {
-    if (!need(4)) return false;
-    v = (std::uint32_t{cur[0]} << 24) | (std::uint32_t{cur[1]} << 16) | (std::uint32_t{cur[2]} << 8) | cur[3];
-    cur += 4;
-    return true;
-  }
-  bool f64(double& v) noexcept {
-    if (!need(8)) return false;
-    std::uint64_t bits = 0;
-    for (int i = 0; i < 8; ++i) bits = (bits << 8) | cur[i];
-    std::memcpy(&v, &bits, 8);
-    cur += 8;
+  bool u16(std::uint16_t& v) noexcept { return load(v); }
+  bool u32(std::uint32_t& v) noexcept { return load(v); }
+  bool f64(double& v) noexcept { return load(v); }
+  template <class T>
+  bool load(T& v) noexcept {
+    if (!need(sizeof(T))) return false;
+    v = load_be<T>(cur);
+    cur += sizeof(T);
     return true;
   }
   // n raw bytes as a view into the input (checked against what is left).
@@ -78,8 +100,17 @@ struct decode_context {
     cur += n;
     return true;
   }
-  // n bytes of UTF-8 text (validated when the options ask), as a view into the input.
-  bool text(std::size_t n, std::string_view& out, const char* what) noexcept;
+  // n bytes of UTF-8 text (validated when the options ask), as a view into the input. Inline for
+  // the common case (fits, ASCII); text_checked() does the rest.
+  bool text(std::size_t n, std::string_view& out, const char* what) noexcept {
+    if (n > remaining() || n > options->limits.max_string_bytes || !is_ascii(cur, n)) [[unlikely]] {
+      return text_checked(n, out, what);
+    }
+    out = {reinterpret_cast<const char*>(cur), n};
+    cur += n;
+    return true;
+  }
+  bool text_checked(std::size_t n, std::string_view& out, const char* what) noexcept;
 };
 
 // Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
