@@ -1,0 +1,186 @@
+// Typed mapping vs the value model on `small` (../shared/payloads/small.json, one Flex
+// RemotingMessage): decode of its AMF3 bytes into a declared C++ struct (body: amf::value
+// items in an arena reset per message) vs into the value model
+// (reusable decoder, arena reset per message), and encode of the struct vs of the value (reusable
+// encoder). Prints the ratios (value-model CPU time / typed CPU time) after the table. docs/performance.md
+// ("Typed mapping") records a run.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "amphora/amf.hpp"
+#include "amphora/amf/typed.hpp"
+
+namespace bench_typed {
+
+namespace amf = amphora::amf;
+
+struct remoting_message {
+  std::string destination;
+  std::string operation;
+  std::optional<std::string> source;
+  std::string message_id;
+  std::optional<std::string> client_id;
+  std::int64_t timestamp = 0;
+  std::int64_t time_to_live = 0;
+  std::map<std::string, std::string> headers;
+  std::vector<amf::value> body;  // mixed values: they live in the decode's arena
+};
+
+constexpr auto amf_class(amf::type_tag<remoting_message>) {
+  using m = remoting_message;
+  return amf::define_class<m>(
+      "flex.messaging.messages.RemotingMessage", amf::field<"destination">(&m::destination),
+      amf::field<"operation">(&m::operation), amf::field<"source">(&m::source),
+      amf::field<"messageId">(&m::message_id), amf::field<"clientId">(&m::client_id),
+      amf::field<"timestamp">(&m::timestamp), amf::field<"timeToLive">(&m::time_to_live),
+      amf::field<"headers">(&m::headers), amf::field<"body">(&m::body));
+}
+
+}  // namespace bench_typed
+
+namespace {
+
+using namespace amphora;
+using bench_typed::remoting_message;
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "typed_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+struct small_payload {
+  amf::arena memory;
+  amf::value val;
+  std::vector<std::uint8_t> amf3;
+  remoting_message msg;
+};
+
+small_payload& payload() {
+  static small_payload p = [] {
+    small_payload s;
+    std::ifstream f(std::string(AMPHORA_PAYLOAD_DIR) + "/small.json", std::ios::binary);
+    std::ostringstream text;
+    text << f.rdbuf();
+    amf::result<amf::value> v = amf::value_from_json(text.str(), s.memory);
+    if (!v) die("small.json: " + v.error().message());
+    s.val = *v;
+    if (!amf::encode_amf3(s.val, s.amf3)) die("small: AMF3 encoding failed");
+    if (const amf::status st = amf::decode_typed_amf3(s.amf3, s.msg, s.memory); !st)
+      die("typed: " + st.error().message());
+    // A benchmark of wrong work is void: the struct must hold the message, and its bytes must be
+    // the value model's for the same struct (std::map orders the headers, so not the payload's).
+    if (s.msg.destination != "EchoService" || s.msg.headers.size() != 2 || s.msg.body.size() != 5 ||
+        s.msg.client_id) {
+      die("typed: the struct does not hold the message");
+    }
+    std::vector<std::uint8_t> typed, modelled;
+    amf::arena scratch;
+    amf::result<amf::value> v2 = amf::to_value(s.msg, scratch);
+    if (!amf::encode_typed_amf3(s.msg, typed) || !v2 || !amf::encode_amf3(*v2, modelled) ||
+        typed != modelled || typed.size() != s.amf3.size()) {
+      die("typed bytes differ from the value model's");
+    }
+    return s;
+  }();
+  return p;
+}
+
+void value_decode(benchmark::State& state) {
+  const small_payload& p = payload();
+  amf::amf3_decoder decoder;
+  amf::arena memory;
+  for (auto _ : state) {
+    memory.reset();
+    amf::result<amf::value> r = decoder.decode(p.amf3, memory);
+    if (!r) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void typed_decode(benchmark::State& state) {
+  const small_payload& p = payload();
+  amf::arena memory;
+  for (auto _ : state) {
+    memory.reset();
+    remoting_message m;  // a fresh struct per message, as a server would decode one
+    if (!amf::decode_typed_amf3(p.amf3, m, memory)) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(m);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void value_encode(benchmark::State& state) {
+  const small_payload& p = payload();
+  amf::amf3_encoder encoder;
+  std::vector<std::uint8_t> out;
+  for (auto _ : state) {
+    out.clear();
+    if (!encoder.encode(p.val, out)) state.SkipWithError("encode failed");
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void typed_encode(benchmark::State& state) {
+  const small_payload& p = payload();
+  std::vector<std::uint8_t> out;
+  for (auto _ : state) {
+    out.clear();
+    if (!amf::encode_typed_amf3(p.msg, out)) state.SkipWithError("encode failed");
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// The console table, then "ratio" lines from the same runs (for repetitions: the medians).
+class ratio_reporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
+      times_[r.run_name.function_name] = r.GetAdjustedCPUTime();  // CPU: the machine is shared
+    }
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    for (const char* op : {"decode", "encode"}) {
+      const std::string v = std::string("value_") + op + "/small";
+      const std::string t = std::string("typed_") + op + "/small";
+      if (times_.count(v) != 0 && times_.count(t) != 0 && times_[t] > 0) {
+        std::printf("ratio typed/value %s small: %.2fx\n", op, times_[v] / times_[t]);
+      }
+    }
+  }
+
+ private:
+  std::map<std::string, double> times_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  payload();
+  benchmark::RegisterBenchmark("value_decode/small", value_decode);
+  benchmark::RegisterBenchmark("typed_decode/small", typed_decode);
+  benchmark::RegisterBenchmark("value_encode/small", value_encode);
+  benchmark::RegisterBenchmark("typed_encode/small", typed_encode);
+  ratio_reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,296 @@
+// The direct typed AMF3 reader/writer (typed/amf3_read.hpp, typed/amf3_write.hpp): bytes identical
+// to to_value() + encode_amf3(), decodes equal to decode_amf3() + from_value(), any member order,
+// extra members, trait/string references, shared objects (restart through the value model),
+// cycles, real error offsets, truncations and mutations.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "amphora/amf/typed.hpp"
+
+namespace typed_direct_test {
+
+namespace amf = amphora::amf;
+using amf::errc;
+
+struct point {
+  std::int32_t x = 0;
+  std::int32_t y = 0;
+  bool operator==(const point&) const = default;
+};
+constexpr auto amf_class(amf::type_tag<point>) {
+  return amf::define_class<point>("com.example.Point", amf::field<"x">(&point::x),
+                                  amf::field<"y">(&point::y));
+}
+
+struct shape {
+  std::string name = "none";
+  point first;
+  point second;
+  std::vector<point> points;
+  std::map<std::string, std::optional<point>> named;
+  std::unordered_map<std::string, std::int64_t> counts;
+  std::variant<std::monostate, std::int32_t, std::string, point> any;
+  std::optional<std::vector<std::string>> tags;
+  std::vector<bool> flags;
+  std::vector<std::uint8_t> bytes;
+  double big = 0;
+  std::uint64_t huge = 0;
+  bool operator==(const shape&) const = default;
+};
+constexpr auto amf_class(amf::type_tag<shape>) {
+  using s = shape;
+  return amf::define_class<s>(
+      "com.example.Shape", amf::field<"name">(&s::name), amf::field<"first">(&s::first),
+      amf::field<"second">(&s::second), amf::field<"points">(&s::points), amf::field<"named">(&s::named),
+      amf::field<"counts">(&s::counts), amf::field<"any">(&s::any), amf::field<"tags">(&s::tags),
+      amf::field<"flags">(&s::flags), amf::field<"bytes">(&s::bytes), amf::field<"big">(&s::big),
+      amf::field<"huge">(&s::huge));
+}
+
+struct strict {
+  std::int32_t id = 0;
+  std::string name;
+};
+constexpr auto amf_class(amf::type_tag<strict>) {
+  return amf::define_class<strict>("com.example.Strict", amf::field<"id">(&strict::id),
+                                   amf::field<"name">(&strict::name))
+      .reject_unexpected();
+}
+
+struct any_holder {
+  std::string label;
+  std::vector<amf::value> items;
+};
+constexpr auto amf_class(amf::type_tag<any_holder>) {
+  return amf::define_class<any_holder>("com.example.AnyHolder", amf::field<"label">(&any_holder::label),
+                                       amf::field<"items">(&any_holder::items));
+}
+
+struct tree {
+  std::string name;
+  std::vector<tree> children;
+  bool operator==(const tree&) const = default;
+};
+constexpr auto amf_class(amf::type_tag<tree>) {
+  return amf::define_class<tree>("com.example.Tree", amf::field<"name">(&tree::name),
+                                 amf::field<"children">(&tree::children));
+}
+
+shape sample() {
+  shape s;
+  s.name = "triangle";
+  s.first = {1, -2};
+  s.second = {1, -2};
+  s.points = {{0, 0}, {3, 4}, {-300000000, 300000000}};
+  s.named = {{"a", point{5, 6}}, {"b", std::nullopt}, {"triangle", point{7, 8}}};
+  s.counts = {{"x", 1}, {"y", 1LL << 40}, {"z", 3}};
+  s.any = point{9, 10};
+  s.tags = std::vector<std::string>{"triangle", "a", "", "x"};
+  s.flags = {true, false, true};
+  s.bytes = {0, 1, 2, 255};
+  s.big = 2.5;
+  s.huge = (std::uint64_t{1} << 63) + 2048;  // beyond int64: a double (2^64-1 would round to 2^64)
+  return s;
+}
+
+template <class T>
+std::vector<std::uint8_t> via_value_model(const T& in) {
+  amf::arena memory;
+  amf::result<amf::value> v = amf::to_value(in, memory);
+  EXPECT_TRUE(static_cast<bool>(v));
+  std::vector<std::uint8_t> out;
+  EXPECT_TRUE(amf::encode_amf3(*v, out).ok());
+  return out;
+}
+
+template <class T>
+void expect_same_bytes(const T& in) {
+  std::vector<std::uint8_t> direct;
+  ASSERT_TRUE(amf::encode_typed_amf3(in, direct).ok());
+  EXPECT_EQ(direct, via_value_model(in));
+}
+
+TEST(TypedDirect, BytesIdenticalToTheValueModel) {
+  expect_same_bytes(sample());
+  expect_same_bytes(shape{});
+  expect_same_bytes(point{-1, 268435456});  // beyond 29 bits: a double
+  tree t{"root", {{"a", {}}, {"b", {{"a", {}}}}}};
+  expect_same_bytes(t);
+  expect_same_bytes(std::vector<shape>{sample(), shape{}, sample()});  // traits and strings referenced
+  expect_same_bytes(std::map<std::string, point>{{"p", {1, 2}}, {"q", {3, 4}}});
+  expect_same_bytes(std::optional<point>{});
+  amf::arena memory;
+  any_holder h{"items", {amf::value::integer(1), amf::make_string(memory, "items"), amf::value::null()}};
+  amf::array_node* shared = amf::new_array(memory);
+  ASSERT_NE(shared, nullptr);
+  h.items.push_back(amf::value::of(shared));
+  h.items.push_back(amf::value::of(shared));  // a reference, numbered after the typed objects
+  expect_same_bytes(h);
+}
+
+TEST(TypedDirect, AppendsAndRoundTrips) {
+  std::vector<std::uint8_t> out = {0xAB};
+  ASSERT_TRUE(amf::encode_typed_amf3(sample(), out).ok());
+  EXPECT_EQ(out[0], 0xAB);
+  shape back;
+  const amf::status st = amf::decode_typed_amf3(std::span(out).subspan(1), back);
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  EXPECT_EQ(back, sample());
+}
+
+// Bytes the value-model encoder writes from a graph: the direct decode equals from_value.
+template <class T>
+void expect_same_decode(const amf::value& v, bool expect_ok = true) {
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_amf3(v, bytes).ok());
+  T direct{};
+  T modelled{};
+  amf::arena memory;
+  const amf::status st = amf::decode_typed_amf3(bytes, direct, memory);
+  const amf::status ref = amf::from_value(v, modelled);
+  EXPECT_EQ(st.ok(), expect_ok) << (st.ok() ? "" : st.error().message());
+  EXPECT_EQ(ref.ok(), expect_ok);
+  if (expect_ok) {
+    EXPECT_TRUE(direct == modelled);
+  } else {
+    EXPECT_EQ(st.error().code, ref.error().code);
+  }
+}
+
+TEST(TypedDirect, MembersInAnyOrderSealedOrDynamicWithExtras) {
+  amf::arena m;
+  // Dynamic members, reversed, with extra ones (ignored) of every shape.
+  amf::object_node* o = amf::new_object(m, "com.example.Shape", true);
+  amf::object_node* p = amf::new_object(m, "com.example.Point", false);
+  ASSERT_TRUE(amf::add_sealed(m, *p, "y", amf::value::integer(4)) &&
+              amf::add_sealed(m, *p, "x", amf::value::integer(3)));
+  amf::object_node* extra = amf::new_object(m, "com.other.Thing", true);
+  ASSERT_TRUE(amf::add_dynamic(m, *extra, "z", amf::make_string(m, "triangle")));
+  ASSERT_TRUE(amf::add_dynamic(m, *o, "unknown", amf::value::of(extra)));
+  ASSERT_TRUE(amf::add_dynamic(m, *o, "second", amf::value::of(p)));
+  ASSERT_TRUE(amf::add_dynamic(m, *o, "name", amf::make_string(m, "triangle")));
+  ASSERT_TRUE(amf::add_dynamic(m, *o, "big", amf::value::integer(7)));
+  ASSERT_TRUE(amf::add_dynamic(m, *o, "later", amf::make_string(m, "z")));  // string reference
+  expect_same_decode<shape>(amf::value::of(o));
+
+  // Sealed and dynamic mixed; a typed object where a map is expected is refused.
+  amf::object_node* mixed = amf::new_object(m, "com.example.Shape", true);
+  ASSERT_TRUE(amf::add_sealed(m, *mixed, "huge", amf::value::integer(12)));
+  ASSERT_TRUE(amf::add_dynamic(m, *mixed, "first", amf::value::of(p)));
+  expect_same_decode<shape>(amf::value::of(mixed));
+  amf::object_node* bad = amf::new_object(m, "com.example.Shape", true);
+  ASSERT_TRUE(amf::add_dynamic(m, *bad, "named", amf::value::of(p)));
+  expect_same_decode<shape>(amf::value::of(bad), false);
+}
+
+TEST(TypedDirect, ObjectReferencedTwiceIsCopiedIntoBothFields) {
+  amf::arena m;
+  amf::object_node* o = amf::new_object(m, "com.example.Shape", false);
+  amf::object_node* p = amf::new_object(m, "com.example.Point", false);
+  ASSERT_TRUE(amf::add_sealed(m, *p, "x", amf::value::integer(3)) &&
+              amf::add_sealed(m, *p, "y", amf::value::integer(4)));
+  amf::array_node* pts = amf::new_array(m);
+  ASSERT_TRUE(pts->dense.push_back(m, amf::value::of(p)) && pts->dense.push_back(m, amf::value::of(p)));
+  ASSERT_TRUE(amf::add_sealed(m, *o, "first", amf::value::of(p)));
+  ASSERT_TRUE(amf::add_sealed(m, *o, "second", amf::value::of(p)));
+  ASSERT_TRUE(amf::add_sealed(m, *o, "points", amf::value::of(pts)));
+  expect_same_decode<shape>(amf::value::of(o));
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_amf3(amf::value::of(o), bytes).ok());
+  shape s;
+  ASSERT_TRUE(amf::decode_typed_amf3(bytes, s).ok());
+  EXPECT_EQ(s.first, (point{3, 4}));
+  EXPECT_EQ(s.second, (point{3, 4}));
+  EXPECT_EQ(s.points, (std::vector<point>{{3, 4}, {3, 4}}));
+}
+
+TEST(TypedDirect, ReferenceToASkippedObjectIsConverted) {
+  amf::arena m;
+  amf::object_node* o = amf::new_object(m, "com.example.Shape", true);
+  amf::object_node* p = amf::new_object(m, "com.example.Point", false);
+  ASSERT_TRUE(amf::add_sealed(m, *p, "x", amf::value::integer(1)) &&
+              amf::add_sealed(m, *p, "y", amf::value::integer(2)));
+  ASSERT_TRUE(amf::add_dynamic(m, *o, "skipped", amf::value::of(p)));  // read by the value model
+  ASSERT_TRUE(amf::add_dynamic(m, *o, "first", amf::value::of(p)));    // a reference to it
+  expect_same_decode<shape>(amf::value::of(o));
+}
+
+TEST(TypedDirect, CyclesAreTypeMismatch) {
+  amf::arena m;
+  amf::object_node* root = amf::new_object(m, "com.example.Tree", false);
+  amf::array_node* kids = amf::new_array(m);
+  ASSERT_TRUE(amf::add_sealed(m, *root, "name", amf::make_string(m, "r")));
+  ASSERT_TRUE(amf::add_sealed(m, *root, "children", amf::value::of(kids)));
+  ASSERT_TRUE(kids->dense.push_back(m, amf::value::of(root)));
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_amf3(amf::value::of(root), bytes).ok());
+  tree t;
+  const amf::status st = amf::decode_typed_amf3(bytes, t);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, errc::type_mismatch);
+  EXPECT_NE(st.error().detail.find("cyclic"), std::string_view::npos);
+}
+
+TEST(TypedDirect, ErrorsCarryTheByteOffsetAndTheField) {
+  amf::arena m;
+  amf::object_node* o = amf::new_object(m, "com.example.Strict", false);
+  ASSERT_TRUE(amf::add_sealed(m, *o, "id", amf::make_string(m, "seven")));
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_amf3(amf::value::of(o), bytes).ok());
+  strict s;
+  const amf::status st = amf::decode_typed_amf3(bytes, s);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, errc::type_mismatch);
+  EXPECT_EQ(st.error().detail, "field 'id': wire kind does not fit the C++ type");
+  // 0A, traits header, alias (1 + 18), member name "id" (1 + 2): the string marker follows.
+  EXPECT_EQ(st.error().offset, 2u + 19u + 3u);
+  EXPECT_EQ(bytes[st.error().offset], 0x06);
+
+  amf::object_node* extra = amf::new_object(m, "com.example.Strict", true);
+  ASSERT_TRUE(amf::add_dynamic(m, *extra, "other", amf::value::integer(1)));
+  bytes.clear();
+  ASSERT_TRUE(amf::encode_amf3(amf::value::of(extra), bytes).ok());
+  const amf::status unexpected = amf::decode_typed_amf3(bytes, s);
+  EXPECT_EQ(unexpected.error().code, errc::type_mismatch);
+  EXPECT_NE(unexpected.error().detail.find("does not declare"), std::string_view::npos);
+
+  any_holder h;
+  bytes.clear();
+  ASSERT_TRUE(amf::encode_typed_amf3(any_holder{"x", {amf::value::null()}}, bytes).ok());
+  const amf::status no_arena = amf::decode_typed_amf3(bytes, h);
+  EXPECT_EQ(no_arena.error().code, errc::type_mismatch);
+  EXPECT_EQ(no_arena.error().detail, "field 'items': amf::value needs the decode form that takes an arena");
+  amf::arena memory;
+  ASSERT_TRUE(amf::decode_typed_amf3(bytes, h, memory).ok());
+  ASSERT_EQ(h.items.size(), 1u);
+  EXPECT_TRUE(h.items[0].is_null());
+}
+
+TEST(TypedDirect, TruncationsFailAndMutationsNeverCrash) {
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_typed_amf3(std::vector<shape>{sample(), sample()}, bytes).ok());
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    std::vector<shape> out;
+    EXPECT_FALSE(amf::decode_typed_amf3(std::span(bytes.data(), n), out).ok()) << "prefix " << n;
+  }
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    for (std::uint8_t x : {std::uint8_t{0x01}, std::uint8_t{0x02}, std::uint8_t{0x80}, std::uint8_t{0xFF}}) {
+      std::vector<std::uint8_t> mutated = bytes;
+      mutated[i] ^= x;
+      std::vector<shape> out;
+      amf::arena memory;
+      (void)amf::decode_typed_amf3(mutated, out, memory);
+      (void)amf::decode_typed_amf3(mutated, out);
+    }
+  }
+}
+
+}  // namespace typed_direct_test
