@@ -10,6 +10,7 @@
 
 #include "amphora/amf/error.hpp"
 #include "amphora/amf/options.hpp"
+#include "input.hpp"  // load_be
 
 namespace amphora::amf::detail {
 
@@ -25,21 +26,17 @@ struct encode_context {
   }
 
   void u8(std::uint8_t v) { out->push_back(v); }
-  void u16(std::uint16_t v) {
-    std::uint8_t b[2] = {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
-    out->insert(out->end(), b, b + 2);
-  }
-  void u32(std::uint32_t v) {
-    std::uint8_t b[4] = {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-                         static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
-    out->insert(out->end(), b, b + 4);
-  }
-  void f64(double d) {
-    std::uint64_t bits = 0;
-    std::memcpy(&bits, &d, 8);
-    std::uint8_t b[8];
-    for (int i = 7; i >= 0; --i, bits >>= 8) b[i] = static_cast<std::uint8_t>(bits);
-    out->insert(out->end(), b, b + 8);
+  void u16(std::uint16_t v) { store(v); }
+  void u32(std::uint32_t v) { store(v); }
+  void f64(double d) { store(d); }
+  // T big-endian: one byte swap (load_be in reverse; it is its own inverse).
+  template <class T>
+  void store(T v) {
+    std::uint8_t b[sizeof(T)];
+    std::memcpy(b, &v, sizeof(T));
+    const T swapped = load_be<T>(b);
+    std::memcpy(b, &swapped, sizeof(T));
+    out->insert(out->end(), b, b + sizeof(T));
   }
   void bytes(std::span<const std::uint8_t> s) { out->insert(out->end(), s.begin(), s.end()); }
   void bytes(std::string_view s) {
