@@ -17,17 +17,17 @@ class amf3_reader {
  public:
   explicit amf3_reader(decode_context& ctx);
   ~amf3_reader();
-  void reset() noexcept;              // empty the string, object and traits tables
-  bool read_value(value& out);        // at ctx.cur; false after ctx.fail()
+  void reset() noexcept;        // empty the string, object and traits tables
+  bool read_value(value& out);  // at ctx.cur; false after ctx.fail()
 
   // For the typed mapping's direct reader (typed_amf3.cpp), over the same tables:
-  bool read_u29(std::uint32_t& v);                  // at ctx.cur
-  bool read_string(std::string_view& out);          // a string after its marker (table-aware)
+  bool read_u29(std::uint32_t& v);          // at ctx.cur
+  bool read_string(std::string_view& out);  // a string after its marker (table-aware)
   // Traits from an object header `h` read at `at` (inline: registered; else a reference).
   bool read_traits(std::uint32_t h, const std::uint8_t* at, traits*& t);
   const traits* traits_at(std::uint32_t index) const noexcept;  // nullptr when out of range
   const value* object_at(std::uint32_t index) const noexcept;   // nullptr when out of range
-  bool remember(value v);                           // the next object-table entry
+  bool remember(value v);                                       // the next object-table entry
 
  private:
   struct impl;
@@ -39,7 +39,7 @@ class amf3_writer {
   explicit amf3_writer(encode_context& ctx);
   ~amf3_writer();
   void reset() noexcept;
-  bool write_value(const value& v);   // appends to *ctx.out; false after ctx.fail()
+  bool write_value(const value& v);  // appends to *ctx.out; false after ctx.fail()
 
   // For the typed mapping's direct writer (typed_amf3.cpp), over the same tables:
   bool write_string(std::string_view s);  // a string after its marker (table)
