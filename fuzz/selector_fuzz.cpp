@@ -27,19 +27,24 @@ struct header_sets {
 
   header_sets() {
     const std::vector<std::pair<std::string_view, amf::value>> typical{
-        {"s", amf::value::string("hello")}, {"n", amf::value::integer(5)},
-        {"d", amf::value::number(2.5)},     {"t", amf::value::boolean(true)},
-        {"f", amf::value::boolean(false)},  {"u", amf::value::string("h\xC3\xA9llo%_!")},
+        {"s", amf::value::string("hello")},      {"n", amf::value::integer(5)},
+        {"d", amf::value::number(2.5)},          {"t", amf::value::boolean(true)},
+        {"f", amf::value::boolean(false)},       {"u", amf::value::string("h\xC3\xA9llo%_!")},
         {"big", amf::value::integer(INT64_MIN)},
     };
     const std::vector<std::pair<std::string_view, amf::value>> swapped{
-        {"s", amf::value::integer(0)},         {"n", amf::value::string("5")},
-        {"d", amf::value::boolean(true)},      {"t", amf::value::number(-0.0)},
-        {"f", amf::value::of(amf::new_array(memory))}, {"u", amf::value::string("")},
+        {"s", amf::value::integer(0)},
+        {"n", amf::value::string("5")},
+        {"d", amf::value::boolean(true)},
+        {"t", amf::value::number(-0.0)},
+        {"f", amf::value::of(amf::new_array(memory))},
+        {"u", amf::value::string("")},
         {"big", amf::value::number(1e308)},
     };
     const std::vector<std::pair<std::string_view, amf::value>> nulls{
-        {"s", amf::value::null()}, {"n", amf::value::undefined()}, {"d", amf::value::null()},
+        {"s", amf::value::null()},
+        {"n", amf::value::undefined()},
+        {"d", amf::value::null()},
     };
     for (const auto* members : {&typical, &swapped, &nulls}) {
       amf::object_node* o = amf::new_object(memory);
@@ -57,9 +62,7 @@ messaging::selector::header_lookup lookup_in(const amf::value& headers) {
   };
 }
 
-truth negation(truth t) {
-  return t == truth::unknown ? t : t == truth::true_ ? truth::false_ : truth::true_;
-}
+truth negation(truth t) { return t == truth::unknown ? t : t == truth::true_ ? truth::false_ : truth::true_; }
 
 }  // namespace
 

@@ -295,8 +295,12 @@ bool selector::matches(const amf::value& headers) const {
       [object](std::string_view name) -> const amf::value* { return object ? object->find(name) : nullptr; });
 }
 
-std::string_view selector::text() const noexcept { return program_->text; }
+std::string_view selector::text() const noexcept {
+  return program_ ? std::string_view(program_->text) : std::string_view();
+}
 
-bool selector::selects_all() const noexcept { return program_->root == selector_program::no_root; }
+bool selector::selects_all() const noexcept {
+  return !program_ || program_->root == selector_program::no_root;
+}
 
 }  // namespace amphora::messaging

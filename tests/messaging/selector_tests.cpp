@@ -380,6 +380,11 @@ TEST(Selector, SelectAllAndCopies) {
     EXPECT_TRUE(s->matches(amf::value::null()));  // no headers at all
     EXPECT_EQ(s->evaluate(headers.lookup()), T);
   }
+  const selector none;  // default: selects all
+  EXPECT_TRUE(none.selects_all());
+  EXPECT_EQ(none.text(), "");
+  EXPECT_TRUE(none.matches(headers.value()));
+  EXPECT_EQ(none.evaluate(headers.lookup()), T);
   const auto s = selector::parse("n = 5");
   ASSERT_TRUE(s.has_value());
   EXPECT_FALSE(s->selects_all());

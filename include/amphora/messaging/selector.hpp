@@ -40,8 +40,13 @@ namespace detail {
 struct selector_program;
 }
 
+// Immutable once parsed: copies share the tree, and any number of threads may evaluate one selector
+// at the same time.
 class selector {
  public:
+  // Selects every message (as the empty text does).
+  selector() noexcept = default;
+
   // Parses a selector. An empty or all-blank text selects every message. nullopt on error;
   // *error (if given) says what and where.
   static std::optional<selector> parse(std::string_view text, selector_error* error = nullptr,
@@ -63,7 +68,7 @@ class selector {
 
  private:
   explicit selector(std::shared_ptr<const detail::selector_program> program) noexcept;
-  std::shared_ptr<const detail::selector_program> program_;  // immutable, shared by copies
+  std::shared_ptr<const detail::selector_program> program_;  // immutable, shared; null: select all
 };
 
 }  // namespace amphora::messaging
