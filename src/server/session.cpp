@@ -135,6 +135,35 @@ void session::on_read_header(error_code ec, std::size_t bytes) {
   if (parser_->is_done()) return on_request();
   reading_ = reading::body;
   arm_read_timer(state_->settings().body_timeout);
+  // Expect: 100-continue (curl sends it for bodies over 1 KiB). The header is accepted (a
+  // Content-Length over max_body already failed with 413), so invite the body. Only when no
+  // response is owed: an interim response must not overtake earlier ones; the client then sends
+  // its body after its own short wait (RFC 9110 §10.1.1).
+  const auto& req = parser_->get();
+  if (req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue") && pending_.empty() &&
+      !writing_) {
+    static constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
+    writing_ = true;
+    stream_.expires_after(state_->settings().write_timeout);
+    net::async_write(stream_, net::buffer(continue_100.data(), continue_100.size()),
+                     beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
+    return;
+  }
+  do_read_body();
+}
+
+void session::on_continue_written(error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) {
+    state_->log().event(log_level::debug, remote_ + " write failed: " + ec.message());
+    return close_socket();
+  }
+  do_read_body();
+}
+
+void session::do_read_body() {
+  if (closing_) return;
+  stream_.expires_never();
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&session::on_read_body, shared_from_this()));
 }

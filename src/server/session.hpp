@@ -52,6 +52,8 @@ class session : public std::enable_shared_from_this<session> {
 
   void do_read();
   void on_read_header(error_code ec, std::size_t bytes);
+  void on_continue_written(error_code ec, std::size_t bytes);  // after "100 Continue"
+  void do_read_body();
   void on_read_body(error_code ec, std::size_t bytes);
   void on_read_error(error_code ec);
   void on_request();

@@ -261,6 +261,29 @@ TEST(loopback, body_over_the_limit_gets_413_and_close) {
   EXPECT_EQ(res->body().size(), 1024u);
 }
 
+TEST(loopback, expect_100_continue_is_answered_before_the_body) {
+  fixture f;
+  client c(f.srv.port());
+  const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n";
+  for (int round = 0; round < 2; ++round) {  // and again on the same keep-alive connection
+    c.send(head + "Content-Length: 800\r\n\r\n");
+    const auto interim = c.read();  // sent before any byte of the body
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->result_int(), 100u);
+    c.send(std::string(800, 'z'));
+    const auto res = c.read();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->result_int(), 200u);
+    EXPECT_EQ(res->body(), std::string(800, 'z'));
+  }
+  client over(f.srv.port());  // over the limit: 413 at once, no 100, no body read
+  over.send(head + "Content-Length: 5000\r\n\r\n");
+  const auto res = over.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 413u);
+  EXPECT_TRUE(over.closed_by_server());
+}
+
 TEST(loopback, oversized_header_gets_431_and_garbage_400) {
   config cfg = test_config();
   cfg.max_header = 512;
