@@ -1,16 +1,19 @@
 // amphora serve: the AMF remoting server (the gateway with the built-in EchoService at /amf and
 // /messagebroker/amf, /health), until SIGINT or SIGTERM.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "amphora/server/config.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/server.hpp"
 #include "amphora/server/service.hpp"
+#include "amphora/server/services_config.hpp"
 #include "command.hpp"
 
 namespace amphora::cli {
@@ -22,8 +25,13 @@ struct flag_setting {
   std::string_view key;
 };
 constexpr flag_setting flag_settings[] = {
-    {"--host", "host"},         {"--port", "port"},           {"--threads", "threads"},
-    {"--max-body", "max_body"}, {"--log-level", "log_level"}, {"--cors-origins", "cors_origins"},
+    {"--host", "host"},
+    {"--port", "port"},
+    {"--threads", "threads"},
+    {"--max-body", "max_body"},
+    {"--log-level", "log_level"},
+    {"--cors-origins", "cors_origins"},
+    {"--services-config", "services_config"},
 };
 
 const std::vector<option_spec> serve_options = {
@@ -34,6 +42,8 @@ const std::vector<option_spec> serve_options = {
     {"--max-body", "", "BYTES", "Request body limit, K/M/G suffixes allowed (default 16M); 413 over it."},
     {"--cors-origins", "", "LIST", "Comma-separated origins allowed to call from a browser ('*': any)."},
     {"--log-level", "", "LEVEL", "off, error, warn, info (one line per request; default) or debug."},
+    {"--services-config", "", "FILE",
+     "A BlazeDS services-config.xml: also serve its AMF channel paths and its remoting destination ids."},
 };
 
 std::string url_host(const std::string& host) {
@@ -75,12 +85,27 @@ int run(const command& c, const parsed_args& args) {
   server::server s(cfg);
   server::service_registry services;
   server::add_echo_service(services);
+  std::vector<std::string> paths = {"/amf", "/messagebroker/amf"};
+  if (!cfg.services_config.empty()) {
+    server::services_config blazeds;
+    if (std::string error = server::load_services_config(cfg.services_config, blazeds); !error.empty()) {
+      return data_error(c, error);
+    }
+    std::vector<std::string> notes = std::move(blazeds.notes);
+    for (std::string& note : server::apply_services_config(blazeds, services))
+      notes.push_back(std::move(note));
+    if (cfg.level != server::log_level::off) {
+      for (const std::string& note : notes) std::fprintf(stderr, "services-config: %s\n", note.c_str());
+    }
+    for (const std::string& path : blazeds.amf_paths()) {
+      if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+    }
+  }
   server::gateway_options options;
   options.limits.max_input_bytes = cfg.max_body;
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
-  s.mount("/amf", amf);
-  s.mount("/messagebroker/amf", amf);
+  for (const std::string& path : paths) s.mount(path, amf);
   try {
     s.start();
   } catch (const std::exception& e) {
@@ -95,8 +120,7 @@ int run(const command& c, const parsed_args& args) {
 const command serve_command{
     .name = "serve",
     .summary = "run the AMF remoting server (NetConnection and Flex RemoteObject)",
-    .synopsis =
-        "[--host HOST] [--port PORT] [--config FILE] [--threads N] [--max-body BYTES] [--log-level LEVEL]",
+    .synopsis = "[--host HOST] [--port PORT] [--config FILE] [--services-config FILE] [--threads N] ...",
     .description =
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
         "built-in EchoService, and GET /health. Prints 'listening on http://HOST:PORT' (the\n"
@@ -104,13 +128,16 @@ const command serve_command{
         "line per request on stderr: time, client, method, path, status, bytes in, bytes out,\n"
         "duration. SIGINT (Ctrl+C) or SIGTERM stops it gracefully: requests in flight are\n"
         "answered first. Settings come from --config FILE (key = value lines, keys as in\n"
-        "docs/server.md), then from the flags.",
+        "docs/server.md), then from the flags. --services-config reads a BlazeDS\n"
+        "services-config.xml: its AMF channel endpoint paths are served too, and its remoting\n"
+        "destination ids call the registered service named by <source> (or the id).",
     .options = serve_options,
     .max_positionals = 0,
     .examples =
         "amphora serve\n"
         "amphora serve --port 0 --log-level warn\n"
-        "amphora serve --config amphora.conf --cors-origins http://localhost:3000",
+        "amphora serve --config amphora.conf --cors-origins http://localhost:3000\n"
+        "amphora serve --services-config WEB-INF/flex/services-config.xml",
     .run = run,
 };
 const command_registration registered{serve_command};

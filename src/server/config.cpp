@@ -135,6 +135,10 @@ std::string apply_setting(config& cfg, std::string_view key, std::string_view va
     cfg.cors_headers = std::string(value);
     return {};
   }
+  if (key == "services_config") {
+    cfg.services_config = std::string(value);
+    return {};
+  }
   if (key == "log_level") {
     if (!parse_log_level(value, cfg.level)) {
       return "log_level: expected off, error, warn, info or debug, not '" + std::string(value) + "'";

@@ -41,12 +41,17 @@ struct config {
   std::string cors_headers = "Content-Type";
 
   log_level level = log_level::info;  // request lines are logged at info
+
+  // A BlazeDS services-config.xml whose AMF channel paths and remoting destinations `amphora serve`
+  // uses (services_config.hpp); "" for none. Read by the application, not by the server.
+  std::string services_config;
 };
 
 // Sets one setting from its text form; the keys are the config file's (see docs/server.md): host,
 // port, threads, max_body, max_header, max_connections, pipeline_limit, header_timeout_ms,
 // body_timeout_ms, write_timeout_ms, shutdown_timeout_ms, blocking_threads, blocking_queue,
-// cors_origins (comma-separated), cors_credentials, cors_headers, log_level. Sizes accept K/M/G.
+// cors_origins (comma-separated), cors_credentials, cors_headers, log_level, services_config.
+// Sizes accept K/M/G.
 // Returns an empty string, or what is wrong ("unknown key 'x'", "port: not a number").
 std::string apply_setting(config& cfg, std::string_view key, std::string_view value);
 

@@ -51,7 +51,8 @@ class gateway final : public handler {
   // blocking operations).
   void handle(const request_view& request, reply_callback done) override;
 
-  // One line per destination for the server's startup banner: "EchoService: add, echo, now".
+  // One line per destination for the server's startup banner: "EchoService: add, echo, now", then one
+  // per alias (services-config.xml destination ids): "echo -> EchoService".
   std::vector<std::string> destinations() const;
 
  private:

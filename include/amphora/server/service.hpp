@@ -154,10 +154,16 @@ class service_registry {
   // The destination of that name, created if new.
   destination& add(std::string name);
   const destination* find(std::string_view name) const noexcept;
-  std::vector<std::string> destination_names() const;  // sorted
+  std::vector<std::string> destination_names() const;  // sorted; aliases not included
+
+  // Makes `name` a second name of the registered destination `target` (a BlazeDS destination id
+  // from services-config.xml). False, and nothing changed, if `target` is not registered.
+  bool alias(std::string name, std::string_view target);
+  std::map<std::string, std::string, std::less<>> aliases() const { return aliases_; }  // name -> target
 
  private:
   std::map<std::string, destination, std::less<>> destinations_;
+  std::map<std::string, std::string, std::less<>> aliases_;
 };
 
 // The built-in EchoService (echo, add, reverse, now, sum), registered under `name`.

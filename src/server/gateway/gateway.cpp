@@ -63,6 +63,7 @@ std::vector<std::string> gateway::destinations() const {
     }
     lines.push_back(std::move(line));
   }
+  for (const auto& [name, target] : state_->services.aliases()) lines.push_back(name + " -> " + target);
   return lines;
 }
 

@@ -63,7 +63,18 @@ destination& service_registry::add(std::string name) {
 
 const destination* service_registry::find(std::string_view name) const noexcept {
   auto it = destinations_.find(name);
+  if (it != destinations_.end()) return &it->second;
+  auto alias = aliases_.find(name);
+  if (alias == aliases_.end()) return nullptr;
+  it = destinations_.find(alias->second);
   return it == destinations_.end() ? nullptr : &it->second;
+}
+
+bool service_registry::alias(std::string name, std::string_view target) {
+  auto it = destinations_.find(target);
+  if (it == destinations_.end()) return false;
+  aliases_.insert_or_assign(std::move(name), it->first);
+  return true;
 }
 
 std::vector<std::string> service_registry::destination_names() const {
