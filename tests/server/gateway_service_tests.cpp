@@ -131,6 +131,30 @@ TEST(gateway_service, a_runner_that_refuses_work_gives_a_fault) {
   EXPECT_EQ(member_string(p.bodies[0].val, "code"), "Server.Processing");
 }
 
+TEST(gateway_service, a_runner_that_refuses_work_gives_a_busy_error_message_to_flex_clients) {
+  bool offered = false;
+  blocking_runner runner = [&offered](std::function<void()>) {  // stopping: refuses everything
+    offered = true;
+    return false;
+  };
+  service_registry services;
+  services.add("Work").operation("slow", []() { return amf::value::null(); }, {.blocking = true});
+  gateway gw(std::move(services), {}, runner);
+  amf::arena memory;
+  std::optional<reply> r = call_now(gw, flex_call(memory, "Work", "slow", {}));
+  ASSERT_TRUE(r);  // answered at once, not left waiting for a task that will never run
+  EXPECT_TRUE(offered);
+  amf::packet p = decode_reply(*r, memory);
+  ASSERT_EQ(p.bodies.size(), 1u);
+  EXPECT_EQ(p.bodies[0].target, "/1/onStatus");
+  amf::result<flex::message> m = flex::read_message(p.bodies[0].val, memory);
+  ASSERT_TRUE(m && std::holds_alternative<flex::error_message>(*m));
+  const flex::error_message& e = std::get<flex::error_message>(*m);
+  EXPECT_EQ(e.fault_code, "Server.Processing");
+  EXPECT_EQ(e.fault_string, "The server is too busy to run the operation");
+  EXPECT_EQ(e.correlation_id, "AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE");
+}
+
 struct parked_calls {
   std::vector<completion> waiting;
   std::vector<amf::arena*> memory;
