@@ -1,0 +1,216 @@
+// `amphora serve` as a user runs it: started as a child process on 127.0.0.1 port 0, its banner
+// read (the actual port, endpoints, destinations), called over HTTP, stopped with SIGINT (Ctrl+C).
+// Every wait is bounded; a server that does not stop is killed and the test fails.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "process.hpp"
+
+extern char** environ;
+
+namespace amphora::cli::test {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto generous = 20s;  // only reached when something is broken
+
+const std::string blazeds_sample = std::string(AMPHORA_EXAMPLES_DIR) + "/../blazeds/services-config.xml";
+
+// One running `amphora serve`, its stdout and stderr in files.
+class server_process {
+ public:
+  explicit server_process(const std::vector<std::string>& args)
+      : out_(scratch_file("serve-out", "")), err_(scratch_file("serve-err", "")) {
+    std::vector<std::string> argv{amphora_path(), "serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_TRUNC, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_TRUNC, 0);
+    std::vector<char*> raw;
+    for (std::string& a : argv) raw.push_back(a.data());
+    raw.push_back(nullptr);
+    if (::posix_spawn(&pid_, raw[0], &actions, nullptr, raw.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~server_process() {
+    if (pid_ > 0 && !exit_code_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  // The banner once complete (it ends with "press Ctrl+C to stop"), or "" if it never came.
+  std::string banner() {
+    const auto deadline = std::chrono::steady_clock::now() + generous;
+    while (std::chrono::steady_clock::now() < deadline && !exited()) {
+      const std::string text = read_file(out_);
+      if (text.find("press Ctrl+C to stop\n") != std::string::npos) return text;
+      std::this_thread::sleep_for(20ms);
+    }
+    return {};
+  }
+
+  static std::uint16_t port_of(const std::string& banner) {
+    const std::string key = "listening on http://127.0.0.1:";
+    const std::size_t at = banner.find(key);
+    return at == std::string::npos ? 0
+                                   : static_cast<std::uint16_t>(std::stoul(banner.substr(at + key.size())));
+  }
+
+  // Ctrl+C, then the exit code (nullopt if it did not stop within the bound: then killed).
+  std::optional<int> interrupt() {
+    ::kill(pid_, SIGINT);
+    const auto deadline = std::chrono::steady_clock::now() + generous;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (exited()) return exit_code_;
+      std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+  }
+
+  std::string err() const { return read_file(err_); }
+  bool started() const { return pid_ > 0; }
+
+ private:
+  bool exited() {
+    if (exit_code_) return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return true;
+  }
+
+  std::string out_;
+  std::string err_;
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+};
+
+// One HTTP/1.1 request with Connection: close; the whole raw response ("" on failure).
+std::string http(std::uint16_t port, const std::string& method, const std::string& path,
+                 const std::string& body = "") {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return {};
+  timeval limit{20, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request =
+        method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+        "Content-Type: application/x-amf\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+        body;
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+      char chunk[4096];
+      for (ssize_t n; (n = ::recv(fd, chunk, sizeof chunk, 0)) > 0;)
+        response.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return response;
+}
+
+std::string body_of(const std::string& response) {
+  const std::size_t end = response.find("\r\n\r\n");
+  return end == std::string::npos ? std::string() : response.substr(end + 4);
+}
+
+TEST(serve, banner_health_echo_and_ctrl_c) {
+  server_process server({"--port", "0"});
+  ASSERT_TRUE(server.started());
+  const std::string banner = server.banner();
+  ASSERT_NE(banner, "") << server.err();
+  const std::uint16_t port = server_process::port_of(banner);
+  ASSERT_NE(port, 0) << banner;  // port 0: the actual port is printed
+  EXPECT_NE(banner.find("  POST  /amf\n"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("  POST  /messagebroker/amf\n"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("  GET   /health\n"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("  EchoService: add, echo, now, reverse, sum\n"), std::string::npos) << banner;
+
+  const std::string health = http(port, "GET", "/health");
+  EXPECT_EQ(health.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << health;
+  EXPECT_EQ(body_of(health), R"({"status":"ok"})");
+
+  // The README's tour: EchoService.echo from a NetConnection-style request built by `amphora encode`.
+  const run_result request = amphora(
+      {"encode", "--packet"},
+      R"({"version":0,"headers":[],"bodies":[{"target":"EchoService.echo","response":"/1","value":["hi"]}]})");
+  ASSERT_EQ(request.exit_code, 0) << request.err;
+  const std::string answer = http(port, "POST", "/amf", request.out);
+  const run_result decoded = amphora({"decode", "--packet"}, body_of(answer));
+  ASSERT_EQ(decoded.exit_code, 0) << decoded.err;
+  EXPECT_NE(decoded.out.find(R"("target":"/1/onResult")"), std::string::npos) << decoded.out;
+  EXPECT_NE(decoded.out.find(R"("value":"hi")"), std::string::npos) << decoded.out;
+
+  EXPECT_EQ(server.interrupt(), std::optional<int>(0));
+  EXPECT_NE(server.err().find(" GET /health 200 "), std::string::npos) << server.err();  // the request log
+  EXPECT_NE(server.err().find(" POST /amf 200 "), std::string::npos) << server.err();
+}
+
+TEST(serve, services_config_mounts_its_endpoints_and_destination_ids) {
+  server_process server({"--port", "0", "--services-config", blazeds_sample});
+  ASSERT_TRUE(server.started());
+  const std::string banner = server.banner();
+  ASSERT_NE(banner, "") << server.err();
+  EXPECT_NE(banner.find("  POST  /messagebroker/amfsecure\n"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("  echoService -> EchoService\n"), std::string::npos) << banner;
+  // A Flex RemotingMessage for the BlazeDS destination id "echoService", on a channel's path.
+  const run_result request = amphora({"encode", "--packet"}, R"({"version":3,"headers":[],"bodies":[
+      {"target":"null","response":"/1","value":[{"$amf3":{"$class":"flex.messaging.messages.RemotingMessage",
+       "body":["hello"],"clientId":null,"destination":"echoService","headers":{"DSId":"nil"},
+       "messageId":"6D1F5D8A-2B4E-4C8A-9E3F-0A1B2C3D4E5F","operation":"echo","source":null,
+       "timeToLive":0,"timestamp":0}}]}]})");
+  ASSERT_EQ(request.exit_code, 0) << request.err;
+  const std::string answer =
+      http(server_process::port_of(banner), "POST", "/messagebroker/amfsecure", request.out);
+  const run_result decoded = amphora({"decode", "--packet"}, body_of(answer));
+  ASSERT_EQ(decoded.exit_code, 0) << decoded.err;
+  EXPECT_NE(decoded.out.find(R"("target":"/1/onResult")"), std::string::npos) << decoded.out;
+  EXPECT_NE(decoded.out.find(R"("correlationId":"6D1F5D8A-2B4E-4C8A-9E3F-0A1B2C3D4E5F")"), std::string::npos)
+      << decoded.out;
+  EXPECT_NE(decoded.out.find(R"("body":"hello")"), std::string::npos) << decoded.out;
+  EXPECT_EQ(server.interrupt(), std::optional<int>(0));
+  const std::string log = server.err();
+  EXPECT_NE(log.find("services-config: destination 'echoService' -> EchoService"), std::string::npos) << log;
+  EXPECT_NE(log.find("ignored <security>"), std::string::npos) << log;
+}
+
+TEST(serve, a_malformed_services_config_stops_startup_with_file_and_line) {
+  const std::string broken = scratch_file("broken.xml", "<services-config>\n<channels>\n</services>\n");
+  const run_result r = amphora({"serve", "--port", "0", "--services-config", broken});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(broken + ":3: malformed XML"), std::string::npos) << r.err;
+}
+
+TEST(serve, the_config_file_takes_the_services_config_key) {
+  const std::string conf =
+      scratch_file("amphora.conf", "port = 0\nservices_config = /nonexistent/services.xml\n");
+  const run_result r = amphora({"serve", "--config", conf});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("/nonexistent/services.xml: cannot open"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace amphora::cli::test
