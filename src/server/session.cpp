@@ -135,7 +135,7 @@ void session::on_read_header(error_code ec, std::size_t bytes) {
   if (parser_->is_done()) return on_request();
   reading_ = reading::body;
   arm_read_timer(state_->settings().body_timeout);
-  // Expect: 100-continue (curl sends it for bodies over 1 KiB). The header is accepted (a
+  // Expect: 100-continue (curl 7.88 sends it for bodies over 1 MiB). The header is accepted (a
   // Content-Length over max_body already failed with 413), so invite the body. Only when no
   // response is owed: an interim response must not overtake earlier ones; the client then sends
   // its body after its own short wait (RFC 9110 §10.1.1).
