@@ -1,12 +1,16 @@
-// amphora serve: the AMF remoting server (the gateway with the built-in EchoService at /amf and
-// /messagebroker/amf, /health), until SIGINT or SIGTERM.
+// amphora serve: the AMF server (the gateway with the built-in EchoService and the messaging
+// destination "chat" at /amf and /messagebroker/amf, the polling and long-polling endpoints,
+// /health), until SIGINT or SIGTERM.
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include "amphora/messaging/broker.hpp"
 #include "amphora/server/config.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/server.hpp"
@@ -36,12 +40,26 @@ const std::vector<option_spec> serve_options = {
     {"--log-level", "", "LEVEL", "off, error, warn, info (one line per request; default) or debug."},
 };
 
+// BlazeDS's channel paths; the long-polling one parks each poll up to 30 s (wait-interval-millis).
+constexpr std::string_view polling_path = "/messagebroker/amfpolling";
+constexpr std::string_view long_polling_path = "/messagebroker/amflongpolling";
+
+std::vector<server::polling_channel> default_channels() {
+  server::polling_channel polling;
+  polling.path = polling_path;
+  server::polling_channel long_polling;
+  long_polling.path = long_polling_path;
+  long_polling.wait_interval = std::chrono::seconds(30);
+  long_polling.max_waiting_polls = 10000;
+  return {polling, long_polling};
+}
+
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
 void print_banner(const server::server& s, const server::gateway& amf) {
-  std::printf("amphora %s: AMF remoting server\n", AMPHORA_VERSION);
+  std::printf("amphora %s: AMF remoting and messaging server\n", AMPHORA_VERSION);
   std::printf("listening on http://%s:%u\n", url_host(s.settings().host).c_str(), unsigned{s.port()});
   std::printf("endpoints:\n");
   for (const server::route_info& r : s.routes()) {
@@ -77,10 +95,17 @@ int run(const command& c, const parsed_args& args) {
   server::add_echo_service(services);
   server::gateway_options options;
   options.limits.max_input_bytes = cfg.max_body;
+  messaging::broker_config messaging;
+  messaging.destinations.emplace_back().name = "chat";
+  options.broker = std::make_shared<messaging::broker>(std::move(messaging));
+  options.channels = default_channels();
+  options.timers = s.timers();
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
   s.mount("/amf", amf);
   s.mount("/messagebroker/amf", amf);
+  s.mount(std::string(polling_path), amf);
+  s.mount(std::string(long_polling_path), amf);
   try {
     s.start();
   } catch (const std::exception& e) {
@@ -94,12 +119,15 @@ int run(const command& c, const parsed_args& args) {
 
 const command serve_command{
     .name = "serve",
-    .summary = "run the AMF remoting server (NetConnection and Flex RemoteObject)",
+    .summary = "run the AMF server (NetConnection, Flex RemoteObject, Producer/Consumer)",
     .synopsis =
         "[--host HOST] [--port PORT] [--config FILE] [--threads N] [--max-body BYTES] [--log-level LEVEL]",
     .description =
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
-        "built-in EchoService, and GET /health. Prints 'listening on http://HOST:PORT' (the\n"
+        "built-in EchoService, messaging (Flex Producer/Consumer) on destination 'chat' through\n"
+        "every endpoint, polling at /messagebroker/amfpolling and long-polling (polls wait up to\n"
+        "30 s for a message) at /messagebroker/amflongpolling, and GET /health. Prints 'listening on "
+        "http://HOST:PORT' (the\n"
         "actual port when --port 0 was given), the endpoints and the destinations, then logs one\n"
         "line per request on stderr: time, client, method, path, status, bytes in, bytes out,\n"
         "duration. SIGINT (Ctrl+C) or SIGTERM stops it gracefully: requests in flight are\n"
