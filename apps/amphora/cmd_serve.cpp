@@ -1,6 +1,8 @@
-// amphora serve: the AMF remoting server (the gateway with the built-in EchoService at /amf and
-// /messagebroker/amf, /health), until SIGINT or SIGTERM.
+// amphora serve: the AMF server (the gateway with the built-in EchoService and the messaging
+// destination "chat" at /amf and /messagebroker/amf, the polling and long-polling endpoints,
+// /health), until SIGINT or SIGTERM.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -9,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "amphora/messaging/broker.hpp"
 #include "amphora/server/config.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/server.hpp"
@@ -46,12 +49,26 @@ const std::vector<option_spec> serve_options = {
      "A BlazeDS services-config.xml: also serve its AMF channel paths and its remoting destination ids."},
 };
 
+// BlazeDS's channel paths; the long-polling one parks each poll up to 30 s (wait-interval-millis).
+constexpr std::string_view polling_path = "/messagebroker/amfpolling";
+constexpr std::string_view long_polling_path = "/messagebroker/amflongpolling";
+
+std::vector<server::polling_channel> default_channels() {
+  server::polling_channel polling;
+  polling.path = polling_path;
+  server::polling_channel long_polling;
+  long_polling.path = long_polling_path;
+  long_polling.wait_interval = std::chrono::seconds(30);
+  long_polling.max_waiting_polls = 10000;
+  return {polling, long_polling};
+}
+
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
 void print_banner(const server::server& s, const server::gateway& amf) {
-  std::printf("amphora %s: AMF remoting server\n", AMPHORA_VERSION);
+  std::printf("amphora %s: AMF remoting and messaging server\n", AMPHORA_VERSION);
   std::printf("listening on http://%s:%u\n", url_host(s.settings().host).c_str(), unsigned{s.port()});
   std::printf("endpoints:\n");
   for (const server::route_info& r : s.routes()) {
@@ -85,7 +102,8 @@ int run(const command& c, const parsed_args& args) {
   server::server s(cfg);
   server::service_registry services;
   server::add_echo_service(services);
-  std::vector<std::string> paths = {"/amf", "/messagebroker/amf"};
+  std::vector<std::string> paths = {"/amf", "/messagebroker/amf", std::string(polling_path),
+                                    std::string(long_polling_path)};
   if (!cfg.services_config.empty()) {
     server::services_config blazeds;
     if (std::string error = server::load_services_config(cfg.services_config, blazeds); !error.empty()) {
@@ -103,6 +121,11 @@ int run(const command& c, const parsed_args& args) {
   }
   server::gateway_options options;
   options.limits.max_input_bytes = cfg.max_body;
+  messaging::broker_config messaging;
+  messaging.destinations.emplace_back().name = "chat";
+  options.broker = std::make_shared<messaging::broker>(std::move(messaging));
+  options.channels = default_channels();
+  options.timers = s.timers();
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
   for (const std::string& path : paths) s.mount(path, amf);
@@ -119,11 +142,14 @@ int run(const command& c, const parsed_args& args) {
 
 const command serve_command{
     .name = "serve",
-    .summary = "run the AMF remoting server (NetConnection and Flex RemoteObject)",
+    .summary = "run the AMF server (NetConnection, Flex RemoteObject, Producer/Consumer)",
     .synopsis = "[--host HOST] [--port PORT] [--config FILE] [--services-config FILE] [--threads N] ...",
     .description =
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
-        "built-in EchoService, and GET /health. Prints 'listening on http://HOST:PORT' (the\n"
+        "built-in EchoService, messaging (Flex Producer/Consumer) on destination 'chat' through\n"
+        "every endpoint, polling at /messagebroker/amfpolling and long-polling (polls wait up to\n"
+        "30 s for a message) at /messagebroker/amflongpolling, and GET /health. Prints 'listening on "
+        "http://HOST:PORT' (the\n"
         "actual port when --port 0 was given), the endpoints and the destinations, then logs one\n"
         "line per request on stderr: time, client, method, path, status, bytes in, bytes out,\n"
         "duration. SIGINT (Ctrl+C) or SIGTERM stops it gracefully: requests in flight are\n"

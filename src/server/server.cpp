@@ -2,6 +2,7 @@
 // the listener, the worker pool for blocking services, and the graceful stop.
 #include "amphora/server/server.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "net.hpp"
 #include "router.hpp"
 #include "shared_state.hpp"
+#include "timers.hpp"
 #include "worker_pool.hpp"
 
 namespace amphora::server {
@@ -56,6 +58,7 @@ struct server::impl {
   request_log::sink log_sink;
   std::shared_ptr<shared_state> state;
   net::io_context ioc;
+  std::shared_ptr<asio_timers> timers = std::make_shared<asio_timers>(ioc);
   worker_pool pool;
   std::shared_ptr<listener> acceptor;
   std::optional<net::signal_set> signals;
@@ -123,6 +126,8 @@ blocking_runner server::runner() {
   return [pool = &impl_->pool](std::function<void()> task) { return pool->post(std::move(task)); };
 }
 
+std::shared_ptr<timer_service> server::timers() { return impl_->timers; }
+
 void server::stop_on_signals() {
   impl& m = *impl_;
   if (!m.started) throw std::logic_error("server::stop_on_signals before start");
@@ -143,6 +148,13 @@ void server::request_stop() noexcept {
     m.state->log().event(log_level::info, "stopping: finishing in-flight requests");
     m.state->set_stopping();
     m.acceptor->stop();
+    std::vector<handler*> told;
+    for (const route_info& r : m.routes.routes()) {
+      if (r.target && std::find(told.begin(), told.end(), r.target.get()) == told.end()) {
+        told.push_back(r.target.get());
+        r.target->shutdown();
+      }
+    }
     if (m.signals) net::post(m.ioc, [&m] { m.signals->cancel(); });
   } catch (...) {
     // Out of memory while posting: wait() still stops everything at its deadline.
@@ -165,6 +177,7 @@ void server::wait() {
   m.ioc.stop();
   for (std::thread& t : m.threads) t.join();
   m.threads.clear();
+  m.timers->stop();
   m.state->set_io_stopped();
   m.pool.stop();
   m.state->log().event(log_level::info, "stopped");

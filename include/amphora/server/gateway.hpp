@@ -15,10 +15,24 @@
 #include <vector>
 
 #include "amphora/amf/limits.hpp"
+#include "amphora/messaging/broker.hpp"
 #include "amphora/server/handler.hpp"
 #include "amphora/server/service.hpp"
+#include "amphora/server/timer.hpp"
 
 namespace amphora::server {
+
+// A polling endpoint (BlazeDS's AMF polling and long-polling channels): the gateway is mounted at
+// `path` too. Polls on paths not listed are answered at once, without DSPollWait.
+struct polling_channel {
+  std::string path;  // "/messagebroker/amflongpolling"
+  // How long a poll may park waiting for a message (BlazeDS wait-interval-millis); 0: never.
+  std::chrono::milliseconds wait_interval{0};
+  // Polls parked at once on this path (max-waiting-poll-requests); 0: none park.
+  std::size_t max_waiting_polls = 0;
+  // DSPollWait on the answer of a poll that parked (client-wait-interval-millis); 0: none.
+  std::chrono::milliseconds client_wait_interval{0};
+};
 
 struct gateway_options {
   // Decoding limits for request packets. max_input_bytes is the request body limit; the arena of
@@ -30,6 +44,13 @@ struct gateway_options {
   std::chrono::seconds client_idle_timeout{30 * 60};
   // Answer with small messages (DSK) once a client announced DSMessagingVersion >= 1.
   bool small_messages = true;
+
+  // Messaging (docs/protocol.md, "Messaging"): the broker behind SUBSCRIBE, UNSUBSCRIBE,
+  // MULTI_SUBSCRIBE, POLL and published AsyncMessages. Null: those are refused (remoting only).
+  std::shared_ptr<messaging::broker> broker;
+  std::vector<polling_channel> channels;
+  // Timers for long polls (server::timers(); tests pass a fake). Null: polls never park.
+  std::shared_ptr<timer_service> timers;
 
   // The defaults: the codec's limits lowered to a 16 MiB request body.
   static amf::limits default_limits() noexcept;
@@ -50,9 +71,12 @@ class gateway final : public handler {
   // Answers through `done` exactly once; possibly later, on another thread (async and
   // blocking operations).
   void handle(const request_view& request, reply_callback done) override;
+  // Answers every parked poll now (as if its wait had ended); later polls do not park.
+  void shutdown() override;
 
   // One line per destination for the server's startup banner: "EchoService: add, echo, now", then one
-  // per alias (services-config.xml destination ids): "echo -> EchoService".
+  // per alias (services-config.xml destination ids): "echo -> EchoService", then the broker's
+  // messaging destinations: "chat (messaging)".
   std::vector<std::string> destinations() const;
 
  private:

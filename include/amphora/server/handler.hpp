@@ -42,6 +42,9 @@ class handler {
   virtual ~handler() = default;
   // Must call done exactly once (possibly on another thread, possibly after returning).
   virtual void handle(const request_view& request, reply_callback done) = 0;
+  // The server is stopping (server::request_stop): answer now whatever is held for later (a
+  // parked long poll), and hold nothing new. Called once per mounted handler, from any thread.
+  virtual void shutdown() {}
 };
 
 // Where handlers run work that may block (a service marked blocking): a bounded worker pool

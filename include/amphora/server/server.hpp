@@ -20,6 +20,7 @@
 
 #include "amphora/server/config.hpp"
 #include "amphora/server/handler.hpp"
+#include "amphora/server/timer.hpp"
 
 namespace amphora::server {
 
@@ -53,11 +54,15 @@ class server {
   // The bounded worker pool for blocking services; valid for the server's lifetime. A handler that
   // is given this runner posts its blocking work there and calls done from the worker.
   blocking_runner runner();
+  // Timers on the server's event loop (long-poll waits); valid for the server's lifetime and
+  // inert (schedules nothing) once it has stopped.
+  std::shared_ptr<timer_service> timers();
 
   // After start(): SIGINT and SIGTERM call request_stop().
   void stop_on_signals();
   // Asks for a graceful stop and returns at once (any thread, handlers included): the server stops
-  // accepting, answers what it has read, then closes every connection.
+  // accepting, calls shutdown() on every mounted handler, answers what it has read, then closes
+  // every connection.
   void request_stop() noexcept;
   // Blocks until a stop was requested and done: in-flight requests answered or
   // config.shutdown_timeout passed, threads joined. Handlers must not call it.

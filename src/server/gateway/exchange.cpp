@@ -1,5 +1,6 @@
 #include "exchange.hpp"
 
+#include <iterator>
 #include <limits>
 #include <string>
 #include <utility>
@@ -29,6 +30,7 @@ exchange::exchange(std::shared_ptr<gateway_state> gateway, reply_callback done)
 
 void exchange::run(const request_view& request) {
   context_.remote_address = memory_.copy(request.remote_address);
+  channel_ = gateway_->find_channel(request.path);
   if (!looks_like_packet(request.body)) {
     send(plain_reply(400, "The request body is not an AMF packet\n"));
     return;
@@ -109,6 +111,11 @@ void exchange::call(const destination::entry& op, std::span<const amf::value> ar
            self->memory_.set_limit(no_limit);  // building the answer never fails for budget
            finish(std::move(o));
          });
+}
+
+void exchange::keep(std::vector<messaging::delivery> deliveries) {
+  kept_.insert(kept_.end(), std::make_move_iterator(deliveries.begin()),
+               std::make_move_iterator(deliveries.end()));
 }
 
 std::string_view exchange::concat(std::string_view a, std::string_view b) {

@@ -7,9 +7,11 @@
 #include <cstddef>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "amphora/amf/arena.hpp"
 #include "amphora/amf/packet.hpp"
+#include "amphora/messaging/broker.hpp"
 #include "amphora/server/handler.hpp"
 #include "amphora/server/service.hpp"
 #include "gateway_state.hpp"
@@ -30,6 +32,10 @@ class exchange : public std::enable_shared_from_this<exchange> {
   const amf::packet& request() const noexcept { return request_; }
   // The context of the running body (reset for each body).
   call_context& context() noexcept { return context_; }
+  // The polling endpoint the request came to, or nullptr (a plain AMF endpoint).
+  channel_state* channel() noexcept { return channel_; }
+  // Keeps delivered messages alive until the reply is encoded (the reply's values view them).
+  void keep(std::vector<messaging::delivery> deliveries);
 
   // Runs `op` for the running body with its calls' memory budget; `finish` gets the outcome.
   void call(const destination::entry& op, std::span<const amf::value> args,
@@ -55,6 +61,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   amf::packet request_;
   amf::packet response_;
   call_context context_;
+  channel_state* channel_ = nullptr;
+  std::vector<messaging::delivery> kept_;
   std::size_t next_ = 0;
   bool broken_ = false;  // a reply could not be built
   std::atomic<std::size_t> steps_{0};

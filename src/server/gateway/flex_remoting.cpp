@@ -50,8 +50,8 @@ class flex_body {
 
     if (const auto* command = std::get_if<flex::command_message>(&message_)) return run_command(*command);
     if (const auto* call = std::get_if<flex::remoting_message>(&message_)) return run_remoting(*call);
-    if (std::holds_alternative<flex::async_message>(message_)) {
-      return reply(error_body(m, fault_unavailable, "This endpoint serves remoting only, not messaging"));
+    if (const auto* publish = std::get_if<flex::async_message>(&message_)) {
+      return run_publish(messaging_call{ex_, index_, ds_id_, small()}, *publish);
     }
     reply(error_body(m, fault_encoding, "A client may not send acknowledgements or errors"));
   }
@@ -59,11 +59,7 @@ class flex_body {
   // ErrorMessages are never small; the clientId matches the ack's when one was prepared.
   amf::packet_body error_body(const flex::abstract_message& request, std::string_view code,
                               std::string_view message, std::string_view detail = {}) {
-    amf::arena& memory = ex_.memory();
-    flex::error_message error =
-        flex::make_error(request, memory, memory.copy(code), memory.copy(message), memory.copy(detail));
-    if (!ack_.client_id.empty()) error.client_id = ack_.client_id;
-    return body("/onStatus", flex::to_value(memory, error));
+    return flex_error(ex_, index_, request, code, message, detail, ack_.client_id);
   }
 
  private:
@@ -75,7 +71,13 @@ class flex_body {
       case flex::command_operation::logout:           // no authentication configured: nothing to undo
       case flex::command_operation::cluster_request:  // not clustered: no failover URLs (null body)
         return reply(ack_body(flex::make_acknowledge(command, ex_.memory())));
+      case flex::command_operation::subscribe:
+      case flex::command_operation::unsubscribe:
+      case flex::command_operation::multi_subscribe:
+      case flex::command_operation::poll:
+        return run_messaging_command(messaging_call{ex_, index_, ds_id_, small()}, command);
       case flex::command_operation::disconnect:
+        release_messaging(ex_, ds_id_);
         if (known_) ex_.gateway().clients.forget(ds_id_);
         known_.reset();
         return reply(ack_body(flex::make_acknowledge(command, ex_.memory())));
@@ -145,15 +147,12 @@ class flex_body {
   }
 
   amf::packet_body ack_body(const flex::acknowledge_message& ack) {
-    const bool small = ex_.gateway().options.small_messages && known_ && known_->messaging_version >= 1;
-    return body("/onResult", flex::to_value(ex_.memory(), ack, small ? flex::form::small : flex::form::full));
+    return flex_result(ex_, index_, ack, small());
   }
 
-  amf::packet_body body(std::string_view suffix, const amf::result<amf::value>& v) {
-    const amf::packet_body& request = ex_.request().bodies[index_];
-    amf::packet_body out{ex_.concat(request.response, suffix), "", {}};
-    if (v && !out.target.empty()) out.val = avmplus(*v);
-    return out;
+  // Acknowledgements may be small: the client announced DSMessagingVersion >= 1 on its ping.
+  bool small() const noexcept {
+    return ex_.gateway().options.small_messages && known_ && known_->messaging_version >= 1;
   }
 
   void reply(amf::packet_body b) { ex_.answer(index_, b); }
@@ -166,7 +165,30 @@ class flex_body {
   flex::acknowledge_message ack_;
 };
 
+amf::packet_body reply_body(exchange& ex, std::size_t index, std::string_view suffix,
+                            const amf::result<amf::value>& v) {
+  const amf::packet_body& request = ex.request().bodies[index];
+  amf::packet_body out{ex.concat(request.response, suffix), "", {}};
+  if (v && !out.target.empty()) out.val = avmplus(*v);
+  return out;
+}
+
 }  // namespace
+
+amf::packet_body flex_result(exchange& ex, std::size_t index, const flex::message& reply, bool small) {
+  return reply_body(ex, index, "/onResult",
+                    flex::to_value(ex.memory(), reply, small ? flex::form::small : flex::form::full));
+}
+
+amf::packet_body flex_error(exchange& ex, std::size_t index, const flex::abstract_message& request,
+                            std::string_view code, std::string_view message, std::string_view detail,
+                            std::string_view client_id) {
+  amf::arena& memory = ex.memory();
+  flex::error_message error =
+      flex::make_error(request, memory, memory.copy(code), memory.copy(message), memory.copy(detail));
+  if (!client_id.empty()) error.client_id = client_id;
+  return reply_body(ex, index, "/onStatus", flex::to_value(memory, error));
+}
 
 void run_flex_body(exchange& ex, std::size_t index) { flex_body(ex, index).run(); }
 

@@ -35,6 +35,33 @@ gateway_state::gateway_state(service_registry s, gateway_options o, blocking_run
   decode.registry = &flex::registry();
   encode.registry = &flex::registry();
   decode.copy_input = true;  // values outlive the request_view (async and blocking operations)
+  for (const polling_channel& c : options.channels) channels.emplace_back(c);
+}
+
+channel_state* gateway_state::find_channel(std::string_view path) noexcept {
+  for (channel_state& c : channels) {
+    if (c.settings.path == path) return &c;
+  }
+  return nullptr;
+}
+
+std::uint64_t parked_polls::add(std::function<void()> end) {
+  std::lock_guard lock(mutex_);
+  ends_.emplace(++next_, std::move(end));
+  return next_;
+}
+
+void parked_polls::remove(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  ends_.erase(id);
+}
+
+std::vector<std::function<void()>> parked_polls::take_all() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::function<void()>> out;
+  for (auto& [id, end] : ends_) out.push_back(std::move(end));
+  ends_.clear();
+  return out;
 }
 
 }  // namespace detail
@@ -43,7 +70,14 @@ gateway::gateway(service_registry services, gateway_options options, blocking_ru
     : state_(std::make_shared<detail::gateway_state>(std::move(services), std::move(options),
                                                      std::move(runner))) {}
 
-gateway::~gateway() = default;
+// Parked polls hold the gateway's state (through their exchange) and the broker holds them: answer
+// them so that nothing outlives the gateway in a cycle.
+gateway::~gateway() { shutdown(); }
+
+void gateway::shutdown() {
+  state_->stopping = true;
+  for (std::function<void()>& end : state_->parked.take_all()) end();
+}
 
 void gateway::handle(const request_view& request, reply_callback done) {
   auto ex = std::make_shared<detail::exchange>(state_, std::move(done));
@@ -64,6 +98,11 @@ std::vector<std::string> gateway::destinations() const {
     lines.push_back(std::move(line));
   }
   for (const auto& [name, target] : state_->services.aliases()) lines.push_back(name + " -> " + target);
+  if (state_->options.broker) {
+    for (const std::string& name : state_->options.broker->destination_names()) {
+      lines.push_back(name + " (messaging)");
+    }
+  }
   return lines;
 }
 

@@ -1,0 +1,522 @@
+#include "amphora/messaging/broker.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "amphora/flex/constants.hpp"
+#include "amphora/flex/uuid.hpp"
+#include "amphora/messaging/subtopic.hpp"
+#include "subscription_filter.hpp"
+
+namespace amphora::messaging {
+
+flex::async_message delivery::to_message() const {
+  flex::async_message m = message->message();
+  m.client_id = *client_id;
+  return m;
+}
+
+namespace {
+
+using clock = broker::clock;
+
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <class T>
+using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
+
+struct subscription {
+  std::string subtopic;  // "" = none
+  std::string selector;  // "" = none
+  bool wildcard = false;
+  subscription_filter filter;
+};
+
+struct client;
+
+struct consumer {
+  std::shared_ptr<const std::string> id;
+  client* owner = nullptr;
+  std::size_t destination = 0;  // index into config.destinations
+  std::vector<subscription> subscriptions;
+};
+
+struct queued {
+  delivery d;
+  clock::time_point expires;
+};
+
+struct client {
+  std::string ds_id;
+  std::deque<queued> queue;
+  std::vector<consumer*> consumers;
+  clock::time_point last_seen;
+  std::list<client*>::iterator lru;  // position in state::lru (most recently seen first)
+  broker::wake_fn wake;              // the waiter or listener, if any
+  std::uint64_t wake_token = 0;
+  bool wake_once = false;
+};
+
+error make_error(errc code, std::string message, std::string detail = {}) {
+  return error{code, std::move(message), std::move(detail)};
+}
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// The published subtopics of a message: header DSSubtopic as a string or an array of strings
+// (BlazeDS accepts both); empty strings are ignored.
+std::vector<std::string_view> message_subtopics(const flex::abstract_message& m) {
+  std::vector<std::string_view> out;
+  const amf::value* v = m.header(flex::headers::subtopic);
+  if (v == nullptr) return out;
+  if (v->is(amf::kind::string)) {
+    if (!v->as_string().empty()) out.push_back(v->as_string());
+  } else if (v->is(amf::kind::array)) {
+    for (const amf::value& item : v->as_array().dense) {
+      if (item.is(amf::kind::string) && !item.as_string().empty()) out.push_back(item.as_string());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct broker::state {
+  state(broker_config c, std::function<clock::time_point()> n) : config(std::move(c)), now(std::move(n)) {
+    for (std::size_t i = 0; i < config.destinations.size(); ++i) {
+      destination_index.emplace(config.destinations[i].name, i);
+    }
+    members.resize(config.destinations.size());
+  }
+
+  const broker_config config;
+  const std::function<clock::time_point()> now;
+  string_map<std::size_t> destination_index;
+
+  mutable std::mutex mutex;
+  string_map<client> clients;
+  std::list<client*> lru;
+  string_map<consumer> consumers;
+  std::vector<std::unordered_set<consumer*>> members;  // per destination
+  std::uint64_t next_token = 0;
+  std::size_t queued_now = 0;
+  broker_stats counters;
+
+  const destination_config* find_destination(std::string_view name, std::size_t* index = nullptr) const {
+    auto it = destination_index.find(name);
+    if (it == destination_index.end()) return nullptr;
+    if (index != nullptr) *index = it->second;
+    return &config.destinations[it->second];
+  }
+
+  // ---- clients (mutex held) ----
+
+  client* find_client(std::string_view ds_id) {
+    auto it = clients.find(ds_id);
+    return it == clients.end() ? nullptr : &it->second;
+  }
+
+  void touch(client& c, clock::time_point t) {
+    c.last_seen = t;
+    lru.splice(lru.begin(), lru, c.lru);
+  }
+
+  client& ensure_client(std::string_view ds_id, clock::time_point t, std::vector<wake_fn>& woken) {
+    if (client* c = find_client(ds_id)) {
+      touch(*c, t);
+      return *c;
+    }
+    while (!lru.empty() && clients.size() >= std::max<std::size_t>(config.max_clients, 1)) {
+      release(*lru.back(), woken);
+    }
+    auto [it, inserted] = clients.emplace(std::string(ds_id), client{});
+    client& c = it->second;
+    c.ds_id = it->first;
+    c.last_seen = t;
+    lru.push_front(&c);
+    c.lru = lru.begin();
+    return c;
+  }
+
+  void expire_idle(clock::time_point t, std::vector<wake_fn>& woken) {
+    while (!lru.empty() && t - lru.back()->last_seen > config.client_idle_timeout)
+      release(*lru.back(), woken);
+  }
+
+  void remove_consumer(consumer& k) {
+    members[k.destination].erase(&k);
+    std::vector<consumer*>& owned = k.owner->consumers;
+    owned.erase(std::remove(owned.begin(), owned.end(), &k), owned.end());
+    consumers.erase(consumers.find(std::string_view(*k.id)));  // by iterator: the key lives in k
+  }
+
+  void release(client& c, std::vector<wake_fn>& woken) {
+    while (!c.consumers.empty()) remove_consumer(*c.consumers.back());
+    queued_now -= c.queue.size();
+    if (c.wake) woken.push_back(std::move(c.wake));
+    lru.erase(c.lru);
+    ++counters.released;
+    clients.erase(clients.find(std::string_view(c.ds_id)));  // by iterator: the key lives in c
+  }
+
+  // ---- queues (mutex held) ----
+
+  void enqueue(consumer& k, const std::shared_ptr<const stored_message>& m, clock::time_point expires,
+               std::vector<wake_fn>& woken) {
+    client& c = *k.owner;
+    const bool was_empty = c.queue.empty();
+    if (c.queue.size() >= std::max<std::size_t>(config.max_queue, 1)) {
+      c.queue.pop_front();
+      --queued_now;
+      ++counters.dropped;
+    }
+    c.queue.push_back(queued{delivery{m, k.id}, expires});
+    ++queued_now;
+    if (was_empty && c.wake) {
+      if (c.wake_once) {
+        woken.push_back(std::move(c.wake));
+        c.wake = nullptr;
+      } else {
+        woken.push_back(c.wake);
+      }
+    }
+  }
+
+  std::vector<delivery> drain(client& c, std::size_t max, clock::time_point t) {
+    std::vector<delivery> out;
+    while (!c.queue.empty() && out.size() < max) {
+      queued q = std::move(c.queue.front());
+      c.queue.pop_front();
+      --queued_now;
+      if (q.expires <= t) {
+        ++counters.expired;
+      } else {
+        out.push_back(std::move(q.d));
+      }
+    }
+    counters.delivered += out.size();
+    return out;
+  }
+};
+
+namespace {
+
+void wake_all(std::vector<broker::wake_fn>& woken) {
+  for (broker::wake_fn& w : woken) {
+    if (w) w();
+  }
+}
+
+bool matches(const consumer& k, const destination_config& d, std::span<const std::string_view> subtopics,
+             const flex::abstract_message& m) {
+  for (const subscription& s : k.subscriptions) {
+    bool topical = false;
+    if (s.subtopic.empty()) {
+      topical = subtopics.empty();
+    } else {
+      for (std::string_view t : subtopics) {
+        if (s.wildcard ? subtopic_matches(s.subtopic, t, d.subtopic_separator) : s.subtopic == t) {
+          topical = true;
+          break;
+        }
+      }
+    }
+    if (topical && s.filter.matches(m)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+broker::broker(broker_config config, std::function<clock::time_point()> now)
+    : state_(std::make_unique<state>(std::move(config), std::move(now))) {}
+
+broker::~broker() = default;
+
+const broker_config& broker::config() const noexcept { return state_->config; }
+
+const destination_config* broker::find_destination(std::string_view name) const noexcept {
+  return state_->find_destination(name);
+}
+
+std::vector<std::string> broker::destination_names() const {
+  std::vector<std::string> out;
+  for (const destination_config& d : state_->config.destinations) out.push_back(d.name);
+  return out;
+}
+
+std::variant<std::string, error> broker::subscribe(const subscribe_request& request) {
+  const broker_config& cfg = state_->config;
+  std::size_t index = 0;
+  const destination_config* d = state_->find_destination(request.destination, &index);
+  if (d == nullptr) {
+    return make_error(errc::unknown_destination, "No destination " + quoted(request.destination));
+  }
+  subscription sub;
+  if (!request.subtopic.empty()) {
+    if (!d->allow_subtopics) {
+      return make_error(errc::subtopics_not_allowed,
+                        "Destination " + quoted(d->name) + " does not allow subtopics");
+    }
+    if (!valid_subtopic(request.subtopic, d->subtopic_separator, true)) {
+      return make_error(errc::invalid_subtopic, "Invalid subtopic " + quoted(request.subtopic));
+    }
+    sub.wildcard = has_wildcard(request.subtopic, d->subtopic_separator);
+    if (sub.wildcard && !d->allow_wildcard_subtopics) {
+      return make_error(errc::wildcard_not_allowed,
+                        "Destination " + quoted(d->name) + " does not allow wildcard subtopics");
+    }
+    sub.subtopic = request.subtopic;
+  }
+  if (!request.selector.empty()) {
+    if (request.selector.size() > cfg.max_selector_bytes) {
+      return make_error(errc::invalid_selector, "The selector is too long");
+    }
+    std::string why;
+    std::optional<subscription_filter> f = subscription_filter::parse(request.selector, why);
+    if (!f) return make_error(errc::invalid_selector, "Invalid selector " + quoted(request.selector), why);
+    sub.filter = std::move(*f);
+    sub.selector = request.selector;
+  }
+  if (request.client_id.size() > cfg.max_id_bytes) {
+    return make_error(errc::invalid_client_id, "The clientId is too long");
+  }
+  const std::string fresh_id = request.client_id.empty() ? flex::new_uuid() : std::string{};
+  const std::string_view id = request.client_id.empty() ? std::string_view(fresh_id) : request.client_id;
+
+  std::vector<wake_fn> woken;
+  std::variant<std::string, error> result = std::string(id);
+  {
+    std::lock_guard lock(state_->mutex);
+    const clock::time_point t = state_->now();
+    state_->expire_idle(t, woken);
+    client& c = state_->ensure_client(request.ds_id, t, woken);
+    consumer* k = nullptr;
+    if (auto it = state_->consumers.find(id); it != state_->consumers.end()) {
+      k = &it->second;
+      if (k->owner != &c || k->destination != index) {
+        result = make_error(errc::client_id_in_use, "The clientId " + quoted(id) + " is already in use");
+        k = nullptr;
+      }
+    } else if (c.consumers.size() >= cfg.max_consumers_per_client) {
+      result = make_error(errc::too_many, "Too many subscriptions for this client");
+    } else {
+      auto [it2, inserted] = state_->consumers.emplace(std::string(id), consumer{});
+      k = &it2->second;
+      k->id = std::make_shared<const std::string>(id);
+      k->owner = &c;
+      k->destination = index;
+      c.consumers.push_back(k);
+      state_->members[index].insert(k);
+    }
+    if (k != nullptr) {
+      const bool exists = std::any_of(
+          k->subscriptions.begin(), k->subscriptions.end(),
+          [&](const subscription& s) { return s.subtopic == sub.subtopic && s.selector == sub.selector; });
+      if (!exists) {
+        if (k->subscriptions.size() >= cfg.max_subscriptions_per_consumer) {
+          result = make_error(errc::too_many, "Too many subscriptions for this consumer");
+          if (k->subscriptions.empty()) state_->remove_consumer(*k);
+        } else {
+          k->subscriptions.push_back(std::move(sub));
+        }
+      }
+    }
+  }
+  wake_all(woken);
+  return result;
+}
+
+bool broker::remove_subscription(std::string_view ds_id, std::string_view client_id,
+                                 std::string_view subtopic, std::string_view selector) {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->consumers.find(client_id);
+  if (it == state_->consumers.end() || it->second.owner->ds_id != ds_id) return false;
+  consumer& k = it->second;
+  auto sub = std::find_if(k.subscriptions.begin(), k.subscriptions.end(), [&](const subscription& s) {
+    return s.subtopic == subtopic && s.selector == selector;
+  });
+  if (sub == k.subscriptions.end()) return false;
+  k.subscriptions.erase(sub);
+  if (k.subscriptions.empty()) state_->remove_consumer(k);
+  return true;
+}
+
+bool broker::unsubscribe(std::string_view ds_id, std::string_view client_id) {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->consumers.find(client_id);
+  if (it == state_->consumers.end() || it->second.owner->ds_id != ds_id) return false;
+  state_->remove_consumer(it->second);
+  return true;
+}
+
+void broker::disconnect(std::string_view ds_id) {
+  std::vector<wake_fn> woken;
+  {
+    std::lock_guard lock(state_->mutex);
+    if (client* c = state_->find_client(ds_id)) state_->release(*c, woken);
+  }
+  wake_all(woken);
+}
+
+std::variant<std::size_t, error> broker::publish(const flex::async_message& m) {
+  std::size_t index = 0;
+  const destination_config* d = state_->find_destination(m.destination, &index);
+  if (d == nullptr) return make_error(errc::unknown_destination, "No destination " + quoted(m.destination));
+  const std::vector<std::string_view> subtopics = message_subtopics(m);
+  if (!subtopics.empty() && !d->allow_subtopics) {
+    return make_error(errc::subtopics_not_allowed,
+                      "Destination " + quoted(d->name) + " does not allow subtopics");
+  }
+  for (std::string_view s : subtopics) {
+    if (!valid_subtopic(s, d->subtopic_separator, false)) {
+      return make_error(errc::invalid_subtopic,
+                        "Invalid subtopic " + quoted(s) + " (no wildcards when sending)");
+    }
+  }
+  const amf::value* target = m.header(flex::headers::dst_client_id);
+  const std::string_view target_id =
+      target != nullptr && target->is(amf::kind::string) ? target->as_string() : std::string_view{};
+
+  amf::result<std::shared_ptr<const stored_message>> stored =
+      stored_message::make(m, state_->config.max_message_bytes);
+  if (!stored)
+    return make_error(errc::invalid_message, "The message cannot be delivered", stored.error().message());
+  const flex::async_message& copy = (*stored)->message();
+
+  double ttl_ms = d->message_ttl.count() > 0 ? static_cast<double>(d->message_ttl.count()) : m.time_to_live;
+  std::size_t count = 0;
+  std::vector<wake_fn> woken;
+  {
+    std::lock_guard lock(state_->mutex);
+    const clock::time_point t = state_->now();
+    const clock::time_point expires = ttl_ms > 0 && ttl_ms < 1e15
+                                          ? t + std::chrono::duration_cast<clock::duration>(
+                                                    std::chrono::duration<double, std::milli>(ttl_ms))
+                                          : clock::time_point::max();
+    state_->expire_idle(t, woken);
+    ++state_->counters.published;
+    if (!target_id.empty()) {
+      auto it = state_->consumers.find(target_id);
+      if (it != state_->consumers.end() && it->second.destination == index) {
+        state_->enqueue(it->second, *stored, expires, woken);
+        ++count;
+      }
+    } else {
+      for (consumer* k : state_->members[index]) {
+        if (matches(*k, *d, subtopics, copy)) {
+          state_->enqueue(*k, *stored, expires, woken);
+          ++count;
+        }
+      }
+    }
+  }
+  wake_all(woken);
+  return count;
+}
+
+std::vector<delivery> broker::take(std::string_view ds_id, std::size_t max) {
+  std::vector<wake_fn> woken;
+  std::vector<delivery> out;
+  {
+    std::lock_guard lock(state_->mutex);
+    const clock::time_point t = state_->now();
+    state_->expire_idle(t, woken);
+    if (client* c = state_->find_client(ds_id)) {
+      state_->touch(*c, t);
+      out = state_->drain(*c, max, t);
+    }
+  }
+  wake_all(woken);
+  return out;
+}
+
+broker::wait_result broker::take_or_wait(std::string_view ds_id, wake_fn wake) {
+  std::vector<wake_fn> woken;
+  wait_result r;
+  {
+    std::lock_guard lock(state_->mutex);
+    const clock::time_point t = state_->now();
+    state_->expire_idle(t, woken);
+    client& c = state_->ensure_client(ds_id, t, woken);
+    r.messages = state_->drain(c, static_cast<std::size_t>(-1), t);
+    if (!r.messages.empty()) {
+      r.status = wait_status::ready;
+    } else if (c.wake) {
+      r.status = wait_status::busy;
+    } else {
+      r.status = wait_status::parked;
+      r.token = ++state_->next_token;
+      c.wake = std::move(wake);
+      c.wake_token = r.token;
+      c.wake_once = true;
+    }
+  }
+  wake_all(woken);
+  return r;
+}
+
+std::optional<std::uint64_t> broker::listen(std::string_view ds_id, wake_fn wake) {
+  std::vector<wake_fn> woken;
+  std::optional<std::uint64_t> token;
+  {
+    std::lock_guard lock(state_->mutex);
+    const clock::time_point t = state_->now();
+    state_->expire_idle(t, woken);
+    client& c = state_->ensure_client(ds_id, t, woken);
+    if (!c.wake) {
+      token = ++state_->next_token;
+      c.wake = std::move(wake);
+      c.wake_token = *token;
+      c.wake_once = false;
+    }
+  }
+  wake_all(woken);
+  return token;
+}
+
+bool broker::cancel_wait(std::string_view ds_id, std::uint64_t token) {
+  std::lock_guard lock(state_->mutex);
+  client* c = state_->find_client(ds_id);
+  if (c == nullptr || !c->wake || c->wake_token != token) return false;
+  c->wake = nullptr;
+  c->wake_token = 0;
+  return true;
+}
+
+void broker::touch(std::string_view ds_id) {
+  std::vector<wake_fn> woken;
+  {
+    std::lock_guard lock(state_->mutex);
+    const clock::time_point t = state_->now();
+    state_->expire_idle(t, woken);
+    if (client* c = state_->find_client(ds_id)) state_->touch(*c, t);
+  }
+  wake_all(woken);
+}
+
+bool broker::has_client(std::string_view ds_id) const {
+  std::lock_guard lock(state_->mutex);
+  return state_->clients.find(ds_id) != state_->clients.end();
+}
+
+broker_stats broker::stats() const {
+  std::lock_guard lock(state_->mutex);
+  broker_stats s = state_->counters;
+  s.clients = state_->clients.size();
+  s.consumers = state_->consumers.size();
+  s.queued = state_->queued_now;
+  for (const auto& entry : state_->clients) {
+    if (entry.second.wake) ++s.waiting;
+  }
+  return s;
+}
+
+}  // namespace amphora::messaging

@@ -1,0 +1,361 @@
+// The broker without I/O: subscriptions, subtopics and wildcards, DSDstClientId, TTL, the queue
+// policy, idle release, waiters and listeners (docs/protocol.md, "Messaging").
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "amphora/amf/value.hpp"
+#include "amphora/messaging/broker.hpp"
+
+namespace amphora::messaging {
+namespace {
+
+using namespace std::chrono_literals;
+
+class broker_test : public ::testing::Test {
+ protected:
+  broker_config config() {
+    broker_config c;
+    c.destinations.resize(4);
+    c.destinations[0].name = "chat";
+    c.destinations[1].name = "flat";
+    c.destinations[1].allow_subtopics = false;
+    c.destinations[2].name = "strict";
+    c.destinations[2].allow_wildcard_subtopics = false;
+    c.destinations[3].name = "short";
+    c.destinations[3].message_ttl = 100ms;
+    c.max_queue = 4;
+    c.client_idle_timeout = 60s;
+    return c;
+  }
+
+  std::function<broker::clock::time_point()> clock() {
+    return [this] { return now_; };
+  }
+
+  // A message to `destination` with body `text` and optional headers (name, string value).
+  flex::async_message message(std::string_view destination, std::string_view text,
+                              std::vector<std::pair<std::string_view, amf::value>> headers = {}) {
+    flex::async_message m;
+    m.destination = destination;
+    m.message_id = memory_.copy("MSG-" + std::to_string(++count_));
+    m.body = amf::make_string(memory_, text);
+    for (auto& [name, v] : headers) EXPECT_TRUE(flex::set_header(memory_, m, name, v));
+    return m;
+  }
+
+  amf::value str(std::string_view s) { return amf::make_string(memory_, s); }
+
+  static subscribe_request request(std::string_view ds_id, std::string_view destination,
+                                   std::string_view subtopic = {}, std::string_view client_id = {}) {
+    subscribe_request r;
+    r.ds_id = ds_id;
+    r.destination = destination;
+    r.subtopic = subtopic;
+    r.client_id = client_id;
+    return r;
+  }
+
+  std::string subscribe(broker& b, std::string_view ds_id, std::string_view destination,
+                        std::string_view subtopic = {}, std::string_view client_id = {}) {
+    auto r = b.subscribe(request(ds_id, destination, subtopic, client_id));
+    EXPECT_TRUE(std::holds_alternative<std::string>(r)) << std::get<error>(r).message;
+    return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string{};
+  }
+
+  static std::vector<std::string> bodies(const std::vector<delivery>& ds) {
+    std::vector<std::string> out;
+    for (const delivery& d : ds) out.emplace_back(d.message->message().body.as_string());
+    return out;
+  }
+
+  amf::arena memory_;
+  int count_ = 0;
+  broker::clock::time_point now_{};
+};
+
+TEST_F(broker_test, subscribers_get_each_message_once_with_their_own_client_id) {
+  broker b(config(), clock());
+  const std::string a = subscribe(b, "DS-A", "chat");
+  const std::string c = subscribe(b, "DS-C", "chat");
+  EXPECT_EQ(a.size(), 36u);  // a fresh UUID
+  EXPECT_NE(a, c);
+  auto published = b.publish(
+      message("chat", "hello", {{"DSId", str("DS-P")}, {"DSEndpoint", str("amf")}, {"kept", str("yes")}}));
+  ASSERT_EQ(std::get<std::size_t>(published), 2u);
+  std::vector<delivery> got = b.take("DS-A");
+  ASSERT_EQ(got.size(), 1u);
+  flex::async_message m = got[0].to_message();
+  EXPECT_EQ(m.client_id, a);
+  EXPECT_EQ(m.body.as_string(), "hello");
+  EXPECT_EQ(m.message_id, "MSG-1");
+  EXPECT_EQ(m.header("DSId"), nullptr);
+  EXPECT_EQ(m.header("DSEndpoint"), nullptr);
+  ASSERT_NE(m.header("kept"), nullptr);
+  EXPECT_EQ(m.header("kept")->as_string(), "yes");
+  EXPECT_TRUE(b.take("DS-A").empty());  // taken once
+  EXPECT_EQ(b.take("DS-C")[0].to_message().client_id, c);
+  EXPECT_TRUE(b.take("DS-nobody").empty());
+}
+
+TEST_F(broker_test, the_stored_copy_outlives_the_publishers_memory) {
+  broker b(config(), clock());
+  subscribe(b, "DS-A", "chat");
+  {
+    amf::arena scratch;
+    flex::async_message m;
+    m.destination = "chat";
+    m.message_id = "X";
+    amf::object_node* o = amf::new_object(scratch);
+    ASSERT_TRUE(amf::add_dynamic(scratch, *o, "self", amf::value::of(o)));  // a cycle
+    ASSERT_TRUE(amf::add_dynamic(scratch, *o, "n", amf::value::integer(7)));
+    m.body = amf::value::of(o);
+    ASSERT_EQ(std::get<std::size_t>(b.publish(m)), 1u);
+  }
+  std::vector<delivery> got = b.take("DS-A");
+  ASSERT_EQ(got.size(), 1u);
+  const amf::object_node& o = got[0].message->message().body.as_object();
+  EXPECT_EQ(o.find("self")->node(), &o);
+  EXPECT_EQ(o.find("n")->as_int(), 7);
+}
+
+TEST_F(broker_test, subtopics_and_wildcards_route_as_blazeds) {
+  broker b(config(), clock());
+  subscribe(b, "DS-none", "chat");
+  subscribe(b, "DS-lobby", "chat", "rooms.lobby");
+  subscribe(b, "DS-rooms", "chat", "rooms.*");
+  subscribe(b, "DS-any", "chat", "*");
+  subscribe(b, "DS-mid", "chat", "rooms.*.ca");
+  b.publish(message("chat", "global"));
+  b.publish(message("chat", "lobby", {{"DSSubtopic", str("rooms.lobby")}}));
+  b.publish(message("chat", "ca", {{"DSSubtopic", str("rooms.us.ca")}}));
+  b.publish(message("chat", "rooms", {{"DSSubtopic", str("rooms")}}));
+  EXPECT_EQ(bodies(b.take("DS-none")), (std::vector<std::string>{"global"}));
+  EXPECT_EQ(bodies(b.take("DS-lobby")), (std::vector<std::string>{"lobby"}));
+  EXPECT_EQ(bodies(b.take("DS-rooms")), (std::vector<std::string>{"lobby", "ca"}));
+  EXPECT_EQ(bodies(b.take("DS-any")), (std::vector<std::string>{"lobby", "ca", "rooms"}));
+  EXPECT_EQ(bodies(b.take("DS-mid")), (std::vector<std::string>{"ca"}));
+}
+
+TEST_F(broker_test, a_message_to_several_subtopics_reaches_a_consumer_once) {
+  broker b(config(), clock());
+  const std::string id = subscribe(b, "DS-A", "chat", "a");
+  subscribe(b, "DS-A", "chat", "b", id);  // a second subscription of the same consumer
+  amf::array_node* list = amf::new_array(memory_);
+  ASSERT_TRUE(list->dense.push_back(memory_, str("a")));
+  ASSERT_TRUE(list->dense.push_back(memory_, str("b")));
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "both", {{"DSSubtopic", amf::value::of(list)}}))),
+            1u);
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"both"}));
+  EXPECT_TRUE(b.remove_subscription("DS-A", id, "a", ""));
+  b.publish(message("chat", "to-a", {{"DSSubtopic", str("a")}}));
+  b.publish(message("chat", "to-b", {{"DSSubtopic", str("b")}}));
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"to-b"}));
+  EXPECT_TRUE(b.remove_subscription("DS-A", id, "b", ""));  // the last one: the consumer goes
+  EXPECT_EQ(b.stats().consumers, 0u);
+}
+
+TEST_F(broker_test, refusals) {
+  broker b(config(), clock());
+  auto code = [](const std::variant<std::string, error>& r) {
+    return std::holds_alternative<error>(r) ? std::get<error>(r).code : errc::too_many;
+  };
+  EXPECT_EQ(code(b.subscribe(request("D", "nope"))), errc::unknown_destination);
+  EXPECT_EQ(code(b.subscribe(request("D", "flat", "a"))), errc::subtopics_not_allowed);
+  EXPECT_EQ(code(b.subscribe(request("D", "chat", "a..b"))), errc::invalid_subtopic);
+  EXPECT_EQ(code(b.subscribe(request("D", "strict", "a.*"))), errc::wildcard_not_allowed);
+  EXPECT_EQ(code(b.subscribe(request("D", "chat", {}, std::string(200, 'x')))), errc::invalid_client_id);
+  const std::string id = subscribe(b, "DS-A", "chat");
+  EXPECT_EQ(code(b.subscribe(request("DS-B", "chat", {}, id))), errc::client_id_in_use);
+  EXPECT_EQ(code(b.subscribe(request("DS-A", "strict", {}, id))), errc::client_id_in_use);
+
+  auto perr = [](const std::variant<std::size_t, error>& r) {
+    return std::holds_alternative<error>(r) ? std::get<error>(r).code : errc::too_many;
+  };
+  EXPECT_EQ(perr(b.publish(message("nope", "x"))), errc::unknown_destination);
+  EXPECT_EQ(perr(b.publish(message("chat", "x", {{"DSSubtopic", str("a.*")}}))), errc::invalid_subtopic);
+  EXPECT_EQ(perr(b.publish(message("flat", "x", {{"DSSubtopic", str("a")}}))), errc::subtopics_not_allowed);
+}
+
+TEST_F(broker_test, selectors_filter_on_message_headers) {
+  broker b(config(), clock());
+  subscribe_request urgent = request("DS-urgent", "chat");
+  urgent.selector = "priority > 3 AND region IN ('eu', 'us')";
+  ASSERT_TRUE(std::holds_alternative<std::string>(b.subscribe(urgent)));
+  subscribe_request blank = request("DS-all", "chat");
+  blank.selector = "   ";  // selects everything
+  ASSERT_TRUE(std::holds_alternative<std::string>(b.subscribe(blank)));
+  b.publish(message("chat", "p5-eu", {{"priority", amf::value::integer(5)}, {"region", str("eu")}}));
+  b.publish(message("chat", "p1-eu", {{"priority", amf::value::integer(1)}, {"region", str("eu")}}));
+  b.publish(message("chat", "p9-asia", {{"priority", amf::value::number(9)}, {"region", str("asia")}}));
+  b.publish(message("chat", "no-headers"));
+  EXPECT_EQ(bodies(b.take("DS-urgent")), (std::vector<std::string>{"p5-eu"}));
+  EXPECT_EQ(bodies(b.take("DS-all")).size(), 4u);
+
+  subscribe_request bad = request("DS-bad", "chat");
+  bad.selector = "priority >";
+  auto r = b.subscribe(bad);
+  ASSERT_TRUE(std::holds_alternative<error>(r));
+  EXPECT_EQ(std::get<error>(r).code, errc::invalid_selector);
+  EXPECT_FALSE(std::get<error>(r).detail.empty());
+  EXPECT_FALSE(b.has_client("DS-bad") && b.stats().consumers > 2);
+}
+
+TEST_F(broker_test, client_chosen_consumer_ids_are_kept_and_resubscribing_is_harmless) {
+  broker b(config(), clock());
+  EXPECT_EQ(subscribe(b, "DS-A", "chat", {}, "MY-CONSUMER"), "MY-CONSUMER");
+  EXPECT_EQ(subscribe(b, "DS-A", "chat", {}, "MY-CONSUMER"), "MY-CONSUMER");
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "once"))), 1u);
+  EXPECT_FALSE(b.unsubscribe("DS-B", "MY-CONSUMER"));  // not this client's
+  EXPECT_TRUE(b.unsubscribe("DS-A", "MY-CONSUMER"));
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "nobody"))), 0u);
+}
+
+TEST_F(broker_test, dst_client_id_reaches_only_that_consumer) {
+  broker b(config(), clock());
+  const std::string a = subscribe(b, "DS-A", "chat", "x");
+  subscribe(b, "DS-B", "chat");
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "private", {{"DSDstClientId", str(a)}}))), 1u);
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"private"}));
+  EXPECT_TRUE(b.take("DS-B").empty());
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "lost", {{"DSDstClientId", str("unknown")}}))),
+            0u);
+}
+
+TEST_F(broker_test, a_full_queue_drops_its_oldest_and_counts) {
+  broker b(config(), clock());  // max_queue 4
+  subscribe(b, "DS-A", "chat");
+  for (int i = 0; i < 6; ++i) b.publish(message("chat", std::to_string(i)));
+  EXPECT_EQ(b.stats().dropped, 2u);
+  EXPECT_EQ(b.stats().queued, 4u);
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"2", "3", "4", "5"}));
+  EXPECT_EQ(b.stats().queued, 0u);
+}
+
+TEST_F(broker_test, take_honours_max) {
+  broker b(config(), clock());
+  subscribe(b, "DS-A", "chat");
+  for (int i = 0; i < 3; ++i) b.publish(message("chat", std::to_string(i)));
+  EXPECT_EQ(bodies(b.take("DS-A", 2)), (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(bodies(b.take("DS-A", 2)), (std::vector<std::string>{"2"}));
+}
+
+TEST_F(broker_test, messages_past_their_time_to_live_are_not_delivered) {
+  broker b(config(), clock());
+  subscribe(b, "DS-A", "chat");
+  subscribe(b, "DS-A", "short");
+  flex::async_message ttl = message("chat", "ttl-50");
+  ttl.time_to_live = 50;
+  b.publish(ttl);
+  b.publish(message("chat", "forever"));
+  flex::async_message capped = message("short", "destination-ttl");  // destination: 100 ms
+  capped.time_to_live = 10'000;
+  b.publish(capped);
+  now_ += 60ms;
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"forever", "destination-ttl"}));
+  b.publish(capped);
+  now_ += 101ms;
+  EXPECT_TRUE(b.take("DS-A").empty());
+  EXPECT_EQ(b.stats().expired, 2u);
+}
+
+TEST_F(broker_test, idle_clients_are_released_with_their_subscriptions) {
+  broker b(config(), clock());  // idle timeout 60 s
+  subscribe(b, "DS-idle", "chat");
+  subscribe(b, "DS-busy", "chat");
+  now_ += 40s;
+  b.touch("DS-busy");
+  now_ += 30s;  // DS-idle: 70 s without a call, DS-busy: 30 s
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "x"))), 1u);
+  EXPECT_FALSE(b.has_client("DS-idle"));
+  EXPECT_TRUE(b.has_client("DS-busy"));
+  EXPECT_EQ(b.stats().consumers, 1u);
+  EXPECT_EQ(b.stats().released, 1u);
+}
+
+TEST_F(broker_test, disconnect_releases_everything_and_wakes_the_waiter) {
+  broker b(config(), clock());
+  subscribe(b, "DS-A", "chat");
+  int woken = 0;
+  auto r = b.take_or_wait("DS-A", [&] { ++woken; });
+  EXPECT_EQ(r.status, broker::wait_status::parked);
+  b.disconnect("DS-A");
+  EXPECT_EQ(woken, 1);
+  EXPECT_FALSE(b.has_client("DS-A"));
+  EXPECT_EQ(b.stats().consumers, 0u);
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "x"))), 0u);
+}
+
+TEST_F(broker_test, a_parked_waiter_is_woken_once_and_a_second_one_is_busy) {
+  broker b(config(), clock());
+  subscribe(b, "DS-A", "chat");
+  int woken = 0;
+  auto first = b.take_or_wait("DS-A", [&] { ++woken; });
+  ASSERT_EQ(first.status, broker::wait_status::parked);
+  EXPECT_EQ(b.stats().waiting, 1u);
+  EXPECT_EQ(b.take_or_wait("DS-A", [] {}).status, broker::wait_status::busy);
+  b.publish(message("chat", "1"));
+  b.publish(message("chat", "2"));
+  EXPECT_EQ(woken, 1);                               // one-shot
+  EXPECT_FALSE(b.cancel_wait("DS-A", first.token));  // already woken
+  auto again = b.take_or_wait("DS-A", [&] { ++woken; });
+  EXPECT_EQ(again.status, broker::wait_status::ready);
+  EXPECT_EQ(bodies(again.messages), (std::vector<std::string>{"1", "2"}));
+  auto third = b.take_or_wait("DS-A", [&] { ++woken; });
+  ASSERT_EQ(third.status, broker::wait_status::parked);
+  EXPECT_TRUE(b.cancel_wait("DS-A", third.token));
+  b.publish(message("chat", "3"));
+  EXPECT_EQ(woken, 1);
+}
+
+TEST_F(broker_test, a_listener_is_woken_each_time_the_queue_fills_again) {
+  broker b(config(), clock());
+  subscribe(b, "DS-A", "chat");
+  int woken = 0;
+  std::optional<std::uint64_t> token = b.listen("DS-A", [&] { ++woken; });
+  ASSERT_TRUE(token.has_value());
+  EXPECT_FALSE(b.listen("DS-A", [] {}).has_value());
+  b.publish(message("chat", "1"));
+  b.publish(message("chat", "2"));  // queue not empty: no second wake
+  EXPECT_EQ(woken, 1);
+  EXPECT_EQ(b.take("DS-A").size(), 2u);
+  b.publish(message("chat", "3"));
+  EXPECT_EQ(woken, 2);
+  EXPECT_TRUE(b.cancel_wait("DS-A", *token));
+  b.take("DS-A");
+  b.publish(message("chat", "4"));
+  EXPECT_EQ(woken, 2);
+}
+
+TEST_F(broker_test, max_clients_releases_the_least_recently_seen) {
+  broker_config c = config();
+  c.max_clients = 2;
+  broker b(c, clock());
+  subscribe(b, "DS-1", "chat");
+  subscribe(b, "DS-2", "chat");
+  b.touch("DS-1");
+  subscribe(b, "DS-3", "chat");
+  EXPECT_TRUE(b.has_client("DS-1"));
+  EXPECT_FALSE(b.has_client("DS-2"));
+  EXPECT_TRUE(b.has_client("DS-3"));
+}
+
+TEST_F(broker_test, per_client_limits) {
+  broker_config c = config();
+  c.max_consumers_per_client = 2;
+  c.max_subscriptions_per_consumer = 2;
+  broker b(c, clock());
+  const std::string id = subscribe(b, "DS-A", "chat", "a");
+  subscribe(b, "DS-A", "chat", "b", id);
+  auto third = b.subscribe(request("DS-A", "chat", "c", id));
+  ASSERT_TRUE(std::holds_alternative<error>(third));
+  EXPECT_EQ(std::get<error>(third).code, errc::too_many);
+  subscribe(b, "DS-A", "chat");
+  auto over = b.subscribe(request("DS-A", "chat"));
+  ASSERT_TRUE(std::holds_alternative<error>(over));
+  EXPECT_EQ(std::get<error>(over).code, errc::too_many);
+}
+
+}  // namespace
+}  // namespace amphora::messaging
