@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "amphora/amf/limits.hpp"
+#include "amphora/security/policy_store.hpp"
 #include "amphora/server/handler.hpp"
 #include "amphora/server/service.hpp"
 
@@ -30,6 +31,11 @@ struct gateway_options {
   std::chrono::seconds client_idle_timeout{30 * 60};
   // Answer with small messages (DSK) once a client announced DSMessagingVersion >= 1.
   bool small_messages = true;
+  // Access control (docs/security.md): when set, every call needs privilege "call" on
+  // "Destination.operation" for the caller's roles (call_context::user), or for anonymous_role
+  // when no one is logged in. Denied: Client.Authentication (anonymous) or Client.Authorization.
+  std::shared_ptr<security::policy_store> access;
+  std::string anonymous_role = "anonymous";
 
   // The defaults: the codec's limits lowered to a 16 MiB request body.
   static amf::limits default_limits() noexcept;
