@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "amphora/security/policy_store.hpp"
 #include "amphora/server/config.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/server.hpp"
@@ -24,6 +25,7 @@ struct flag_setting {
 constexpr flag_setting flag_settings[] = {
     {"--host", "host"},         {"--port", "port"},           {"--threads", "threads"},
     {"--max-body", "max_body"}, {"--log-level", "log_level"}, {"--cors-origins", "cors_origins"},
+    {"--acl", "acl"},           {"--anonymous-role", "anonymous_role"},
 };
 
 const std::vector<option_spec> serve_options = {
@@ -34,6 +36,8 @@ const std::vector<option_spec> serve_options = {
     {"--max-body", "", "BYTES", "Request body limit, K/M/G suffixes allowed (default 16M); 413 over it."},
     {"--cors-origins", "", "LIST", "Comma-separated origins allowed to call from a browser ('*': any)."},
     {"--log-level", "", "LEVEL", "off, error, warn, info (one line per request; default) or debug."},
+    {"--acl", "", "FILE", "Check every call against this access policy (XML); SIGHUP reloads it."},
+    {"--anonymous-role", "", "ROLE", "The role of callers who have not logged in (default anonymous)."},
 };
 
 std::string url_host(const std::string& host) {
@@ -77,6 +81,14 @@ int run(const command& c, const parsed_args& args) {
   server::add_echo_service(services);
   server::gateway_options options;
   options.limits.max_input_bytes = cfg.max_body;
+  if (!cfg.acl.empty()) {
+    try {
+      options.access = std::make_shared<security::policy_store>(cfg.acl);
+    } catch (const security::policy_error& e) {
+      return data_error(c, std::string("access policy refused: ") + e.what());
+    }
+    options.anonymous_role = cfg.anonymous_role;
+  }
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
   s.mount("/amf", amf);
@@ -87,7 +99,17 @@ int run(const command& c, const parsed_args& args) {
     return data_error(c, e.what());
   }
   print_banner(s, *amf);
-  s.stop_on_signals();
+  if (options.access) {
+    s.stop_on_signals([store = options.access] {
+      if (const std::string error = store->reload(); !error.empty()) {
+        std::fprintf(stderr, "SIGHUP: access policy reload failed, the old policy stays: %s\n", error.c_str());
+      } else {
+        std::fprintf(stderr, "SIGHUP: access policy reloaded from %s\n", store->path().c_str());
+      }
+    });
+  } else {
+    s.stop_on_signals();
+  }
   s.wait();
   return exit_ok;
 }
@@ -96,7 +118,8 @@ const command serve_command{
     .name = "serve",
     .summary = "run the AMF remoting server (NetConnection and Flex RemoteObject)",
     .synopsis =
-        "[--host HOST] [--port PORT] [--config FILE] [--threads N] [--max-body BYTES] [--log-level LEVEL]",
+        "[--host HOST] [--port PORT] [--config FILE] [--threads N] [--max-body BYTES] [--log-level LEVEL] "
+        "[--acl FILE] [--anonymous-role ROLE]",
     .description =
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
         "built-in EchoService, and GET /health. Prints 'listening on http://HOST:PORT' (the\n"
@@ -104,13 +127,18 @@ const command serve_command{
         "line per request on stderr: time, client, method, path, status, bytes in, bytes out,\n"
         "duration. SIGINT (Ctrl+C) or SIGTERM stops it gracefully: requests in flight are\n"
         "answered first. Settings come from --config FILE (key = value lines, keys as in\n"
-        "docs/server.md), then from the flags.",
+        "docs/server.md), then from the flags.\n"
+        "With --acl FILE (key acl) every call needs privilege 'call' on 'Destination.operation'\n"
+        "in that access policy (docs/security.md); callers who have not logged in have the role\n"
+        "--anonymous-role (default 'anonymous'). A policy with an error stops the start (exit 1,\n"
+        "FILE:LINE: reason); SIGHUP reloads it, and a failed reload keeps the old policy.",
     .options = serve_options,
     .max_positionals = 0,
     .examples =
         "amphora serve\n"
         "amphora serve --port 0 --log-level warn\n"
-        "amphora serve --config amphora.conf --cors-origins http://localhost:3000",
+        "amphora serve --config amphora.conf --cors-origins http://localhost:3000\n"
+        "amphora serve --acl acl.xml --anonymous-role guest",
     .run = run,
 };
 const command_registration registered{serve_command};

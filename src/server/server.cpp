@@ -3,9 +3,11 @@
 #include "amphora/server/server.hpp"
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -59,6 +61,7 @@ struct server::impl {
   worker_pool pool;
   std::shared_ptr<listener> acceptor;
   std::optional<net::signal_set> signals;
+  std::function<void(error_code, int)> on_signal;  // re-armed after SIGHUP
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
 
@@ -123,13 +126,22 @@ blocking_runner server::runner() {
   return [pool = &impl_->pool](std::function<void()> task) { return pool->post(std::move(task)); };
 }
 
-void server::stop_on_signals() {
+void server::stop_on_signals(std::function<void()> on_hangup) {
   impl& m = *impl_;
   if (!m.started) throw std::logic_error("server::stop_on_signals before start");
   m.signals.emplace(m.ioc, SIGINT, SIGTERM);
-  m.signals->async_wait([this](error_code ec, int) {
-    if (!ec) request_stop();
-  });
+  if (on_hangup) m.signals->add(SIGHUP);
+  m.on_signal = [this, &m, on_hangup = std::move(on_hangup)](error_code ec, int signal) {
+    if (ec) return;
+    if (signal != SIGHUP) return request_stop();
+    try {
+      on_hangup();
+    } catch (const std::exception& e) {
+      m.state->log().event(log_level::error, std::string("SIGHUP: ") + e.what());
+    }
+    m.signals->async_wait(m.on_signal);
+  };
+  m.signals->async_wait(m.on_signal);
 }
 
 void server::request_stop() noexcept {

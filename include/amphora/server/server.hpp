@@ -54,8 +54,9 @@ class server {
   // is given this runner posts its blocking work there and calls done from the worker.
   blocking_runner runner();
 
-  // After start(): SIGINT and SIGTERM call request_stop().
-  void stop_on_signals();
+  // After start(): SIGINT and SIGTERM call request_stop(). With `on_hangup`, SIGHUP calls it (on
+  // an I/O thread, e.g. to reload the access policy) and the server keeps running.
+  void stop_on_signals(std::function<void()> on_hangup = {});
   // Asks for a graceful stop and returns at once (any thread, handlers included): the server stops
   // accepting, answers what it has read, then closes every connection.
   void request_stop() noexcept;
