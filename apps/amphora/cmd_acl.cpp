@@ -61,8 +61,9 @@ int run(const command& c, const parsed_args& args) {
 const command acl_command{
     .name = "acl",
     .summary = "validate an access policy, check or explain a role's privilege on a resource",
-    .synopsis = "validate FILE | check --policy FILE ROLE RESOURCE PRIVILEGE | explain --policy FILE ROLE "
-                "RESOURCE PRIVILEGE",
+    .synopsis =
+        "validate FILE | check --policy FILE ROLE RESOURCE PRIVILEGE | explain --policy FILE ROLE "
+        "RESOURCE PRIVILEGE",
     .description =
         "Works on an access policy file, the XML that 'amphora serve --acl FILE' enforces\n"
         "(format and meaning in docs/security.md, \"Access control\").\n"

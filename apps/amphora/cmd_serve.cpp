@@ -23,9 +23,14 @@ struct flag_setting {
   std::string_view key;
 };
 constexpr flag_setting flag_settings[] = {
-    {"--host", "host"},         {"--port", "port"},           {"--threads", "threads"},
-    {"--max-body", "max_body"}, {"--log-level", "log_level"}, {"--cors-origins", "cors_origins"},
-    {"--acl", "acl"},           {"--anonymous-role", "anonymous_role"},
+    {"--host", "host"},
+    {"--port", "port"},
+    {"--threads", "threads"},
+    {"--max-body", "max_body"},
+    {"--log-level", "log_level"},
+    {"--cors-origins", "cors_origins"},
+    {"--acl", "acl"},
+    {"--anonymous-role", "anonymous_role"},
 };
 
 const std::vector<option_spec> serve_options = {
@@ -102,7 +107,8 @@ int run(const command& c, const parsed_args& args) {
   if (options.access) {
     s.stop_on_signals([store = options.access] {
       if (const std::string error = store->reload(); !error.empty()) {
-        std::fprintf(stderr, "SIGHUP: access policy reload failed, the old policy stays: %s\n", error.c_str());
+        std::fprintf(stderr, "SIGHUP: access policy reload failed, the old policy stays: %s\n",
+                     error.c_str());
       } else {
         std::fprintf(stderr, "SIGHUP: access policy reloaded from %s\n", store->path().c_str());
       }

@@ -1,9 +1,10 @@
 // Access control in the gateway (gateway_options::access): every remoting call, NetConnection and
 // Flex, needs privilege "call" on "Destination.operation"; denied calls are faults with BlazeDS's
 // codes, allowed ones run; a reload changes the answer of the next call.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "gateway/access.hpp"
 #include "gateway_test_util.hpp"
@@ -101,7 +102,8 @@ class gateway_access : public ::testing::Test {
 
 TEST_F(gateway_access, netconnection_calls_are_checked_for_anonymous_callers) {
   gateway gw(demo_services(), options_);
-  EXPECT_EQ(netconnection_call(gw, "EchoService.echo"), std::make_pair(std::string("/1/onResult"), std::string()));
+  EXPECT_EQ(netconnection_call(gw, "EchoService.echo"),
+            std::make_pair(std::string("/1/onResult"), std::string()));
   EXPECT_EQ(netconnection_call(gw, "Demo.hello"),
             std::make_pair(std::string("/1/onStatus"), std::string("Client.Authentication")));
   EXPECT_EQ(netconnection_call(gw, "EchoService.reverse"),  // the permission names one operation
@@ -141,7 +143,8 @@ TEST_F(gateway_access, a_reload_applies_to_the_next_call) {
   gateway gw(demo_services(), options_);
   EXPECT_EQ(flex_call(gw, "Demo", "hello").substr(0, 21), "Client.Authentication");
   std::string more(policy_xml);
-  more.replace(more.find("<resource>EchoService.echo</resource>"), 37, "<resource>EchoService</resource><resource>Demo</resource>");
+  more.replace(more.find("<resource>EchoService.echo</resource>"), 37,
+               "<resource>EchoService</resource><resource>Demo</resource>");
   write(more);
   ASSERT_EQ(options_.access->reload(), "");
   EXPECT_EQ(flex_call(gw, "Demo", "hello"), "ack");
@@ -170,9 +173,13 @@ TEST_F(gateway_access, logged_in_users_are_checked_by_their_roles) {
   ctx.user = &none;
   EXPECT_EQ(detail::call_access_fault(options_, ctx).value_or(detail::fault{}).code, "Client.Authorization");
   // Messaging uses the same decision with its own resource and privilege.
-  EXPECT_EQ(detail::access_fault(options_, &staff, "chat", security::privilege_subscribe).value_or(detail::fault{}).code,
+  EXPECT_EQ(detail::access_fault(options_, &staff, "chat", security::privilege_subscribe)
+                .value_or(detail::fault{})
+                .code,
             "Client.Authorization");
-  EXPECT_EQ(detail::access_fault(options_, nullptr, "chat", security::privilege_subscribe).value_or(detail::fault{}).code,
+  EXPECT_EQ(detail::access_fault(options_, nullptr, "chat", security::privilege_subscribe)
+                .value_or(detail::fault{})
+                .code,
             "Client.Authentication");
 }
 

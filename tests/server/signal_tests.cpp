@@ -1,7 +1,6 @@
 // server::stop_on_signals with a hang-up handler: SIGHUP calls it (again and again) and the server
 // keeps serving; the config keys of access control.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <unistd.h>
 
