@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "amphora/messaging/broker.hpp"
+#include "amphora/security/policy_store.hpp"
 #include "amphora/server/config.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/server.hpp"
@@ -35,6 +36,8 @@ constexpr flag_setting flag_settings[] = {
     {"--log-level", "log_level"},
     {"--cors-origins", "cors_origins"},
     {"--services-config", "services_config"},
+    {"--acl", "acl"},
+    {"--anonymous-role", "anonymous_role"},
 };
 
 const std::vector<option_spec> serve_options = {
@@ -47,6 +50,8 @@ const std::vector<option_spec> serve_options = {
     {"--log-level", "", "LEVEL", "off, error, warn, info (one line per request; default) or debug."},
     {"--services-config", "", "FILE",
      "A BlazeDS services-config.xml: also serve its AMF channel paths and its remoting destination ids."},
+    {"--acl", "", "FILE", "Check every call against this access policy (XML); SIGHUP reloads it."},
+    {"--anonymous-role", "", "ROLE", "The role of callers who have not logged in (default anonymous)."},
 };
 
 // BlazeDS's channel paths; the long-polling one parks each poll up to 30 s (wait-interval-millis).
@@ -126,6 +131,14 @@ int run(const command& c, const parsed_args& args) {
   options.broker = std::make_shared<messaging::broker>(std::move(messaging));
   options.channels = default_channels();
   options.timers = s.timers();
+  if (!cfg.acl.empty()) {
+    try {
+      options.access = std::make_shared<security::policy_store>(cfg.acl);
+    } catch (const security::policy_error& e) {
+      return data_error(c, std::string("access policy refused: ") + e.what());
+    }
+    options.anonymous_role = cfg.anonymous_role;
+  }
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
   for (const std::string& path : paths) s.mount(path, amf);
@@ -135,7 +148,18 @@ int run(const command& c, const parsed_args& args) {
     return data_error(c, e.what());
   }
   print_banner(s, *amf);
-  s.stop_on_signals();
+  if (options.access) {
+    s.stop_on_signals([store = options.access] {
+      if (const std::string error = store->reload(); !error.empty()) {
+        std::fprintf(stderr, "SIGHUP: access policy reload failed, the old policy stays: %s\n",
+                     error.c_str());
+      } else {
+        std::fprintf(stderr, "SIGHUP: access policy reloaded from %s\n", store->path().c_str());
+      }
+    });
+  } else {
+    s.stop_on_signals();
+  }
   s.wait();
   return exit_ok;
 }
@@ -143,7 +167,8 @@ int run(const command& c, const parsed_args& args) {
 const command serve_command{
     .name = "serve",
     .summary = "run the AMF server (NetConnection, Flex RemoteObject, Producer/Consumer)",
-    .synopsis = "[--host HOST] [--port PORT] [--config FILE] [--services-config FILE] [--threads N] ...",
+    .synopsis =
+        "[--host HOST] [--port PORT] [--config FILE] [--services-config FILE] [--acl FILE] [--threads N] ...",
     .description =
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
         "built-in EchoService, messaging (Flex Producer/Consumer) on destination 'chat' through\n"
@@ -156,14 +181,19 @@ const command serve_command{
         "answered first. Settings come from --config FILE (key = value lines, keys as in\n"
         "docs/server.md), then from the flags. --services-config reads a BlazeDS\n"
         "services-config.xml: its AMF channel endpoint paths are served too, and its remoting\n"
-        "destination ids call the registered service named by <source> (or the id).",
+        "destination ids call the registered service named by <source> (or the id).\n"
+        "With --acl FILE (key acl) every call needs privilege 'call' on 'Destination.operation'\n"
+        "in that access policy (docs/security.md); callers who have not logged in have the role\n"
+        "--anonymous-role (default 'anonymous'). A policy with an error stops the start (exit 1,\n"
+        "FILE:LINE: reason); SIGHUP reloads it, and a failed reload keeps the old policy.",
     .options = serve_options,
     .max_positionals = 0,
     .examples =
         "amphora serve\n"
         "amphora serve --port 0 --log-level warn\n"
         "amphora serve --config amphora.conf --cors-origins http://localhost:3000\n"
-        "amphora serve --services-config WEB-INF/flex/services-config.xml",
+        "amphora serve --services-config WEB-INF/flex/services-config.xml\n"
+        "amphora serve --acl acl.xml --anonymous-role guest",
     .run = run,
 };
 const command_registration registered{serve_command};

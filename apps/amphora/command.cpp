@@ -89,6 +89,7 @@ void print_help(const command& c, std::FILE* out) {
                "  1  bad data: the input could not be decoded or encoded (the error names the byte),\n"
                "     or the output could not be written\n"
                "  2  usage error: unknown option, bad option value, missing file, too many arguments\n");
+  if (!c.exit_codes.empty()) print_indented(out, c.exit_codes, "  ");
 }
 
 int usage_error(const command& c, std::string_view message) {

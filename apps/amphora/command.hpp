@@ -28,7 +28,8 @@ struct command {
   std::string_view description;  // what it does, defaults, caveats (may span lines)
   std::vector<option_spec> options;
   std::size_t max_positionals = 1;
-  std::string_view examples;  // one example per line, without indentation
+  std::string_view examples;         // one example per line, without indentation
+  std::string_view exit_codes = {};  // the command's own codes after the common ones ("3  no: ..."), or empty
   int (*run)(const command& self, const parsed_args& args) = nullptr;
 };
 

@@ -145,6 +145,15 @@ std::string apply_setting(config& cfg, std::string_view key, std::string_view va
     }
     return {};
   }
+  if (key == "acl") {
+    cfg.acl = std::string(value);
+    return {};
+  }
+  if (key == "anonymous_role") {
+    if (value.empty()) return "anonymous_role: empty";
+    cfg.anonymous_role = std::string(value);
+    return {};
+  }
   return "unknown key '" + std::string(key) + "'";
 }
 

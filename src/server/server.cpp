@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -62,6 +64,7 @@ struct server::impl {
   worker_pool pool;
   std::shared_ptr<listener> acceptor;
   std::optional<net::signal_set> signals;
+  std::function<void(error_code, int)> on_signal;  // re-armed after SIGHUP
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
 
@@ -128,13 +131,22 @@ blocking_runner server::runner() {
 
 std::shared_ptr<timer_service> server::timers() { return impl_->timers; }
 
-void server::stop_on_signals() {
+void server::stop_on_signals(std::function<void()> on_hangup) {
   impl& m = *impl_;
   if (!m.started) throw std::logic_error("server::stop_on_signals before start");
   m.signals.emplace(m.ioc, SIGINT, SIGTERM);
-  m.signals->async_wait([this](error_code ec, int) {
-    if (!ec) request_stop();
-  });
+  if (on_hangup) m.signals->add(SIGHUP);
+  m.on_signal = [this, &m, on_hangup = std::move(on_hangup)](error_code ec, int signal) {
+    if (ec) return;
+    if (signal != SIGHUP) return request_stop();
+    try {
+      on_hangup();
+    } catch (const std::exception& e) {
+      m.state->log().event(log_level::error, std::string("SIGHUP: ") + e.what());
+    }
+    m.signals->async_wait(m.on_signal);
+  };
+  m.signals->async_wait(m.on_signal);
 }
 
 void server::request_stop() noexcept {

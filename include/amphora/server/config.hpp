@@ -45,12 +45,18 @@ struct config {
   // A BlazeDS services-config.xml whose AMF channel paths and remoting destinations `amphora serve`
   // uses (services_config.hpp); "" for none. Read by the application, not by the server.
   std::string services_config;
+
+  // Access control (docs/security.md): the policy file ("": every call allowed) and the role of
+  // callers who have not logged in.
+  std::string acl;
+  std::string anonymous_role = "anonymous";
 };
 
 // Sets one setting from its text form; the keys are the config file's (see docs/server.md): host,
 // port, threads, max_body, max_header, max_connections, pipeline_limit, header_timeout_ms,
 // body_timeout_ms, write_timeout_ms, shutdown_timeout_ms, blocking_threads, blocking_queue,
-// cors_origins (comma-separated), cors_credentials, cors_headers, log_level, services_config.
+// cors_origins (comma-separated), cors_credentials, cors_headers, log_level, services_config, acl,
+// anonymous_role.
 // Sizes accept K/M/G.
 // Returns an empty string, or what is wrong ("unknown key 'x'", "port: not a number").
 std::string apply_setting(config& cfg, std::string_view key, std::string_view value);

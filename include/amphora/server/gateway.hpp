@@ -16,6 +16,7 @@
 
 #include "amphora/amf/limits.hpp"
 #include "amphora/messaging/broker.hpp"
+#include "amphora/security/policy_store.hpp"
 #include "amphora/server/handler.hpp"
 #include "amphora/server/service.hpp"
 #include "amphora/server/timer.hpp"
@@ -44,6 +45,11 @@ struct gateway_options {
   std::chrono::seconds client_idle_timeout{30 * 60};
   // Answer with small messages (DSK) once a client announced DSMessagingVersion >= 1.
   bool small_messages = true;
+  // Access control (docs/security.md): when set, every call needs privilege "call" on
+  // "Destination.operation" for the caller's roles (call_context::user), or for anonymous_role
+  // when no one is logged in. Denied: Client.Authentication (anonymous) or Client.Authorization.
+  std::shared_ptr<security::policy_store> access;
+  std::string anonymous_role = "anonymous";
 
   // Messaging (docs/protocol.md, "Messaging"): the broker behind SUBSCRIBE, UNSUBSCRIBE,
   // MULTI_SUBSCRIBE, POLL and published AsyncMessages. Null: those are refused (remoting only).

@@ -58,8 +58,9 @@ class server {
   // inert (schedules nothing) once it has stopped.
   std::shared_ptr<timer_service> timers();
 
-  // After start(): SIGINT and SIGTERM call request_stop().
-  void stop_on_signals();
+  // After start(): SIGINT and SIGTERM call request_stop(). With `on_hangup`, SIGHUP calls it (on
+  // an I/O thread, e.g. to reload the access policy) and the server keeps running.
+  void stop_on_signals(std::function<void()> on_hangup = {});
   // Asks for a graceful stop and returns at once (any thread, handlers included): the server stops
   // accepting, calls shutdown() on every mounted handler, answers what it has read, then closes
   // every connection.

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "access.hpp"
 #include "envelope.hpp"
 #include "invoke.hpp"
 #include "processors.hpp"
@@ -103,6 +104,10 @@ void exchange::start_body(std::size_t index) {
 
 void exchange::call(const destination::entry& op, std::span<const amf::value> args,
                     std::function<void(outcome)> finish) {
+  if (std::optional<fault> denied = call_access_fault(gateway_->options, context_)) {
+    finish(outcome::failure(std::move(*denied)));
+    return;
+  }
   const std::size_t used = memory_.bytes_used();
   const std::size_t budget = gateway_->options.limits.max_memory_bytes;
   memory_.set_limit(budget > no_limit - used ? no_limit : used + budget);
