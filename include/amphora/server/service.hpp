@@ -38,6 +38,7 @@
 #include "amphora/amf/packet.hpp"
 #include "amphora/amf/typed.hpp"
 #include "amphora/amf/value.hpp"
+#include "amphora/security/principal.hpp"
 
 namespace amphora::server {
 
@@ -74,6 +75,9 @@ struct call_context {
   std::string_view client_id;  // Flex: the message's clientId (or the one assigned), else ""
   std::string_view remote_address;
   amf::arena* memory = nullptr;  // the call's arena: allocate results here
+  // The authenticated caller (set by authentication), nullptr for an anonymous one. Valid for
+  // the call, like the views above.
+  const security::principal* user = nullptr;
 
   // A Flex message header, else a packet header, of that name; nullptr if none.
   const amf::value* header(std::string_view name) const noexcept;
