@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "amphora/amf/limits.hpp"
+#include "amphora/server/authentication.hpp"
 #include "amphora/server/handler.hpp"
 #include "amphora/server/service.hpp"
 
@@ -30,6 +31,8 @@ struct gateway_options {
   std::chrono::seconds client_idle_timeout{30 * 60};
   // Answer with small messages (DSK) once a client announced DSMessagingVersion >= 1.
   bool small_messages = true;
+  // LOGIN/LOGOUT, the Credentials header, sessions and login throttling (authentication.hpp).
+  authentication_options authentication;
 
   // The defaults: the codec's limits lowered to a 16 MiB request body.
   static amf::limits default_limits() noexcept;

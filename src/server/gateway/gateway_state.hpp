@@ -2,6 +2,7 @@
 #pragma once
 
 #include "amphora/amf/options.hpp"
+#include "amphora/security/login_throttle.hpp"
 #include "amphora/server/gateway.hpp"
 #include "client_registry.hpp"
 
@@ -16,6 +17,8 @@ struct gateway_state {
   amf::decode_options decode;  // options.limits, the Flex externalizables (ArrayCollection, DSK, ...)
   amf::encode_options encode;  // the same externalizables
   client_registry clients;
+  client_registry sessions;  // login sessions by cookie id (authentication.cpp)
+  security::login_throttle throttle;
 };
 
 }  // namespace amphora::server::detail
