@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "amphora/security/user_store.hpp"
 #include "amphora/server/config.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/server.hpp"
@@ -24,6 +25,7 @@ struct flag_setting {
 constexpr flag_setting flag_settings[] = {
     {"--host", "host"},         {"--port", "port"},           {"--threads", "threads"},
     {"--max-body", "max_body"}, {"--log-level", "log_level"}, {"--cors-origins", "cors_origins"},
+    {"--users", "users"},
 };
 
 const std::vector<option_spec> serve_options = {
@@ -34,6 +36,7 @@ const std::vector<option_spec> serve_options = {
     {"--max-body", "", "BYTES", "Request body limit, K/M/G suffixes allowed (default 16M); 413 over it."},
     {"--cors-origins", "", "LIST", "Comma-separated origins allowed to call from a browser ('*': any)."},
     {"--log-level", "", "LEVEL", "off, error, warn, info (one line per request; default) or debug."},
+    {"--users", "", "FILE", "Enable login (Flex LOGIN, NetConnection Credentials) against this user file."},
 };
 
 std::string url_host(const std::string& host) {
@@ -77,6 +80,15 @@ int run(const command& c, const parsed_args& args) {
   server::add_echo_service(services);
   server::gateway_options options;
   options.limits.max_input_bytes = cfg.max_body;
+  std::shared_ptr<const security::file_user_store> users;
+  if (!cfg.users_file.empty()) {
+    if (std::string error = security::file_user_store::load(cfg.users_file, users); !error.empty()) {
+      return usage_error(c, error);
+    }
+    options.authentication.authenticator = users;
+    options.authentication.per_client = cfg.per_client_authentication;
+    options.authentication.secure_cookie = cfg.secure_cookie;
+  }
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
   s.mount("/amf", amf);
@@ -87,6 +99,8 @@ int run(const command& c, const parsed_args& args) {
     return data_error(c, e.what());
   }
   print_banner(s, *amf);
+  if (users) std::printf("authentication: %zu users from %s\n", users->size(), cfg.users_file.c_str());
+  std::fflush(stdout);
   s.stop_on_signals();
   s.wait();
   return exit_ok;
@@ -96,7 +110,8 @@ const command serve_command{
     .name = "serve",
     .summary = "run the AMF remoting server (NetConnection and Flex RemoteObject)",
     .synopsis =
-        "[--host HOST] [--port PORT] [--config FILE] [--threads N] [--max-body BYTES] [--log-level LEVEL]",
+        "[--host HOST] [--port PORT] [--config FILE] [--threads N] [--max-body BYTES] [--log-level LEVEL]\n"
+        "       [--users FILE]",
     .description =
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
         "built-in EchoService, and GET /health. Prints 'listening on http://HOST:PORT' (the\n"
@@ -104,7 +119,9 @@ const command serve_command{
         "line per request on stderr: time, client, method, path, status, bytes in, bytes out,\n"
         "duration. SIGINT (Ctrl+C) or SIGTERM stops it gracefully: requests in flight are\n"
         "answered first. Settings come from --config FILE (key = value lines, keys as in\n"
-        "docs/server.md), then from the flags.",
+        "docs/server.md), then from the flags. With --users FILE (see `amphora passwd`), Flex\n"
+        "LOGIN and NetConnection credentials are checked against that user file and services see\n"
+        "the caller (docs/security.md); without it LOGIN is refused.",
     .options = serve_options,
     .max_positionals = 0,
     .examples =

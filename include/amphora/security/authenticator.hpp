@@ -27,7 +27,8 @@ class authenticator {
 };
 
 // An authenticator from a function (tests, small applications).
-using check_function = std::function<std::optional<principal>(std::string_view user, std::string_view password)>;
+using check_function =
+    std::function<std::optional<principal>(std::string_view user, std::string_view password)>;
 std::shared_ptr<const authenticator> make_authenticator(check_function check);
 
 }  // namespace amphora::security

@@ -18,7 +18,8 @@
 namespace amphora::server {
 
 struct authentication_options {
-  // Who may log in; null: LOGIN and Credentials are answered "Authentication is not configured".
+  // Who may log in; null: LOGIN is answered "Authentication is not configured" and a
+  // Credentials header is left to the services.
   std::shared_ptr<const security::authenticator> authenticator;
 
   // BlazeDS's per-client-authentication: the principal belongs to the FlexClient (DSId) that

@@ -16,9 +16,7 @@ constexpr std::size_t max_credentials_bytes = 8 * 1024;
 constexpr std::string_view credentials_header = "Credentials";
 
 fault invalid_credentials() { return {"Client.Authentication", "Invalid credentials", {}}; }
-fault too_many_failures() {
-  return {"Client.Authentication", "Too many failed logins: try again later", {}};
-}
+fault too_many_failures() { return {"Client.Authentication", "Too many failed logins: try again later", {}}; }
 fault not_configured() { return {"Server.Authentication", "Authentication is not configured", {}}; }
 fault too_busy() { return {fault_processing, "The server is too busy to check the credentials", {}}; }
 
@@ -235,26 +233,23 @@ void authenticate_packet(exchange& ex, const request_view& request, std::functio
   for (const amf::packet_header& h : ex.request().headers) {
     if (h.name == credentials_header) header = &h;
   }
-  if (header == nullptr) return next();
-  if (!auth.authenticator) {
-    ex.fail_bodies(not_configured());
-    return next();
-  }
+  // Without an authenticator the header is only a header: services may read it themselves.
+  if (header == nullptr || !auth.authenticator) return next();
   std::optional<credentials> c = credentials_header_value(header->val);
   if (!c) {
     ex.fail_bodies(invalid_credentials());
     return next();
   }
-  check_credentials(ex, std::move(*c),
-                    [&ex, next = std::move(next)](std::shared_ptr<const security::principal> user,
-                                                  std::optional<fault> f) {
-                      if (f) {
-                        ex.fail_bodies(std::move(*f));
-                      } else {
-                        ex.set_user(std::move(user));
-                      }
-                      next();
-                    });
+  check_credentials(
+      ex, std::move(*c),
+      [&ex, next = std::move(next)](std::shared_ptr<const security::principal> user, std::optional<fault> f) {
+        if (f) {
+          ex.fail_bodies(std::move(*f));
+        } else {
+          ex.set_user(std::move(user));
+        }
+        next();
+      });
 }
 
 void use_client_user(exchange& ex, std::string_view ds_id) {

@@ -1,7 +1,7 @@
 // The DSIds this gateway issued (FlexClient ids), each with the messaging version its client
 // announced and who logged in on it; the gateway's login sessions (cookie ids) are a second
-// registry of the same kind. Bounded: at most max_clients entries, each forgotten after idle_timeout without a
-// request; when full, the least recently seen id is forgotten. Thread-safe.
+// registry of the same kind. Bounded: at most max_clients entries, each forgotten after idle_timeout without
+// a request; when full, the least recently seen id is forgotten. Thread-safe.
 //
 // An id counts as known only if this gateway issued it: a client-chosen id is never adopted.
 #pragma once
