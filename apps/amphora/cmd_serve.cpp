@@ -13,6 +13,7 @@
 
 #include "amphora/messaging/broker.hpp"
 #include "amphora/security/policy_store.hpp"
+#include "amphora/security/user_store.hpp"
 #include "amphora/server/config.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/server.hpp"
@@ -38,6 +39,7 @@ constexpr flag_setting flag_settings[] = {
     {"--services-config", "services_config"},
     {"--acl", "acl"},
     {"--anonymous-role", "anonymous_role"},
+    {"--users", "users"},
 };
 
 const std::vector<option_spec> serve_options = {
@@ -52,6 +54,7 @@ const std::vector<option_spec> serve_options = {
      "A BlazeDS services-config.xml: also serve its AMF channel paths and its remoting destination ids."},
     {"--acl", "", "FILE", "Check every call against this access policy (XML); SIGHUP reloads it."},
     {"--anonymous-role", "", "ROLE", "The role of callers who have not logged in (default anonymous)."},
+    {"--users", "", "FILE", "Enable login (Flex LOGIN, NetConnection Credentials) against this user file."},
 };
 
 // BlazeDS's channel paths; the long-polling one parks each poll up to 30 s (wait-interval-millis).
@@ -139,6 +142,15 @@ int run(const command& c, const parsed_args& args) {
     }
     options.anonymous_role = cfg.anonymous_role;
   }
+  std::shared_ptr<const security::file_user_store> users;
+  if (!cfg.users_file.empty()) {
+    if (std::string error = security::file_user_store::load(cfg.users_file, users); !error.empty()) {
+      return usage_error(c, error);
+    }
+    options.authentication.authenticator = users;
+    options.authentication.per_client = cfg.per_client_authentication;
+    options.authentication.secure_cookie = cfg.secure_cookie;
+  }
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
   for (const std::string& path : paths) s.mount(path, amf);
@@ -148,6 +160,8 @@ int run(const command& c, const parsed_args& args) {
     return data_error(c, e.what());
   }
   print_banner(s, *amf);
+  if (users) std::printf("authentication: %zu users from %s\n", users->size(), cfg.users_file.c_str());
+  std::fflush(stdout);
   if (options.access) {
     s.stop_on_signals([store = options.access] {
       if (const std::string error = store->reload(); !error.empty()) {
@@ -168,7 +182,8 @@ const command serve_command{
     .name = "serve",
     .summary = "run the AMF server (NetConnection, Flex RemoteObject, Producer/Consumer)",
     .synopsis =
-        "[--host HOST] [--port PORT] [--config FILE] [--services-config FILE] [--acl FILE] [--threads N] ...",
+        "[--host HOST] [--port PORT] [--config FILE] [--services-config FILE] [--acl FILE] [--users FILE]\n"
+        "       [--threads N] ...",
     .description =
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
         "built-in EchoService, messaging (Flex Producer/Consumer) on destination 'chat' through\n"
@@ -185,7 +200,10 @@ const command serve_command{
         "With --acl FILE (key acl) every call needs privilege 'call' on 'Destination.operation'\n"
         "in that access policy (docs/security.md); callers who have not logged in have the role\n"
         "--anonymous-role (default 'anonymous'). A policy with an error stops the start (exit 1,\n"
-        "FILE:LINE: reason); SIGHUP reloads it, and a failed reload keeps the old policy.",
+        "FILE:LINE: reason); SIGHUP reloads it, and a failed reload keeps the old policy.\n"
+        "With --users FILE (see `amphora passwd`), Flex\n"
+        "LOGIN and NetConnection credentials are checked against that user file and services see\n"
+        "the caller (docs/security.md); without it LOGIN is refused.",
     .options = serve_options,
     .max_positionals = 0,
     .examples =

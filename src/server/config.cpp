@@ -154,6 +154,12 @@ std::string apply_setting(config& cfg, std::string_view key, std::string_view va
     cfg.anonymous_role = std::string(value);
     return {};
   }
+  if (key == "users") {
+    cfg.users_file = std::string(value);
+    return {};
+  }
+  if (key == "per_client_authentication") return set_bool(key, value, cfg.per_client_authentication);
+  if (key == "secure_cookie") return set_bool(key, value, cfg.secure_cookie);
   return "unknown key '" + std::string(key) + "'";
 }
 

@@ -50,14 +50,18 @@ struct config {
   // callers who have not logged in.
   std::string acl;
   std::string anonymous_role = "anonymous";
+
+  // Authentication (docs/security.md): the user file (`amphora passwd`); empty: LOGIN is refused.
+  std::string users_file;
+  bool per_client_authentication = false;  // bind logins to the FlexClient, not a session cookie
+  bool secure_cookie = false;              // the session cookie gets `Secure` (behind TLS)
 };
 
 // Sets one setting from its text form; the keys are the config file's (see docs/server.md): host,
 // port, threads, max_body, max_header, max_connections, pipeline_limit, header_timeout_ms,
 // body_timeout_ms, write_timeout_ms, shutdown_timeout_ms, blocking_threads, blocking_queue,
 // cors_origins (comma-separated), cors_credentials, cors_headers, log_level, services_config, acl,
-// anonymous_role.
-// Sizes accept K/M/G.
+// anonymous_role, users, per_client_authentication, secure_cookie. Sizes accept K/M/G.
 // Returns an empty string, or what is wrong ("unknown key 'x'", "port: not a number").
 std::string apply_setting(config& cfg, std::string_view key, std::string_view value);
 

@@ -17,6 +17,7 @@
 #include "amphora/amf/limits.hpp"
 #include "amphora/messaging/broker.hpp"
 #include "amphora/security/policy_store.hpp"
+#include "amphora/server/authentication.hpp"
 #include "amphora/server/handler.hpp"
 #include "amphora/server/service.hpp"
 #include "amphora/server/timer.hpp"
@@ -57,6 +58,9 @@ struct gateway_options {
   std::vector<polling_channel> channels;
   // Timers for long polls (server::timers(); tests pass a fake). Null: polls never park.
   std::shared_ptr<timer_service> timers;
+
+  // LOGIN/LOGOUT, the Credentials header, sessions and login throttling (authentication.hpp).
+  authentication_options authentication;
 
   // The defaults: the codec's limits lowered to a 16 MiB request body.
   static amf::limits default_limits() noexcept;

@@ -19,7 +19,7 @@ std::string client_registry::issue(int messaging_version) {
     index_.erase(order_.back().id);
     order_.pop_back();
   }
-  order_.push_front(entry{id, client{messaging_version}, now});
+  order_.push_front(entry{id, client{messaging_version}, now, nullptr});
   index_.insert_or_assign(id, order_.begin());
   return id;
 }
@@ -43,6 +43,20 @@ bool client_registry::update(std::string_view id, int messaging_version) {
   return true;
 }
 
+bool client_registry::set_user(std::string_view id, std::shared_ptr<const security::principal> user) {
+  std::lock_guard lock(mutex_);
+  auto it = find_locked(id);
+  if (it == order_.end()) return false;
+  it->user = std::move(user);
+  return true;
+}
+
+std::shared_ptr<const security::principal> client_registry::user(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  auto it = find_locked(id);
+  return it == order_.end() ? nullptr : it->user;
+}
+
 void client_registry::forget(std::string_view id) {
   std::lock_guard lock(mutex_);
   auto it = find_locked(id);
@@ -59,6 +73,11 @@ std::size_t client_registry::size() const {
 client_registry::order::iterator client_registry::find_locked(std::string_view id) {
   auto found = index_.find(id);
   return found == index_.end() ? order_.end() : found->second;
+}
+
+client_registry::order::const_iterator client_registry::find_locked(std::string_view id) const {
+  auto found = index_.find(id);
+  return found == index_.end() ? order_.cend() : order::const_iterator(found->second);
 }
 
 // The least recently seen entries are at the back: drop them while they are idle too long.

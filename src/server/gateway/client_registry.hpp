@@ -1,6 +1,7 @@
 // The DSIds this gateway issued (FlexClient ids), each with the messaging version its client
-// announced. Bounded: at most max_clients entries, each forgotten after idle_timeout without a
-// request; when full, the least recently seen id is forgotten. Thread-safe.
+// announced and who logged in on it; the gateway's login sessions (cookie ids) are a second
+// registry of the same kind. Bounded: at most max_clients entries, each forgotten after idle_timeout without
+// a request; when full, the least recently seen id is forgotten. Thread-safe.
 //
 // An id counts as known only if this gateway issued it: a client-chosen id is never adopted.
 #pragma once
@@ -9,11 +10,14 @@
 #include <cstddef>
 #include <functional>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "amphora/security/principal.hpp"
 
 namespace amphora::server::detail {
 
@@ -33,6 +37,10 @@ class client_registry {
   std::optional<client> touch(std::string_view id);
   // Records a newer messaging version for a known id; false if unknown.
   bool update(std::string_view id, int messaging_version);
+  // Binds a principal to a known id (null: logs it out); false if unknown.
+  bool set_user(std::string_view id, std::shared_ptr<const security::principal> user);
+  // Who logged in on a known id (null: nobody, or an unknown id).
+  std::shared_ptr<const security::principal> user(std::string_view id) const;
   void forget(std::string_view id);
   std::size_t size() const;
 
@@ -41,6 +49,7 @@ class client_registry {
     std::string id;
     client info;
     clock::time_point last_seen;
+    std::shared_ptr<const security::principal> user;
   };
   using order = std::list<entry>;  // most recently seen first
 
@@ -50,6 +59,7 @@ class client_registry {
   };
 
   order::iterator find_locked(std::string_view id);
+  order::const_iterator find_locked(std::string_view id) const;
   void expire_locked(clock::time_point now);
 
   mutable std::mutex mutex_;

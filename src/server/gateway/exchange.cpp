@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "access.hpp"
+#include "authentication.hpp"
 #include "envelope.hpp"
 #include "invoke.hpp"
 #include "processors.hpp"
@@ -48,7 +49,7 @@ void exchange::run(const request_view& request) {
     return;
   }
   response_.bodies.resize_within_capacity(request_.bodies.size());
-  step();
+  authenticate_packet(*this, request, [self = shared_from_this()] { self->step(); });
 }
 
 // A packet whose envelope is readable up to its first body's URIs gets a fault for that body
@@ -91,6 +92,8 @@ void exchange::start_body(std::size_t index) {
   context_.memory = &memory_;
   context_.packet_headers =
       std::span<const amf::packet_header>(request_.headers.data(), request_.headers.size());
+  set_body_user(user_);
+  if (packet_fault_) return answer(index, fault_body(index, *packet_fault_));
   try {
     if (is_flex_body(request_.bodies[index])) {
       run_flex_body(*this, index);
@@ -137,6 +140,20 @@ void exchange::answer(std::size_t index, amf::packet_body body) {
   step();
 }
 
+void exchange::set_user(std::shared_ptr<const security::principal> user) {
+  user_ = std::move(user);
+  set_body_user(user_);
+}
+
+void exchange::set_body_user(std::shared_ptr<const security::principal> user) {
+  body_user_ = std::move(user);
+  context_.user = body_user_.get();
+}
+
+void exchange::add_reply_header(std::string name, std::string value) {
+  reply_headers_.emplace_back(std::move(name), std::move(value));
+}
+
 amf::packet_body exchange::fault_body(std::size_t index, const fault& f) {
   return is_flex_body(request_.bodies[index]) ? flex_fault(*this, index, f)
                                               : netconnection_fault(*this, index, f);
@@ -173,6 +190,7 @@ void exchange::finish() {
 }
 
 void exchange::send(server::reply r) {
+  for (auto& h : reply_headers_) r.headers.push_back(std::move(h));
   reply_callback done = std::move(done_);
   done(std::move(r));
 }

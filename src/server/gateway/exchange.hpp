@@ -6,7 +6,10 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "amphora/amf/arena.hpp"
@@ -47,6 +50,19 @@ class exchange : public std::enable_shared_from_this<exchange> {
   // could not be built (out of memory) and turns the whole reply into an HTTP 500.
   void answer(std::size_t index, amf::packet_body body);
 
+  // ---- authentication (authentication.cpp) ----
+  // The caller of this packet's bodies from now on (a session cookie, a Credentials header, a
+  // LOGIN earlier in the packet); null: anonymous.
+  void set_user(std::shared_ptr<const security::principal> user);
+  // The caller of the running body only (per-client authentication: the DSId's principal).
+  void set_body_user(std::shared_ptr<const security::principal> user);
+  // Every body not yet started is answered with this fault (bad Credentials header).
+  void fail_bodies(fault f) { packet_fault_ = std::move(f); }
+  // The request's login session id (a known one), or "".
+  std::string& session_id() noexcept { return session_id_; }
+  // An HTTP header for the reply (Set-Cookie).
+  void add_reply_header(std::string name, std::string value);
+
  private:
   void step();
   void start_body(std::size_t index);
@@ -63,6 +79,11 @@ class exchange : public std::enable_shared_from_this<exchange> {
   call_context context_;
   channel_state* channel_ = nullptr;
   std::vector<messaging::delivery> kept_;
+  std::shared_ptr<const security::principal> user_;
+  std::shared_ptr<const security::principal> body_user_;
+  std::optional<fault> packet_fault_;
+  std::string session_id_;
+  std::vector<std::pair<std::string, std::string>> reply_headers_;
   std::size_t next_ = 0;
   bool broken_ = false;  // a reply could not be built
   std::atomic<std::size_t> steps_{0};

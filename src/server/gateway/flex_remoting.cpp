@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "amphora/flex/messages.hpp"
+#include "authentication.hpp"
 #include "processors.hpp"
 
 namespace amphora::server::detail {
@@ -47,6 +48,7 @@ class flex_body {
     ds_id_ = string_header(m, flex::headers::ds_id);
     if (!ds_id_.empty()) known_ = ex_.gateway().clients.touch(ds_id_);
     if (!known_) ds_id_ = {};  // an id we did not issue proves nothing
+    if (known_) use_client_user(ex_, ds_id_);
 
     if (const auto* command = std::get_if<flex::command_message>(&message_)) return run_command(*command);
     if (const auto* call = std::get_if<flex::remoting_message>(&message_)) return run_remoting(*call);
@@ -68,7 +70,6 @@ class flex_body {
       case flex::command_operation::client_ping:
         return reply(ack_body(ping_ack(command)));
       case flex::command_operation::trigger_connect:
-      case flex::command_operation::logout:           // no authentication configured: nothing to undo
       case flex::command_operation::cluster_request:  // not clustered: no failover URLs (null body)
         return reply(ack_body(flex::make_acknowledge(command, ex_.memory())));
       case flex::command_operation::subscribe:
@@ -82,7 +83,10 @@ class flex_body {
         known_.reset();
         return reply(ack_body(flex::make_acknowledge(command, ex_.memory())));
       case flex::command_operation::login:
-        return reply(error_body(command, "Server.Authentication", "Authentication is not configured"));
+        return run_login(command);
+      case flex::command_operation::logout:
+        logout(ex_, ds_id_);
+        return reply(ack_body(success_ack(command)));
       default:
         return reply(error_body(command, fault_unavailable,
                                 "Command operation " + std::to_string(static_cast<int>(command.operation)) +
@@ -109,6 +113,26 @@ class flex_body {
         !flex::set_header(ex_.memory(), ack, flex::headers::messaging_version, amf::value::number(1.0))) {
       throw std::bad_alloc();
     }
+    return ack;
+  }
+
+  // LOGIN (authentication.cpp checks the credentials, on the blocking runner): the ack is a
+  // ping's (DSId, DSMessagingVersion) with body "success", as BlazeDS answers.
+  void run_login(const flex::command_message& login) {
+    check_login(ex_, login,
+                [self = *this, login](std::shared_ptr<const security::principal> user,
+                                      std::optional<fault> f) mutable {
+                  if (f) return self.reply(self.error_body(login, f->code, f->message, f->detail));
+                  flex::acknowledge_message ack = self.ping_ack(login);
+                  bind_login(self.ex_, self.ds_id_, std::move(user));
+                  ack.body = amf::value::string("success");
+                  self.reply(self.ack_body(ack));
+                });
+  }
+
+  flex::acknowledge_message success_ack(const flex::command_message& command) {
+    flex::acknowledge_message ack = flex::make_acknowledge(command, ex_.memory());
+    ack.body = amf::value::string("success");
     return ack;
   }
 

@@ -30,7 +30,10 @@ gateway_state::gateway_state(service_registry s, gateway_options o, blocking_run
     : services(std::move(s)),
       options(std::move(o)),
       runner(std::move(r)),
-      clients(options.max_clients, options.client_idle_timeout, [] { return flex::new_uuid(); }) {
+      clients(options.max_clients, options.client_idle_timeout, [] { return flex::new_uuid(); }),
+      sessions(options.authentication.max_sessions, options.authentication.session_idle_timeout,
+               [] { return flex::new_uuid(); }),
+      throttle(options.authentication.throttle) {
   decode.limits = options.limits;
   decode.registry = &flex::registry();
   encode.registry = &flex::registry();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "amphora/amf/options.hpp"
+#include "amphora/security/login_throttle.hpp"
 #include "amphora/server/gateway.hpp"
 #include "client_registry.hpp"
 
@@ -55,6 +56,9 @@ struct gateway_state {
 
   // The polling endpoint mounted at `path`, or nullptr (a plain AMF endpoint).
   channel_state* find_channel(std::string_view path) noexcept;
+
+  client_registry sessions;  // login sessions by cookie id (authentication.cpp)
+  security::login_throttle throttle;
 };
 
 }  // namespace amphora::server::detail
