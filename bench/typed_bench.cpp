@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "amphora/amf.hpp"
@@ -169,16 +170,38 @@ class ratio_reporter : public benchmark::ConsoleReporter {
   std::map<std::string, double> times_;
 };
 
+// --iterations=N: each benchmark runs exactly N iterations (for instruction counts under
+// valgrind --tool=callgrind, where timing-driven iteration counts vary).
+benchmark::IterationCount fixed_iterations(int& argc, char** argv) {
+  benchmark::IterationCount n = 0;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--iterations=", 0) == 0) {
+      n = std::strtoll(arg.c_str() + 13, nullptr, 10);
+      if (n <= 0) die("--iterations needs a positive count");
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  return n;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const benchmark::IterationCount iterations = fixed_iterations(argc, argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   payload();
-  benchmark::RegisterBenchmark("value_decode/small", value_decode);
-  benchmark::RegisterBenchmark("typed_decode/small", typed_decode);
-  benchmark::RegisterBenchmark("value_encode/small", value_encode);
-  benchmark::RegisterBenchmark("typed_encode/small", typed_encode);
+  for (auto [name, fn] : {std::pair{"value_decode/small", &value_decode},
+                          {"typed_decode/small", &typed_decode},
+                          {"value_encode/small", &value_encode},
+                          {"typed_encode/small", &typed_encode}}) {
+    benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(name, fn);
+    if (iterations > 0) b->Iterations(iterations);
+  }
   ratio_reporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

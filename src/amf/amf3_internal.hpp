@@ -28,6 +28,11 @@ class amf3_reader {
   const traits* traits_at(std::uint32_t index) const noexcept;  // nullptr when out of range
   const value* object_at(std::uint32_t index) const noexcept;   // nullptr when out of range
   bool remember(value v);                                       // the next object-table entry
+  // Inline non-externalizable traits that the caller matched byte for byte (alias and names
+  // each an inline string, in this order) and skipped: enters t, its alias and its names into
+  // the tables as read_traits would. false (nothing entered) when a table limit would be reached:
+  // read_traits then reports it.
+  bool add_known_traits(traits* t);
 
  private:
   struct impl;

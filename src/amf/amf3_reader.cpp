@@ -735,5 +735,17 @@ const value* amf3_reader::object_at(std::uint32_t index) const noexcept {
   return index < impl_->objects.size() ? &impl_->objects[index] : nullptr;
 }
 bool amf3_reader::remember(value v) { return impl_->remember(v); }
+bool amf3_reader::add_known_traits(traits* t) {
+  impl& r = *impl_;
+  const std::size_t added = t->sealed.size() + (t->alias.empty() ? 0 : 1);
+  if (r.trait_table.size() >= r.lim().max_trait_refs || r.strings.size() + added > r.lim().max_string_refs) {
+    return false;
+  }
+  if (!t->alias.empty()) r.strings.push_back(t->alias);
+  for (std::string_view name : t->sealed) r.strings.push_back(name);
+  r.trait_table.push_back(t);
+  r.trait_codecs.push_back(nullptr);
+  return true;
+}
 
 }  // namespace amphora::amf::detail

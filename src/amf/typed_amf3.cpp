@@ -2,6 +2,8 @@
 // steps over the codec's amf3_reader/amf3_writer, which keep the reference tables. Each thread
 // keeps one reader state and one writer state for reuse (a warmed-up decode or encode allocates
 // nothing here); a nested use on the same thread gets a fresh one.
+#include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -91,6 +93,11 @@ bool amf3_typed_in::read_value(value& out) {
   return s_->placeholders == 0 || !holds_placeholder(out) || request_restart();
 }
 
+bool amf3_typed_in::read_string(std::string_view& s) {
+  ++s_->ctx.cur;  // the marker
+  return s_->reader.read_string(s);
+}
+
 bool amf3_typed_in::skip_value() {
   value ignored;
   return s_->reader.read_value(ignored);
@@ -121,25 +128,48 @@ amf3_typed_in::start read_header(typed_amf3_in_state& s, std::uint32_t& h, std::
 
 }  // namespace
 
-amf3_typed_in::start amf3_typed_in::begin_object(const traits*& t, std::uint32_t& ref) {
+namespace {
+
+// The known traits at ctx.cur (after the object marker), entered into the reader's tables and
+// skipped; nullptr (nothing read) when the bytes differ or a limit applies: read_traits then
+// reads them, or reports the limit.
+traits* take_known(typed_amf3_in_state& s, const known_traits& k) {
+  decode_context& ctx = s.ctx;
+  const limits& lim = ctx.options->limits;
+  if (ctx.remaining() < k.bytes.size() || std::memcmp(ctx.cur, k.bytes.data(), k.bytes.size()) != 0 ||
+      k.type->sealed.size() > lim.max_elements || k.longest > lim.max_string_bytes ||
+      !s.reader.add_known_traits(k.type)) {
+    return nullptr;
+  }
+  ctx.cur += k.bytes.size();
+  return k.type;
+}
+
+}  // namespace
+
+amf3_typed_in::start amf3_typed_in::begin_object(const traits*& t, std::uint32_t& ref,
+                                                 const known_traits* known) {
   decode_context& ctx = s_->ctx;
   const std::uint8_t* marker = ctx.cur++;
-  std::uint32_t h = 0;
-  if (const start r = read_header(*s_, h, ref); r != start::fresh) return r;
-  // Externalizable objects are left to the value model (their codec reads the body).
-  bool external = false;
-  if ((h & amf3::traits_inline_bit) != 0) {
-    external = (h & amf3::traits_externalizable_bit) != 0;
-  } else if (const traits* known = s_->reader.traits_at(h >> 2); known != nullptr) {
-    external = known->externalizable;
+  traits* read = known != nullptr ? take_known(*s_, *known) : nullptr;
+  if (read == nullptr) {
+    std::uint32_t h = 0;
+    if (const start r = read_header(*s_, h, ref); r != start::fresh) return r;
+    // Externalizable objects are left to the value model (their codec reads the body).
+    bool external = false;
+    if ((h & amf3::traits_inline_bit) != 0) {
+      external = (h & amf3::traits_externalizable_bit) != 0;
+    } else if (const traits* seen = s_->reader.traits_at(h >> 2); seen != nullptr) {
+      external = seen->externalizable;
+    }
+    if (external) {
+      ctx.cur = marker;
+      return start::other;
+    }
+    if (!s_->reader.read_traits(h, marker + 1, read)) return start::failed;
   }
-  if (external) {
-    ctx.cur = marker;
-    return start::other;
-  }
-  traits* read = nullptr;
-  if (!s_->reader.read_traits(h, marker + 1, read) || !enter(ctx, marker) ||
-      !ctx.need_declared(read->sealed.size(), 1, "sealed members") || !s_->reader.remember(placeholder())) {
+  if (!enter(ctx, marker) || !ctx.need_declared(read->sealed.size(), 1, "sealed members") ||
+      !s_->reader.remember(placeholder())) {
     return start::failed;
   }
   ++s_->placeholders;
@@ -305,7 +335,9 @@ status amf3_typed_out::finish(bool write_ok) {
 
 // ---- class traits ----
 
-const traits* intern_traits(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic) {
+namespace {
+
+traits* make_traits(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic) {
   static std::mutex lock;
   static arena* const memory = new arena;  // lives as long as the program: the traits are shared
   const std::lock_guard<std::mutex> hold(lock);
@@ -315,6 +347,37 @@ const traits* intern_traits(std::string_view alias, std::span<const std::string_
   t->dynamic = dynamic;
   for (std::string_view name : sealed) t->sealed.push_back(*memory, name);
   return t;
+}
+
+bool is_ascii_text(std::string_view s) noexcept {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+}  // namespace
+
+const traits* intern_traits(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic) {
+  return make_traits(alias, sealed, dynamic);
+}
+
+const known_traits* intern_known_traits(std::string_view alias, std::span<const std::string_view> sealed) {
+  // ASCII needs no UTF-8 validation, and distinct strings are all written inline.
+  if (!is_ascii_text(alias) || std::find(sealed.begin(), sealed.end(), alias) != sealed.end() ||
+      !std::all_of(sealed.begin(), sealed.end(), is_ascii_text)) {
+    return nullptr;
+  }
+  auto* k = new known_traits;  // lives as long as the program, like the traits
+  k->type = make_traits(alias, sealed, false);
+  if (k->type == nullptr) return nullptr;
+  // The bytes are the writer's own: a fresh writer writes the traits inline.
+  const encode_options options;
+  encode_context ctx;
+  ctx.out = &k->bytes;
+  ctx.options = &options;
+  amf3_writer writer{ctx};
+  if (!writer.write_traits(*k->type)) return nullptr;
+  k->longest = alias.size();
+  for (std::string_view name : sealed) k->longest = std::max(k->longest, name.size());
+  return k;
 }
 
 }  // namespace amphora::amf::detail

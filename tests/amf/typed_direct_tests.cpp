@@ -84,6 +84,16 @@ constexpr auto amf_class(amf::type_tag<tree>) {
                                  amf::field<"children">(&tree::children));
 }
 
+struct point_and_values {
+  point p;
+  std::vector<amf::value> items;
+};
+constexpr auto amf_class(amf::type_tag<point_and_values>) {
+  return amf::define_class<point_and_values>("com.example.PointAndValues",
+                                             amf::field<"p">(&point_and_values::p),
+                                             amf::field<"items">(&point_and_values::items));
+}
+
 shape sample() {
   shape s;
   s.name = "triangle";
@@ -289,6 +299,89 @@ TEST(TypedDirect, TruncationsFailAndMutationsNeverCrash) {
       amf::arena memory;
       (void)amf::decode_typed_amf3(mutated, out, memory);
       (void)amf::decode_typed_amf3(mutated, out);
+    }
+  }
+}
+
+// A class's traits as the typed writer writes them are recognised by their bytes: they must enter
+// the string and traits tables exactly as if read, so that later references resolve.
+TEST(TypedDirect, KnownTraitsFillTheTablesAsIfRead) {
+  shape s = sample();
+  s.name = "huge";                                                        // a reference to a member name
+  s.tags = std::vector<std::string>{"com.example.Shape", "points", "y"};  // the alias, names
+  std::vector<shape> many{s, shape{}, s};                                 // traits references to known traits
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_typed_amf3(many, bytes).ok());
+  std::vector<shape> back;
+  ASSERT_TRUE(amf::decode_typed_amf3(bytes, back).ok());
+  EXPECT_EQ(back, many);
+
+  // The value model reads an object by a traits reference to traits the typed reader recognised.
+  amf::arena m;
+  amf::object_node* o = amf::new_object(m, "com.example.Point", false);
+  ASSERT_TRUE(amf::add_sealed(m, *o, "x", amf::value::integer(5)) &&
+              amf::add_sealed(m, *o, "y", amf::value::integer(6)));
+  const point_and_values pv{{1, 2}, {amf::value::of(o), amf::make_string(m, "x")}};
+  bytes.clear();
+  ASSERT_TRUE(amf::encode_typed_amf3(pv, bytes).ok());
+  point_and_values got;
+  amf::arena memory;
+  ASSERT_TRUE(amf::decode_typed_amf3(bytes, got, memory).ok());
+  EXPECT_EQ(got.p, (point{1, 2}));
+  ASSERT_EQ(got.items.size(), 2u);
+  ASSERT_TRUE(got.items[0].is(amf::kind::object));
+  EXPECT_EQ(got.items[0].as_object().alias(), "com.example.Point");
+  ASSERT_EQ(got.items[0].as_object().sealed.size(), 2u);
+  EXPECT_EQ(got.items[0].as_object().type->sealed[1], "y");
+  EXPECT_EQ(got.items[0].as_object().sealed[1].as_int(), 6);
+  EXPECT_EQ(got.items[1].as_string(), "x");
+}
+
+// The direct reader's shortcuts (known traits, inline scalars and strings) stop where a limit
+// applies and leave the codec to report it: the same error as the value model's decode.
+TEST(TypedDirect, LimitsGiveTheValueModelsErrors) {
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_typed_amf3(std::vector<shape>{sample(), sample()}, bytes).ok());
+  for (int which = 0; which < 3; ++which) {
+    for (std::size_t n = 0; n < 24; ++n) {
+      amf::decode_options o;
+      (which == 0   ? o.limits.max_string_refs
+       : which == 1 ? o.limits.max_string_bytes
+                    : o.limits.max_trait_refs) = n;
+      amf::arena memory;
+      const amf::result<amf::value> v = amf::decode_amf3(bytes, memory, o);
+      std::vector<shape> out;
+      const amf::status st = amf::decode_typed_amf3(bytes, out, o);
+      ASSERT_EQ(st.ok(), v.has_value()) << which << " " << n;
+      if (!v) {
+        EXPECT_EQ(st.error().code, v.error().code) << which << " " << n;
+        EXPECT_EQ(st.error().offset, v.error().offset) << which << " " << n;
+        EXPECT_EQ(st.error().detail, v.error().detail) << which << " " << n;
+      }
+    }
+  }
+}
+
+// Malformed input: whenever the value model's decode fails, the direct decode fails too, and
+// with the codec's own error unless a conversion failed first.
+TEST(TypedDirect, MalformedInputGivesTheCodecsErrors) {
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_typed_amf3(std::vector<shape>{sample(), sample()}, bytes).ok());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    for (std::uint8_t x : {std::uint8_t{0x01}, std::uint8_t{0x06}, std::uint8_t{0x80}, std::uint8_t{0xFF}}) {
+      std::vector<std::uint8_t> mutated = bytes;
+      mutated[i] ^= x;
+      amf::arena memory;
+      const amf::result<amf::value> v = amf::decode_amf3(mutated, memory);
+      std::vector<shape> out;
+      const amf::status st = amf::decode_typed_amf3(mutated, out);
+      if (v || st.ok()) {
+        EXPECT_TRUE(v.has_value()) << "byte " << i << " ^ " << int{x};
+        continue;
+      }
+      if (st.error().code == errc::type_mismatch) continue;
+      EXPECT_EQ(st.error().code, v.error().code) << "byte " << i << " ^ " << int{x};
+      EXPECT_EQ(st.error().offset, v.error().offset) << "byte " << i << " ^ " << int{x};
     }
   }
 }

@@ -415,6 +415,53 @@ TEST(TypedMapping, UnsignedBeyondInt64IsWrittenAsANumber) {
   EXPECT_EQ(back, std::uint64_t{1} << 63);
 }
 
+struct wide {
+  std::int64_t i64 = 0;
+  std::uint64_t u64 = 0;
+};
+constexpr auto amf_class(amf::type_tag<wide>) {
+  return amf::define_class<wide>("com.example.Wide", amf::field<"i64">(&wide::i64),
+                                 amf::field<"u64">(&wide::u64));
+}
+
+// AMF numbers beyond 29 bits are doubles: UINT64_MAX would round to 2^64 (which no uint64 holds)
+// and INT64_MAX to 2^63, so integers a double cannot hold exactly are refused when encoding,
+// naming the field; those it holds exactly round-trip.
+TEST(TypedMapping, IntegersNoDoubleHoldsExactlyAreRefusedWhenEncoding) {
+  for (const wide w :
+       {wide{0, std::numeric_limits<std::uint64_t>::max()}, wide{0, (std::uint64_t{1} << 53) + 1}}) {
+    std::vector<std::uint8_t> out{0xAB};
+    const amf::status st = amf::encode_typed_amf3(w, out);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, errc::unencodable);
+    EXPECT_EQ(st.error().detail,
+              "field 'u64': integer beyond 2^53 that an AMF number (double) cannot hold exactly");
+    EXPECT_EQ(out, std::vector<std::uint8_t>{0xAB});  // nothing half-written
+    EXPECT_EQ(amf::encode_typed_amf0(w, out).error().detail, st.error().detail);
+    amf::arena m;
+    EXPECT_EQ(amf::to_value(w, m).error().detail, st.error().detail);
+  }
+  std::vector<std::uint8_t> out;
+  const amf::status st = amf::encode_typed_amf3(wide{std::numeric_limits<std::int64_t>::max(), 0}, out);
+  EXPECT_EQ(st.error().detail,
+            "field 'i64': integer beyond 2^53 that an AMF number (double) cannot hold exactly");
+  amf::arena m;
+  EXPECT_EQ(amf::to_value(std::numeric_limits<std::uint64_t>::max(), m).error().detail,
+            "top-level value: integer beyond 2^53 that an AMF number (double) cannot hold exactly");
+
+  // Exactly representable extremes round-trip through both formats.
+  const wide exact{std::numeric_limits<std::int64_t>::min(),
+                   std::numeric_limits<std::uint64_t>::max() - 2047};
+  for (bool amf3 : {true, false}) {
+    out.clear();
+    ASSERT_TRUE((amf3 ? amf::encode_typed_amf3(exact, out) : amf::encode_typed_amf0(exact, out)).ok());
+    wide back;
+    ASSERT_TRUE((amf3 ? amf::decode_typed_amf3(out, back) : amf::decode_typed_amf0(out, back)).ok());
+    EXPECT_EQ(back.i64, exact.i64);
+    EXPECT_EQ(back.u64, exact.u64);
+  }
+}
+
 // ---- Flex wrappers, vectors, associative arrays ----
 
 TEST(TypedMapping, ArrayCollectionAndVectorsWhereAVectorIsExpected) {

@@ -10,8 +10,10 @@
 // (restart_requested()), which copies shared objects into each field and reports cycles.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -29,8 +31,22 @@ struct typed_amf3_out_state;  // encode_context + amf3_writer + scratch arena (r
 
 inline constexpr std::uint8_t amf3_null_marker = 0x01;
 inline constexpr std::uint8_t amf3_undefined_marker = 0x00;
+inline constexpr std::uint8_t amf3_false_marker = 0x02;
+inline constexpr std::uint8_t amf3_true_marker = 0x03;
+inline constexpr std::uint8_t amf3_integer_marker = 0x04;
+inline constexpr std::uint8_t amf3_double_marker = 0x05;
+inline constexpr std::uint8_t amf3_string_marker = 0x06;
 inline constexpr std::uint8_t amf3_array_marker = 0x09;
 inline constexpr std::uint8_t amf3_object_marker = 0x0A;
+
+// A declared class's traits as written inline by the typed writer (and by Flex clients): the
+// object header, then the alias and each name as an inline string. The typed reader recognises
+// them by one comparison of these bytes, instead of reading and looking up each name.
+struct known_traits {
+  traits* type = nullptr;           // the same traits, for the tables; lives as long as the program
+  std::vector<std::uint8_t> bytes;  // from the object header on
+  std::size_t longest = 0;          // the longest string, for limits::max_string_bytes
+};
 
 // One direct typed AMF3 decode.
 class amf3_typed_in {
@@ -48,6 +64,49 @@ class amf3_typed_in {
   int peek() const noexcept { return *cur_ != end_ ? **cur_ : -1; }
   void skip_byte() noexcept { ++*cur_; }  // after peek() != -1
 
+  // Inline fast paths for the commonest scalars: true with the value read and consumed; false
+  // (nothing consumed) for any other marker or too few bytes, and the caller takes the general
+  // path (which reports the same errors as the value model).
+  bool take_bool(bool& b) noexcept {
+    const int marker = peek();
+    if (marker != amf3_false_marker && marker != amf3_true_marker) return false;
+    b = marker == amf3_true_marker;
+    ++*cur_;
+    return true;
+  }
+  bool take_integer(std::int32_t& v) noexcept {
+    const std::uint8_t* p = *cur_;
+    if (p == end_ || *p != amf3_integer_marker) return false;
+    ++p;
+    std::uint32_t u = 0;
+    for (int i = 0;; ++i) {  // U29: up to three bytes of 7 bits, then one of 8
+      if (p == end_) return false;
+      const std::uint8_t b = *p++;
+      if (i == 3) {
+        u = (u << 8) | b;
+        break;
+      }
+      u = (u << 7) | (b & 0x7Fu);
+      if (b < 0x80) break;
+    }
+    v = static_cast<std::int32_t>(u << 3) >> 3;  // 29-bit two's complement
+    *cur_ = p;
+    return true;
+  }
+  bool take_double(double& d) noexcept {
+    const std::uint8_t* p = *cur_;
+    if (end_ - p < 9 || *p != amf3_double_marker) return false;
+    std::uint64_t bits;
+    std::memcpy(&bits, p + 1, 8);
+    if constexpr (std::endian::native == std::endian::little) bits = __builtin_bswap64(bits);
+    d = std::bit_cast<double>(bits);
+    *cur_ = p + 9;
+    return true;
+  }
+  // At a string marker (peek() == amf3_string_marker): the string, through the codec's string
+  // table (a view of the input or arena, as the value model's); false after an error.
+  bool read_string(std::string_view& s);
+
   // A value through the codec's reader. false also when it refers to an object the typed reader
   // read (restart_requested() is then set).
   bool read_value(value& out);
@@ -56,8 +115,9 @@ class amf3_typed_in {
   enum class start : std::uint8_t { failed, reference, fresh, other };
   // At an object marker: `reference` (ref is its object-table index), `fresh` (an inline,
   // non-externalizable object: marker, header and traits read, its table entry taken, depth
-  // entered; its members are next) or `other` (externalizable: nothing read).
-  start begin_object(const traits*& t, std::uint32_t& ref);
+  // entered; its members are next) or `other` (externalizable: nothing read). When the traits
+  // are `known`'s bytes, t is known->type.
+  start begin_object(const traits*& t, std::uint32_t& ref, const known_traits* known = nullptr);
   // At an array marker: `reference` or `fresh` (dense count in `dense`, table entry taken, depth
   // entered; the associative part is next).
   start begin_array(std::uint32_t& dense, std::uint32_t& ref);
@@ -122,5 +182,8 @@ class amf3_typed_out {
 
 // Traits built once per declared class and kept for the program's life (thread-safe).
 const traits* intern_traits(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic);
+// The known_traits of a declared class (sealed, not dynamic), kept for the program's life; nullptr
+// when its strings cannot be recognised by their bytes alone (not ASCII, or the alias is also a name).
+const known_traits* intern_known_traits(std::string_view alias, std::span<const std::string_view> sealed);
 
 }  // namespace amphora::amf::detail

@@ -128,12 +128,19 @@ struct typed_class_reader {
     return readers[i](r, out);
   }
 
+  // T's traits as written by the typed writer (nullptr: not recognisable by their bytes).
+  static const known_traits* known() {
+    static const known_traits* const k = intern_known_traits(def.alias, names);
+    return k;
+  }
+
   static bool read(typed_reader& r, T& out) {
     if (r.in.peek() != amf3_object_marker) return read_via_value(r, out);  // the value model's error
     const std::size_t at = r.in.offset();
     const traits* t = nullptr;
     std::uint32_t ref = 0;
-    switch (r.in.begin_object(t, ref)) {
+    const known_traits* k = known();
+    switch (r.in.begin_object(t, ref, k)) {
       case amf3_typed_in::start::failed:
         return false;
       case amf3_typed_in::start::reference:
@@ -147,6 +154,13 @@ struct typed_class_reader {
       return fail_field(r, at, &field_text::wrong_class);
     }
     out = T{};
+    if (k != nullptr && t == k->type) {  // T's own traits: the members are the fields, in order
+      for (reader_fn read_one : readers) {
+        if (!read_one(r, out)) return false;
+      }
+      r.in.end();
+      return true;
+    }
     std::size_t hint = 0;
     for (std::string_view name : t->sealed) {
       if (!member(r, name, hint, out)) return false;
@@ -286,6 +300,71 @@ bool read_map(typed_reader& r, Map& out) {
   return true;
 }
 
+// Booleans, integers, doubles, strings and amf::value scalars in their commonest wire kinds,
+// read inline without building a value; any other kind (and every failure) takes read_via_value,
+// so the accepted input and the errors are those of the mapping.
+template <class M>
+bool read_scalar(typed_reader& r, M& out) {
+  const std::size_t at = r.in.offset();
+  if constexpr (std::is_same_v<M, bool>) {
+    if (r.in.take_bool(out)) return true;
+  } else if constexpr (std::is_integral_v<M>) {
+    std::int32_t i = 0;
+    if (r.in.take_integer(i)) {
+      if (!std::in_range<M>(i)) return fail_field(r, at, &field_text::out_of_range);
+      out = static_cast<M>(i);
+      return true;
+    }
+  } else if constexpr (std::is_same_v<M, double>) {
+    std::int32_t i = 0;
+    if (r.in.take_double(out)) return true;
+    if (r.in.take_integer(i)) {
+      out = i;
+      return true;
+    }
+  } else if constexpr (std::is_same_v<M, std::string>) {
+    if (r.in.peek() == amf3_string_marker) {
+      std::string_view s;
+      if (!r.in.read_string(s)) return false;
+      out.assign(s);
+      return true;
+    }
+  } else if constexpr (std::is_same_v<M, value>) {
+    if (r.conv.values_allowed) {
+      bool b = false;
+      std::int32_t i = 0;
+      double d = 0;
+      switch (r.in.peek()) {
+        case amf3_null_marker:
+        case amf3_undefined_marker:
+          out = r.in.peek() == amf3_null_marker ? value::null() : value::undefined();
+          r.in.skip_byte();
+          return true;
+        case amf3_string_marker: {
+          std::string_view s;
+          if (!r.in.read_string(s)) return false;
+          out = value::string(s);
+          return true;
+        }
+        default:
+          if (r.in.take_bool(b)) {
+            out = value::boolean(b);
+            return true;
+          }
+          if (r.in.take_integer(i)) {
+            out = value::integer(i);
+            return true;
+          }
+          if (r.in.take_double(d)) {
+            out = value::number(d);
+            return true;
+          }
+      }
+    }
+  }
+  return read_via_value(r, out);
+}
+
 template <class M>
 bool read_typed(typed_reader& r, M& out) {
   static_assert(is_mappable<M>, AMPHORA_AMF_UNSUPPORTED_TYPE);
@@ -304,7 +383,7 @@ bool read_typed(typed_reader& r, M& out) {
     }
     return read_typed(r, out.emplace());
   } else {
-    return read_via_value(r, out);
+    return read_scalar(r, out);
   }
 }
 

@@ -69,8 +69,11 @@ struct typed_class_writer {
     const traits* t = class_traits();
     if (t == nullptr) return no_traits(w);
     if (!w.out.begin_object(*t)) return false;
-    const bool ok =
-        std::apply([&](const auto&... f) { return (write_typed(w, in.*f.member) && ...); }, def.fields);
+    const field_text* saved = w.conv.field;
+    const bool ok = std::apply(
+        [&](const auto&... f) { return ((w.conv.field = &f.text, write_typed(w, in.*f.member)) && ...); },
+        def.fields);
+    w.conv.field = saved;
     if (!ok) return false;
     w.out.end();
     return true;

@@ -53,6 +53,7 @@ struct field_text {
   std::string_view cycle;         // a cyclic graph: C++ values cannot hold cycles
   std::string_view needs_arena;   // an amf::value field decoded without an arena
   std::string_view bad_date;      // a date the C++ time point cannot hold, or NaN
+  std::string_view inexact;       // encoding: a 64-bit integer that no AMF number holds exactly
 };
 
 // The concatenation of string literals, stored once per distinct combination.
@@ -80,6 +81,7 @@ inline constexpr field_text make_field_text{
     joined<Prefix..., ": cyclic reference cannot become a C++ value">::view,
     joined<Prefix..., ": amf::value needs the decode form that takes an arena">::view,
     joined<Prefix..., ": date out of the C++ time point's range">::view,
+    joined<Prefix..., ": integer beyond 2^53 that an AMF number (double) cannot hold exactly">::view,
 };
 
 template <fixed_string Name>

@@ -71,6 +71,7 @@ struct from_context {
 
 // State of one T -> value conversion.
 struct to_context {
+  const field_text* field = &top_level_text;  // the innermost field being converted
   arena* memory = nullptr;
   bool copy_strings = true;  // false: string values view the C++ object's strings
   std::size_t depth = 0;
@@ -160,10 +161,16 @@ requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) struct mapping<I> {
     out = static_cast<I>(d);
     return true;
   }
-  static bool to(I in, to_context&, value& out) noexcept {
-    if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t)) {
+  // AMF numbers beyond 29 bits are doubles: an integer that a double cannot hold exactly (beyond
+  // 2^53, such as INT64_MAX or UINT64_MAX, which would round to 2^63 or 2^64) is refused rather
+  // than silently changed.
+  static bool to(I in, to_context& c, value& out) noexcept {
+    if constexpr (std::numeric_limits<I>::digits > std::numeric_limits<double>::digits) {
+      const double d = static_cast<double>(in);
+      const double limit = std::ldexp(1.0, std::numeric_limits<I>::digits);  // exclusive
+      if (!(d < limit && static_cast<I>(d) == in)) return c.fail(errc::unencodable, c.field->inexact);
       if (!std::in_range<std::int64_t>(in)) {
-        out = value::number(static_cast<double>(in));
+        out = value::number(d);
         return true;
       }
     }
@@ -596,7 +603,10 @@ struct mapping<T> {
             using M = typename std::decay_t<decltype(fd)>::member_type;
             static_assert(is_mappable<M>, AMPHORA_AMF_UNSUPPORTED_TYPE);
             value item;
+            const field_text* saved = c.field;
+            c.field = &fd.text;
             if (!mapping<M>::to(in.*fd.member, c, item)) return false;
+            c.field = saved;
             return add_sealed(*c.memory, *o, fd.name, item) || c.out_of_memory();
           }(f) && ...);
         },
