@@ -107,7 +107,7 @@ struct amf3_writer::impl {
       b[3] = static_cast<std::uint8_t>(v & 0xFF);
       n = 4;
     }
-    ctx.out->insert(ctx.out->end(), b, b + n);
+    ctx.append(b, n);
   }
 
   // An inline length or count: (n << 1) | 1.
