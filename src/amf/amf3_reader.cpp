@@ -402,6 +402,11 @@ struct amf3_reader::impl {
 
   // Name/value pairs up to the empty name (an array's associative part, dynamic members).
   bool read_members(list<member>& into, role r) {
+    // Most arrays have no associative part: the empty name at once.
+    if (ctx.cur != ctx.end && *ctx.cur == 0x01 && !ctx.tracing()) {
+      ++ctx.cur;
+      return true;
+    }
     const std::size_t base = scratch.size();
     for (;;) {
       member m;
