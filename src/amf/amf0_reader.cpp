@@ -1,5 +1,7 @@
 // AMF0 decoding (Adobe "AMF 0 Specification", 2007, section 2): one value at a time, views into
 // the input for strings, nodes in the arena, no heap allocation once the tables are warm.
+#include <algorithm>
+
 #include "amf0_internal.hpp"
 #include "trace_text.hpp"
 
@@ -237,8 +239,10 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
 }
 
 bool amf0_reader::store_members(std::size_t base, list<member>& to) {
-  if (!to.reserve(*ctx_.memory, scratch_.size() - base)) return false;
-  for (std::size_t i = base; i < scratch_.size(); ++i) to.push_back(*ctx_.memory, scratch_[i]);
+  const std::size_t n = scratch_.size() - base;
+  if (!to.reserve(*ctx_.memory, n)) return false;
+  to.resize_within_capacity(n);
+  std::copy(scratch_.begin() + static_cast<std::ptrdiff_t>(base), scratch_.end(), to.begin());
   return true;
 }
 
