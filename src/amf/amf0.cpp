@@ -62,7 +62,10 @@ status amf0_encoder::encode(const value& v, std::vector<std::uint8_t>& out) {
   s.ctx.options = &s.options;
   const std::size_t start = out.size();
   s.writer.reset();
-  if (!s.writer.write_value(v)) {
+  s.ctx.open_window();
+  const bool ok = s.writer.write_value(v);
+  s.ctx.close_window();
+  if (!ok) {
     out.resize(start);
     return s.ctx.error;
   }

@@ -68,6 +68,17 @@ class amf0_reader {
  private:
   enum class members_of { anonymous, typed, ecma };
 
+  // A number (marker 0x00 and 8 bytes, the commonest value in arrays) read inline; otherwise
+  // read_value(). Same result, errors and trace items either way.
+  bool read_item(value& out) {
+    if (ctx_.remaining() >= 9 && *ctx_.cur == amf0::number_marker && !ctx_.tracing()) [[likely]] {
+      out = value::number(load_be<double>(ctx_.cur + 1));
+      ctx_.cur += 9;
+      return true;
+    }
+    return read_value(out);
+  }
+
   bool read_reference(std::size_t at, value& out);
   bool read_members(std::size_t at, members_of what, std::string_view alias, value& out);
   bool read_strict_array(std::size_t at, value& out);

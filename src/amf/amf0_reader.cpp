@@ -1,5 +1,7 @@
 // AMF0 decoding (Adobe "AMF 0 Specification", 2007, section 2): one value at a time, views into
 // the input for strings, nodes in the arena, no heap allocation once the tables are warm.
+#include <algorithm>
+
 #include "amf0_internal.hpp"
 #include "trace_text.hpp"
 
@@ -224,7 +226,7 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
     if (scratch_.size() - base == max_members)
       return ctx_.fail(errc::limit_exceeded, "more members than max_elements");
     value v;
-    if (!read_value(v)) return false;
+    if (!read_item(v)) return false;
     scratch_.push_back(member{key, v});
   }
   leave();
@@ -237,8 +239,10 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
 }
 
 bool amf0_reader::store_members(std::size_t base, list<member>& to) {
-  if (!to.reserve(*ctx_.memory, scratch_.size() - base)) return false;
-  for (std::size_t i = base; i < scratch_.size(); ++i) to.push_back(*ctx_.memory, scratch_[i]);
+  const std::size_t n = scratch_.size() - base;
+  if (!to.reserve(*ctx_.memory, n)) return false;
+  to.resize_within_capacity(n);
+  std::copy(scratch_.begin() + static_cast<std::ptrdiff_t>(base), scratch_.end(), to.begin());
   return true;
 }
 
@@ -264,6 +268,7 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
   arena& memory = *ctx_.memory;
   array_node* array = new_array(memory);
   if (array == nullptr || !array->dense.reserve(memory, count)) return ctx_.out_of_memory();
+  array->dense.resize_within_capacity(count);
   if (!register_node(value::of(array))) return false;
   if (ctx_.tracing()) {
     text_ = "strict-array";
@@ -273,10 +278,8 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
     trace(at, 5, text_);
   }
   if (!enter(at)) return false;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    value v;
-    if (!read_value(v)) return false;
-    array->dense.push_back(memory, v);  // within the reserved capacity: cannot fail
+  for (value& item : array->dense) {
+    if (!read_item(item)) return false;
   }
   leave();
   out = value::of(array);

@@ -58,7 +58,10 @@ status amf3_encoder::encode(const value& v, std::vector<std::uint8_t>& out) {
   ctx.error = {};
   s.writer.reset();
   const std::size_t old_size = out.size();
-  if (!s.writer.write_value(v)) {
+  ctx.open_window();
+  const bool ok = s.writer.write_value(v);
+  ctx.close_window();
+  if (!ok) {
     out.resize(old_size);  // nothing half-written stays behind
     return ctx.error;
   }

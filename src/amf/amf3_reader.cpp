@@ -127,8 +127,9 @@ struct amf3_reader::impl {
 
   bool read_string(std::string_view& out, role r) { return read_string_at(out, r, ctx.cur); }
 
-  // `item` is where the trace item starts (the marker, for string values).
-  bool read_string_at(std::string_view& out, role r, const std::uint8_t* item) {
+  // `item` is where the trace item starts (the marker, for string values). Inlined into its
+  // callers; everything but the one-byte reference is read_string_slow().
+  [[gnu::always_inline]] bool read_string_at(std::string_view& out, role r, const std::uint8_t* item) {
     // Fast path: a reference in one byte (keys and member names after their first use).
     if (ctx.cur != ctx.end) {
       const std::uint8_t h = *ctx.cur;
@@ -141,7 +142,7 @@ struct amf3_reader::impl {
     return read_string_slow(out, r, item);
   }
 
-  bool read_string_slow(std::string_view& out, role r, const std::uint8_t* item) {
+  [[gnu::noinline]] bool read_string_slow(std::string_view& out, role r, const std::uint8_t* item) {
     const std::uint8_t* at = ctx.cur;
     std::uint32_t h;
     if (!u29(h)) return false;
@@ -401,6 +402,11 @@ struct amf3_reader::impl {
 
   // Name/value pairs up to the empty name (an array's associative part, dynamic members).
   bool read_members(list<member>& into, role r) {
+    // Most arrays have no associative part: the empty name at once.
+    if (ctx.cur != ctx.end && *ctx.cur == 0x01 && !ctx.tracing()) {
+      ++ctx.cur;
+      return true;
+    }
     const std::size_t base = scratch.size();
     for (;;) {
       member m;

@@ -2,6 +2,7 @@
 // integers that fit 29 bits as U29, strings deduplicated by content (the empty string never
 // referenced), nodes by identity, traits by content (alias, flags, sealed names). The tables
 // grow in the order the reader's do, so what one writes the other numbers the same way.
+#include <array>
 #include <vector>
 
 #include "amf3_format.hpp"
@@ -70,6 +71,14 @@ struct amf3_writer::impl {
   node_map traits_seen;                                   // traits address -> traits table index (fast path)
   content_map<const traits*> trait_table;                 // traits content -> traits table index
   std::vector<const externalizable_codec*> trait_codecs;  // by traits table index
+  // The last member name written at each position (mod 16) of a member list, with its string
+  // table index: objects of one shape repeat their names in order, so most names are found here
+  // by one compare, without hashing.
+  struct recent_name {
+    std::string_view name;
+    std::uint32_t index = 0;
+  };
+  std::array<recent_name, 16> recent_names{};
 
   class external_output;
 
@@ -80,6 +89,7 @@ struct amf3_writer::impl {
     traits_seen.clear();
     trait_table.clear();
     trait_codecs.clear();
+    recent_names.fill({});
   }
 
   // ---- primitives ----
@@ -107,7 +117,7 @@ struct amf3_writer::impl {
       b[3] = static_cast<std::uint8_t>(v & 0xFF);
       n = 4;
     }
-    ctx.out->insert(ctx.out->end(), b, b + n);
+    ctx.append(b, n);
   }
 
   // An inline length or count: (n << 1) | 1.
@@ -174,12 +184,24 @@ struct amf3_writer::impl {
       return true;
     }
     bool inserted = false;
-    const std::uint32_t index =
-        strings.find_or_insert(s, hash_bytes(s), string_count, inserted,
-                               [](std::string_view a, std::string_view b) { return a == b; });
-    if (!inserted) return reference(index);
-    ++string_count;
-    return write_blob(s);
+    const std::uint32_t index = string_index(s, inserted);
+    return inserted ? write_blob(s) : reference(index);
+  }
+
+  // The name of the member at `position` of a member list (not empty).
+  bool write_member_name(std::string_view s, std::size_t position) {
+    recent_name& recent = recent_names[position % recent_names.size()];
+    if (same_bytes(recent.name, s)) return reference(recent.index);
+    bool inserted = false;
+    recent = {s, string_index(s, inserted)};
+    return inserted ? write_blob(s) : reference(recent.index);
+  }
+
+  // The string table index of `s` (not empty): the one it has, or the next one (`inserted`).
+  std::uint32_t string_index(std::string_view s, bool& inserted) {
+    const std::uint32_t index = strings.find_or_insert(s, hash_bytes(s), string_count, inserted, same_bytes);
+    if (inserted) ++string_count;
+    return index;
   }
 
   // Length, then the bytes (strings, XML, ByteArrays).
@@ -232,9 +254,10 @@ struct amf3_writer::impl {
 
   bool write_array(const array_node& a) {
     if (!enter() || !length(a.dense.size())) return false;
-    for (const member& m : a.assoc) {
+    for (std::size_t i = 0; i < a.assoc.size(); ++i) {
+      const member& m = a.assoc[i];
       if (m.name.empty()) return ctx.fail(errc::unencodable, "empty key in an array's associative part");
-      if (!write_string(m.name) || !write_value(m.val)) return false;
+      if (!write_member_name(m.name, i) || !write_value(m.val)) return false;
     }
     ctx.u8(0x01);
     for (const value& item : a.dense) {
@@ -265,9 +288,10 @@ struct amf3_writer::impl {
       if (!write_value(v)) return false;
     }
     if (t->dynamic) {
-      for (const member& m : o.dynamic) {
+      for (std::size_t i = 0; i < o.dynamic.size(); ++i) {
+        const member& m = o.dynamic[i];
         if (m.name.empty()) return ctx.fail(errc::unencodable, "empty dynamic member name");
-        if (!write_string(m.name) || !write_value(m.val)) return false;
+        if (!write_member_name(m.name, i) || !write_value(m.val)) return false;
       }
       ctx.u8(0x01);
     }

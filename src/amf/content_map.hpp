@@ -51,6 +51,26 @@ inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed = 0) noex
   return h ^ (h >> 32);
 }
 
+// a == b, inline for keys of up to 16 bytes (most member names and short values): two word
+// compares instead of a call to memcmp.
+inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  auto word = [](const char* at, auto& w) {
+    std::memcpy(&w, at, sizeof w);
+    return w;
+  };
+  std::uint64_t x, y;
+  std::uint32_t u, v;
+  if (n >= 8 && n <= 16) {
+    return word(a.data(), x) == word(b.data(), y) && word(a.data() + n - 8, x) == word(b.data() + n - 8, y);
+  }
+  if (n >= 4 && n < 8) {
+    return word(a.data(), u) == word(b.data(), v) && word(a.data() + n - 4, u) == word(b.data() + n - 4, v);
+  }
+  return a == b;
+}
+
 template <class Key>
 class content_map {
  public:

@@ -1,6 +1,7 @@
 // Internal: the growing byte buffer and failure record shared by the encoders.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -14,18 +15,49 @@
 
 namespace amphora::amf::detail {
 
+// Appends to *out. The encoders' entry points open a write window: *out is resized ahead, the
+// writes fill [pos, limit) through a pointer (one compare per write, no vector::insert), and
+// close_window() trims *out to what was written. Without a window (pos == limit == nullptr, as
+// the typed mapping uses it) every write appends to *out directly. Either way size() is the
+// number of bytes written so far.
 struct encode_context {
   std::vector<std::uint8_t>* out = nullptr;
   const encode_options* options = nullptr;
   std::size_t depth = 0;
   error_info error{};
+  std::uint8_t* pos = nullptr;
+  std::uint8_t* limit = nullptr;
 
   bool fail(errc e, const char* detail) noexcept {
-    if (!error.code) error = error_info{make_error_code(e), out->size(), detail};
+    if (!error.code) error = error_info{make_error_code(e), size(), detail};
     return false;
   }
 
-  void u8(std::uint8_t v) { out->push_back(v); }
+  std::size_t size() const noexcept {
+    return pos != nullptr ? static_cast<std::size_t>(pos - out->data()) : out->size();
+  }
+  // The byte at `offset` of *out (already written).
+  std::uint8_t* at(std::size_t offset) noexcept { return out->data() + offset; }
+
+  void open_window() {
+    pos = limit = nullptr;
+    const std::size_t used = out->size();
+    out->resize(std::max(out->capacity(), used + 256));
+    pos = out->data() + used;
+    limit = out->data() + out->size();
+  }
+  void close_window() {
+    if (pos != nullptr) out->resize(size());
+    pos = limit = nullptr;
+  }
+
+  void u8(std::uint8_t v) {
+    if (pos != limit) [[likely]] {
+      *pos++ = v;
+    } else {
+      append_slow(&v, 1);
+    }
+  }
   void u16(std::uint16_t v) { store(v); }
   void u32(std::uint32_t v) { store(v); }
   void f64(double d) { store(d); }
@@ -36,12 +68,33 @@ struct encode_context {
     std::memcpy(b, &v, sizeof(T));
     const T swapped = load_be<T>(b);
     std::memcpy(b, &swapped, sizeof(T));
-    out->insert(out->end(), b, b + sizeof(T));
+    append(b, sizeof(T));
   }
-  void bytes(std::span<const std::uint8_t> s) { out->insert(out->end(), s.begin(), s.end()); }
-  void bytes(std::string_view s) {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
-    out->insert(out->end(), p, p + s.size());
+  void bytes(std::span<const std::uint8_t> s) { append(s.data(), s.size()); }
+  void bytes(std::string_view s) { append(s.data(), s.size()); }
+
+  void append(const void* p, std::size_t n) {
+    if (n <= static_cast<std::size_t>(limit - pos) && n != 0) [[likely]] {
+      std::memcpy(pos, p, n);
+      pos += n;
+    } else if (n != 0) {
+      append_slow(p, n);
+    }
+  }
+
+ private:
+  [[gnu::noinline]] void append_slow(const void* p, std::size_t n) {
+    const auto* b = static_cast<const std::uint8_t*>(p);
+    if (pos == nullptr) {
+      out->insert(out->end(), b, b + n);
+      return;
+    }
+    const std::size_t used = size();
+    out->resize(std::max(used + n, out->size() * 2));
+    pos = out->data() + used;
+    limit = out->data() + out->size();
+    std::memcpy(pos, b, n);
+    pos += n;
   }
 };
 

@@ -161,15 +161,15 @@ bool put_utf8(detail::encode_context& ctx, std::string_view s, const char* what)
 
 // u32 exact length, then the value with fresh tables.
 bool put_value(detail::encode_context& ctx, detail::amf0_writer& writer, const value& v) {
-  const std::size_t at = ctx.out->size();
+  const std::size_t at = ctx.size();
   ctx.u32(0);
   writer.reset();
   ctx.depth = value_depth;
   if (!writer.write_value(v)) return false;
   ctx.depth = 0;
-  const std::size_t n = ctx.out->size() - at - 4;
+  const std::size_t n = ctx.size() - at - 4;
   if (n > 0xFFFFFFFF) return ctx.fail(errc::unencodable, "header or body value longer than 4 GiB");
-  std::uint8_t* p = ctx.out->data() + at;
+  std::uint8_t* p = ctx.at(at);
   for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(n >> (24 - 8 * i));
   return true;
 }
@@ -221,7 +221,10 @@ status encode_packet(const packet& p, std::vector<std::uint8_t>& out, const enco
   ctx.out = &out;
   ctx.options = &options;
   const std::size_t start = out.size();
-  if (!put_packet(ctx, p)) {
+  ctx.open_window();
+  const bool ok = put_packet(ctx, p);
+  ctx.close_window();
+  if (!ok) {
     out.resize(start);
     return ctx.error;
   }
