@@ -338,6 +338,7 @@ int run(const command& c, const parsed_args& args) {
   if (!request) return usage_error(c, error);
   state.request = std::move(*request);
   if (const auto file = args.value("--save-body")) {
+    if (!state.amf) return usage_error(c, "--save-body: --request health has no body");
     const std::string_view body = std::string_view(state.request).substr(state.request.find("\r\n\r\n") + 4);
     std::FILE* out = std::fopen(std::string(*file).c_str(), "wb");
     const bool written = out != nullptr && std::fwrite(body.data(), 1, body.size(), out) == body.size();
@@ -426,7 +427,10 @@ int run(const command& c, const parsed_args& args) {
 const command loadgen_command{
     .name = "loadgen",
     .summary = "load-test a local amphora server: echo calls/s and latency over keep-alive connections",
-    .synopsis = "[--port PORT] [--request nc|flex|health] [--connections N] [--duration SECONDS] [--count N]",
+    .synopsis =
+        "[--port PORT] [--request nc|flex|health] [--connections N] [--duration SECONDS] [--count N] "
+        "[--json]\n"
+        "       amphora loadgen [--request nc|flex] [--arg JSON] --save-body FILE",
     .description =
         "Opens N keep-alive connections to a server on this machine, each sending the same\n"
         "pre-encoded request in a loop, one call in flight per connection: an EchoService.echo\n"

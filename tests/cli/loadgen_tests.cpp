@@ -96,6 +96,7 @@ TEST(LoadgenAlone, UsageErrors) {
            {"--duration", "0"},
            {"--path", "amf"},
            {"--arg", "{not json"},
+           {"--request", "health", "--save-body", "health.bin"},
        }) {
     std::vector<std::string> argv{"loadgen"};
     argv.insert(argv.end(), args.begin(), args.end());
