@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,7 @@ const std::vector<option_spec> loadgen_options = {
     {"--warmup", "", "SECONDS", "Time before measuring, not counted (default 1)."},
     {"--count", "-n", "N", "Stop after N measured calls (default: no limit but the duration)."},
     {"--json", "", "", "Print the figures as one JSON object instead of text."},
+    {"--save-body", "", "FILE", "Write the request's body (the AMF packet) to FILE and exit (for wrk)."},
 };
 
 // ---- the request ----
@@ -105,6 +107,8 @@ struct run_state {
   std::atomic<bool> measuring{false};
   std::atomic<std::size_t> started{0};  // measured calls started (for --count)
   std::size_t count = 0;                // 0: no limit
+  net::io_context* ioc = nullptr;       // stopped when the last connection is gone
+  std::atomic<std::size_t> alive{0};    // connection objects not yet destroyed
 };
 
 struct tally {
@@ -174,6 +178,13 @@ class connection : public std::enable_shared_from_this<connection> {
  public:
   connection(net::io_context& ioc, run_state& state, tally& out) : socket_(ioc), state_(state), out_(out) {
     buffer_.resize(16 * 1024);
+    state_.alive.fetch_add(1, std::memory_order_relaxed);
+  }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  // The last connection gone (stopped, or --count reached): the run is over, timers or not.
+  ~connection() {
+    if (state_.alive.fetch_sub(1, std::memory_order_acq_rel) == 1) state_.ioc->stop();
   }
 
   void start() {
@@ -326,8 +337,17 @@ int run(const command& c, const parsed_args& args) {
       build_request(kind, path, args.value("--arg").value_or(default_arg), error);
   if (!request) return usage_error(c, error);
   state.request = std::move(*request);
+  if (const auto file = args.value("--save-body")) {
+    if (!state.amf) return usage_error(c, "--save-body: --request health has no body");
+    const std::string_view body = std::string_view(state.request).substr(state.request.find("\r\n\r\n") + 4);
+    std::FILE* out = std::fopen(std::string(*file).c_str(), "wb");
+    const bool written = out != nullptr && std::fwrite(body.data(), 1, body.size(), out) == body.size();
+    if (out != nullptr && std::fclose(out) != 0) return data_error(c, "cannot write " + std::string(*file));
+    return written ? exit_ok : data_error(c, "cannot write " + std::string(*file));
+  }
 
   net::io_context ioc(static_cast<int>(*threads));
+  state.ioc = &ioc;
   std::vector<tally> tallies(*connections);
   for (tally& t : tallies) t.latency_ns.reserve(4096);
   for (tally& t : tallies) std::make_shared<connection>(ioc, state, t)->start();
@@ -367,6 +387,12 @@ int run(const command& c, const parsed_args& args) {
     all.latency_ns.insert(all.latency_ns.end(), t.latency_ns.begin(), t.latency_ns.end());
   }
   std::sort(all.latency_ns.begin(), all.latency_ns.end());
+  // This process's CPU time (every thread, user + system, warmup included): the client's share of
+  // the machine, which matters when client and server share its cores.
+  timespec cpu{};
+  const double cpu_seconds = ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) == 0
+                                 ? static_cast<double>(cpu.tv_sec) + static_cast<double>(cpu.tv_nsec) / 1e9
+                                 : 0;
   const double seconds = std::chrono::duration<double>(measure_end - measure_start).count();
   const double rate = seconds > 0 ? static_cast<double>(all.ok) / seconds : 0;
   const std::size_t errors = all.http_errors + all.faults + all.io_errors + all.bad_responses;
@@ -379,9 +405,10 @@ int run(const command& c, const parsed_args& args) {
     std::printf(
         "{\"request\":\"%.*s\",\"connections\":%zu,\"threads\":%zu,\"seconds\":%.3f,\"calls\":%zu,"
         "\"calls_per_s\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
-        "\"errors\":%zu,\"http_errors\":%zu,\"faults\":%zu,\"io_errors\":%zu,\"bad_responses\":%zu}\n",
+        "\"errors\":%zu,\"http_errors\":%zu,\"faults\":%zu,\"io_errors\":%zu,\"bad_responses\":%zu,"
+        "\"client_cpu_s\":%.3f}\n",
         static_cast<int>(kind.size()), kind.data(), *connections, *threads, seconds, all.ok, rate, p50, p90,
-        p99, max, errors, all.http_errors, all.faults, all.io_errors, all.bad_responses);
+        p99, max, errors, all.http_errors, all.faults, all.io_errors, all.bad_responses, cpu_seconds);
   } else {
     std::printf("%.*s %.*s: %zu connections, %zu thread(s), %.2f s measured (request %zu bytes)\n",
                 static_cast<int>(kind.size()), kind.data(), static_cast<int>(path.size()), path.data(),
@@ -390,6 +417,7 @@ int run(const command& c, const parsed_args& args) {
     std::printf("latency:  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p90, p99, max);
     std::printf("errors:   %zu (http %zu, faults %zu, io %zu, unreadable %zu)\n", errors, all.http_errors,
                 all.faults, all.io_errors, all.bad_responses);
+    std::printf("client:   %.3f s CPU (this process, warmup included)\n", cpu_seconds);
   }
   std::fflush(stdout);
   if (all.ok == 0) return data_error(c, "no call succeeded (is the server running on that port?)");
@@ -399,22 +427,29 @@ int run(const command& c, const parsed_args& args) {
 const command loadgen_command{
     .name = "loadgen",
     .summary = "load-test a local amphora server: echo calls/s and latency over keep-alive connections",
-    .synopsis = "[--port PORT] [--request nc|flex|health] [--connections N] [--duration SECONDS] [--count N]",
+    .synopsis =
+        "[--port PORT] [--request nc|flex|health] [--connections N] [--duration SECONDS] [--count N] "
+        "[--json]\n"
+        "       amphora loadgen [--request nc|flex] [--arg JSON] --save-body FILE",
     .description =
         "Opens N keep-alive connections to a server on this machine, each sending the same\n"
         "pre-encoded request in a loop, one call in flight per connection: an EchoService.echo\n"
         "call as a NetConnection AMF0 packet (nc), as a Flex RemotingMessage (flex), or\n"
         "GET /health (health, a baseline without AMF). After --warmup, counts the calls that\n"
         "succeed for --duration seconds (or --count calls), then prints calls/s and the p50,\n"
-        "p90, p99 and max latency (from the request's write to the response's last byte).\n"
+        "p90, p99 and max latency (from the request's write to the response's last byte),\n"
+        "and its own CPU time (to tell the client's share when it shares the server's cores).\n"
         "A call succeeds when the answer is 200 and, for AMF, an onResult body. Only loopback\n"
-        "addresses are accepted. Exit code 1 if any call failed or none succeeded.",
+        "addresses are accepted. Exit code 1 if any call failed or none succeeded.\n"
+        "--save-body FILE writes the request's AMF body to FILE and exits, for other load\n"
+        "generators (bench/server/echo.lua drives wrk with it).",
     .options = loadgen_options,
     .max_positionals = 0,
     .examples =
         "amphora loadgen --port 8400\n"
         "amphora loadgen --port 8400 --request flex --connections 64 --duration 10\n"
-        "amphora loadgen --port 8400 --request health --json",
+        "amphora loadgen --port 8400 --request health --json\n"
+        "amphora loadgen --request flex --save-body flex-echo.amf",
     .run = run,
 };
 const command_registration registered{loadgen_command};

@@ -11,7 +11,7 @@ namespace {
 
 // Over max_connections: a short 503 written without waiting (a fresh socket's send buffer takes
 // it), then close. The client learns why instead of seeing a bare reset.
-void refuse(tcp::socket& socket) {
+void refuse(strand_socket& socket) {
   static constexpr std::string_view busy =
       "HTTP/1.1 503 Service Unavailable\r\nServer: amphora/0.1\r\nContent-Type: text/plain\r\n"
       "Content-Length: 20\r\nConnection: close\r\n\r\ntoo many connections";
@@ -51,7 +51,7 @@ void listener::do_accept() {
                          beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
-void listener::on_accept(error_code ec, tcp::socket socket) {
+void listener::on_accept(error_code ec, strand_socket socket) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     // Out of descriptors and the like: say so, pause, try again rather than spin.

@@ -22,7 +22,7 @@ class listener : public std::enable_shared_from_this<listener> {
 
  private:
   void do_accept();
-  void on_accept(error_code ec, tcp::socket socket);
+  void on_accept(error_code ec, strand_socket socket);
   void on_retry(error_code ec);
   void do_stop();
 

@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <utility>  // before Boost: 1.74's asio/awaitable.hpp uses std::exchange without it (GCC 12)
 
 namespace amphora::server::detail {
@@ -19,5 +20,14 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 using error_code = boost::system::error_code;
+
+// A connection's strand, and its socket, stream and timers bound to it by type: a type-erased
+// any_io_executor holding a strand allocates on each prefer()/require(), which Asio and Beast
+// do several times per operation (measured with callgrind: docs/performance.md, "Server").
+using strand = net::strand<net::io_context::executor_type>;
+using strand_socket = tcp::socket::rebind_executor<strand>::other;
+using strand_stream = beast::basic_stream<tcp, strand>;
+using strand_timer =
+    net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, strand>;
 
 }  // namespace amphora::server::detail

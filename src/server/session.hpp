@@ -26,7 +26,7 @@ class session : public std::enable_shared_from_this<session> {
  public:
   using response = http::response<http::vector_body<std::uint8_t>>;
 
-  session(tcp::socket socket, std::shared_ptr<shared_state> state);
+  session(strand_socket socket, std::shared_ptr<shared_state> state);
   ~session();
   session(const session&) = delete;
   session& operator=(const session&) = delete;
@@ -72,12 +72,13 @@ class session : public std::enable_shared_from_this<session> {
   void on_linger(error_code ec, std::size_t bytes);
   void close_socket();
 
-  beast::tcp_stream stream_;
+  strand_stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> state_;
   std::string remote_;
   std::optional<request_parser> parser_;
-  net::steady_timer read_timer_;
+  std::string head_;  // the status line and header block of the response being written
+  strand_timer read_timer_;
 
   std::deque<slot> pending_;
   std::uint64_t front_seq_ = 0;  // sequence number of pending_.front()

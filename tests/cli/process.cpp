@@ -5,12 +5,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 extern char** environ;
 
@@ -106,6 +109,78 @@ run_result run_process(const std::vector<std::string>& argv, const run_options& 
   if (!options.stdout_is_terminal) r.out = read_file(out_path);
   r.err = read_file(err_path);
   return r;
+}
+
+background_process::background_process(const std::vector<std::string>& args)
+    : out_path_(scratch().fresh("stdout")), err_path_(scratch().fresh("stderr")) {
+  const int in_fd = open_or_throw("/dev/null", O_RDONLY);
+  const int out_fd = open_or_throw(out_path_, O_WRONLY | O_CREAT | O_TRUNC);
+  const int err_fd = open_or_throw(err_path_, O_WRONLY | O_CREAT | O_TRUNC);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+  std::vector<std::string> argv{amphora_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> c_args;
+  for (std::string& a : argv) c_args.push_back(a.data());
+  c_args.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawn_error = ::posix_spawn(&pid, c_args[0], &actions, nullptr, c_args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in_fd);
+  ::close(out_fd);
+  ::close(err_fd);
+  if (spawn_error != 0) throw std::system_error(spawn_error, std::generic_category(), "posix_spawn");
+  pid_ = pid;
+}
+
+background_process::~background_process() { stop(); }
+
+std::string background_process::out() const { return read_file(out_path_); }
+std::string background_process::err() const { return read_file(err_path_); }
+
+int background_process::stop() {
+  if (pid_ < 0) return exit_code_;
+  ::kill(pid_, SIGINT);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  pid_t done = 0;
+  for (;;) {
+    done = ::waitpid(pid_, &status, WNOHANG);
+    if (done < 0 && errno == EINTR) continue;
+    if (done != 0 || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (done == 0) {
+    ::kill(pid_, SIGKILL);
+    while ((done = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
+    }
+  }
+  pid_ = -1;
+  if (done < 0) return exit_code_;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code_;
+}
+
+unsigned listening_port(const background_process& server) {
+  constexpr std::string_view prefix = "listening on http://127.0.0.1:";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    const std::string out = server.out();
+    const std::size_t at = out.find(prefix);
+    const std::size_t end = at == std::string::npos ? at : out.find('\n', at);
+    if (end != std::string::npos) {
+      unsigned port = 0;
+      for (std::size_t i = at + prefix.size(); i < end && out[i] >= '0' && out[i] <= '9'; ++i) {
+        port = port * 10 + static_cast<unsigned>(out[i] - '0');
+      }
+      return port;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return 0;
 }
 
 std::string amphora_path() { return AMPHORA_CLI; }

@@ -26,6 +26,31 @@ run_result amphora(const std::vector<std::string>& args, std::string_view stdin_
 // Runs a /bin/sh command line in which "$AMPHORA" is the binary under test.
 run_result shell(const std::string& command_line, std::string_view stdin_data = {});
 
+// The amphora binary started in the background (a server), stdout and stderr to scratch files.
+// The destructor stops it: SIGINT, then SIGKILL if it has not exited within 10 s.
+class background_process {
+ public:
+  explicit background_process(const std::vector<std::string>& args);
+  ~background_process();
+  background_process(const background_process&) = delete;
+  background_process& operator=(const background_process&) = delete;
+
+  std::string out() const;  // what it printed so far
+  std::string err() const;
+  // Stops it (as the destructor does) and returns its exit code (128 + signal number if killed).
+  int stop();
+
+ private:
+  int pid_ = -1;
+  int exit_code_ = -1;
+  std::string out_path_;
+  std::string err_path_;
+};
+
+// Waits (at most 10 s) for a started `amphora serve` to print "listening on http://127.0.0.1:PORT";
+// returns PORT, or 0 if the line did not come.
+unsigned listening_port(const background_process& server);
+
 // The binary under test.
 std::string amphora_path();
 // A file in this process's scratch directory (removed at exit) holding `content`; returns its path.

@@ -16,6 +16,7 @@ namespace amphora::server::detail {
 namespace {
 
 constexpr std::size_t no_limit = std::numeric_limits<std::size_t>::max();
+constexpr std::size_t reply_reserve = 1024;
 
 server::reply plain_reply(unsigned status, std::string_view text) {
   server::reply r;
@@ -165,6 +166,7 @@ void exchange::finish() {
     return;
   }
   server::reply r;
+  r.body.reserve(reply_reserve);  // a typical reply in one allocation, not one per doubling
   amf::status s = amf::encode_packet(response_, r.body, gateway_->encode);
   if (!s) {
     // A result the wire cannot carry (a string over 64 KiB in AMF0 keys, a cycle AMF0 cannot
