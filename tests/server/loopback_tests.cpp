@@ -556,11 +556,13 @@ TEST(loopback, runner_refuses_when_its_queue_is_full) {
   config cfg = test_config();
   cfg.blocking_threads = 1;
   cfg.blocking_queue = 1;
-  server srv(cfg);
-  const blocking_runner run = srv.runner();
+  // Declared before the server, so they outlive its worker threads (joined by ~server): the
+  // worker may still be returning from released.wait() when the test body ends.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::promise<void> started;
+  server srv(cfg);
+  const blocking_runner run = srv.runner();
   ASSERT_TRUE(run([&] {
     started.set_value();
     released.wait();
