@@ -3,13 +3,18 @@
 // publish, their wait's end (a fake timer), DSNoOpPoll, batches, unsubscribe, disconnect,
 // shutdown, MULTI_SUBSCRIBE; and a no-loss, no-duplicate run with publishers and subscribers on
 // several threads.
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "amphora/security/policy_store.hpp"
 #include "gateway_test_util.hpp"
 
 namespace amphora::server {
@@ -92,6 +97,11 @@ class messaging_gateway : public ::testing::Test {
     bc.destinations[1].name = "news";
     bc.max_queue = 100000;
     broker_ = std::make_shared<messaging::broker>(bc);
+    gw_ = std::make_unique<gateway>(service_registry{}, options());
+  }
+
+  // The gateway's options: the broker, the fake timers, a polling and a long-polling endpoint.
+  gateway_options options() {
     gateway_options o;
     o.broker = broker_;
     o.timers = timers_;
@@ -103,7 +113,7 @@ class messaging_gateway : public ::testing::Test {
     lp.max_waiting_polls = 2;
     lp.client_wait_interval = 1ms;
     o.channels = {p, lp};
-    gw_ = std::make_unique<gateway>(service_registry{}, o);
+    return o;
   }
 
   // Sends one Flex message to `path`; the reply may come later.
@@ -486,6 +496,61 @@ TEST_F(messaging_gateway, dst_client_id_reaches_one_consumer) {
   EXPECT_TRUE(std::holds_alternative<flex::acknowledge_message>(one(post("/amf", {m}))));
   EXPECT_EQ(texts(one(post(polling, {poll(a)}))), (std::vector<std::string>{"just for a"}));
   EXPECT_TRUE(texts(one(post(polling, {poll(b)}))).empty());
+}
+
+// With an access policy (docs/security.md, "Access control"), subscribing needs "subscribe" and
+// publishing "publish" on "destination" or "destination.subtopic"; an anonymous caller who is
+// denied gets Client.Authentication, as for remoting calls.
+TEST_F(messaging_gateway, subscribe_and_publish_are_checked_against_the_access_policy) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("amphora-messaging-acl-" + std::to_string(::getpid()) + ".xml"))
+                               .string();
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << R"(<config>
+  <roleSet><role><name>guest</name></role></roleSet>
+  <permissions>
+    <permission>
+      <resources><resource>chat.sports</resource></resources>
+      <roles><role>guest</role></roles>
+      <privileges><privilege>subscribe</privilege><privilege>publish</privilege></privileges>
+    </permission>
+  </permissions>
+</config>
+)";
+  }
+  gateway_options o = options();
+  o.access = std::make_shared<security::policy_store>(path);
+  o.anonymous_role = "guest";
+  std::filesystem::remove(path);
+  gw_ = std::make_unique<gateway>(service_registry{}, o);
+
+  const std::string a = ping();
+  auto reply_to = [&](flex::message m) {
+    flex::message r = one(post(polling, {m}));
+    if (auto* e = std::get_if<flex::error_message>(&r)) return std::string(e->fault_code);
+    return std::string(std::holds_alternative<flex::acknowledge_message>(r) ? "ack" : "other");
+  };
+  flex::command_message whole = command(flex::command_operation::subscribe, a, "chat");
+  EXPECT_EQ(reply_to(whole), "Client.Authentication");  // the destination itself: not granted
+  flex::command_message sports = command(flex::command_operation::subscribe, a, "chat");
+  set(sports, flex::headers::subtopic, amf::value::string("sports.football"));
+  EXPECT_EQ(reply_to(sports), "ack");  // below chat.sports
+  flex::command_message multi = command(flex::command_operation::multi_subscribe, a, "chat");
+  amf::array_node* adds = amf::new_array(memory_);
+  ASSERT_NE(adds, nullptr);
+  ASSERT_TRUE(adds->dense.push_back(memory_, amf::value::string("news_;_")));
+  set(multi, flex::headers::add_sub, amf::value::of(adds));
+  EXPECT_EQ(reply_to(multi), "Client.Authentication");
+
+  flex::async_message to_sports = message(a, "goal");
+  set(to_sports, flex::headers::subtopic, amf::value::string("sports.football"));
+  EXPECT_EQ(reply_to(to_sports), "ack");
+  EXPECT_EQ(reply_to(message(a, "hello")), "Client.Authentication");  // no subtopic: "chat"
+  flex::async_message to_news = message(a, "x");
+  set(to_news, flex::headers::subtopic, amf::value::string("news"));
+  EXPECT_EQ(reply_to(to_news), "Client.Authentication");
+  EXPECT_EQ(texts(one(post(polling, {poll(a)}))), (std::vector<std::string>{"goal"}));
 }
 
 TEST_F(messaging_gateway, without_a_broker_messaging_is_refused) {
