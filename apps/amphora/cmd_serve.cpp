@@ -1,6 +1,6 @@
 // amphora serve: the AMF server (the gateway with the built-in EchoService and the messaging
 // destination "chat" at /amf and /messagebroker/amf, the polling and long-polling endpoints,
-// /health), until SIGINT or SIGTERM.
+// the WebSocket channel, /health), until SIGINT or SIGTERM.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +19,7 @@
 #include "amphora/server/server.hpp"
 #include "amphora/server/service.hpp"
 #include "amphora/server/services_config.hpp"
+#include "amphora/server/websocket_channel.hpp"
 #include "command.hpp"
 
 namespace amphora::cli {
@@ -60,6 +61,7 @@ const std::vector<option_spec> serve_options = {
 // BlazeDS's channel paths; the long-polling one parks each poll up to 30 s (wait-interval-millis).
 constexpr std::string_view polling_path = "/messagebroker/amfpolling";
 constexpr std::string_view long_polling_path = "/messagebroker/amflongpolling";
+constexpr std::string_view websocket_path = "/messagebroker/websocket";
 
 std::vector<server::polling_channel> default_channels() {
   server::polling_channel polling;
@@ -83,6 +85,9 @@ void print_banner(const server::server& s, const server::gateway& amf) {
     std::string methods;
     for (const std::string& m : r.methods) methods += (methods.empty() ? "" : ",") + m;
     std::printf("  %-5s %s\n", methods.c_str(), r.path.c_str());
+  }
+  for (const server::websocket_route& w : s.websocket_routes()) {
+    std::printf("  %-5s %s (WebSocket)\n", "GET", w.path.c_str());
   }
   std::printf("  %-5s %s\n", "GET", "/health");
   std::printf("destinations:\n");
@@ -154,6 +159,10 @@ int run(const command& c, const parsed_args& args) {
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
   for (const std::string& path : paths) s.mount(path, amf);
+  server::websocket_channel_options websocket;
+  websocket.access = options.access;
+  websocket.anonymous_role = options.anonymous_role;
+  s.mount_websocket(std::string(websocket_path), server::make_websocket_channel(options.broker, websocket));
   try {
     s.start();
   } catch (const std::exception& e) {
@@ -188,7 +197,8 @@ const command serve_command{
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
         "built-in EchoService, messaging (Flex Producer/Consumer) on destination 'chat' through\n"
         "every endpoint, polling at /messagebroker/amfpolling and long-polling (polls wait up to\n"
-        "30 s for a message) at /messagebroker/amflongpolling, and GET /health. Prints 'listening on "
+        "30 s for a message) at /messagebroker/amflongpolling, pushes over the WebSocket channel\n"
+        "at /messagebroker/websocket (docs/protocol.md), and GET /health. Prints 'listening on\n"
         "http://HOST:PORT' (the\n"
         "actual port when --port 0 was given), the endpoints and the destinations, then logs one\n"
         "line per request on stderr: time, client, method, path, status, bytes in, bytes out,\n"

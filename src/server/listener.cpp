@@ -81,8 +81,8 @@ void listener::do_stop() {
   acceptor_.close(ec);
   retry_.cancel();
   // Every session that will ever exist is registered by now: joins happen on this strand.
-  for (const std::weak_ptr<session>& weak : state_->sessions()) {
-    if (const std::shared_ptr<session> s = weak.lock()) s->shutdown();
+  for (const std::weak_ptr<connection>& weak : state_->sessions()) {
+    if (const std::shared_ptr<connection> s = weak.lock()) s->shutdown();
   }
 }
 

@@ -92,7 +92,15 @@ void server::mount(std::string path, std::shared_ptr<handler> target, std::vecto
   impl_->routes.add({std::move(path), std::move(methods), std::move(target)});
 }
 
+void server::mount_websocket(std::string path, std::shared_ptr<websocket_handler> target,
+                             websocket_settings options) {
+  if (impl_->started) throw std::logic_error("server::mount_websocket after start");
+  impl_->routes.add_websocket({std::move(path), std::move(target), options});
+}
+
 std::vector<route_info> server::routes() const { return impl_->routes.routes(); }
+
+std::vector<websocket_route> server::websocket_routes() const { return impl_->routes.websocket_routes(); }
 
 void server::set_log_sink(std::function<void(std::string_view line)> sink) {
   impl_->log_sink = std::move(sink);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "websocket_session.hpp"
+
 namespace amphora::server::detail {
 namespace {
 
@@ -268,6 +270,16 @@ void session::on_request() {
     case router::outcome::handler:
       call_handler(*m.route, req);
       break;
+    case router::outcome::websocket:
+      if (!beast::websocket::is_upgrade(req)) {
+        answer(426, "text/plain", "Upgrade Required\n", {{"Upgrade", "websocket"}});
+      } else if (stopping_ || pending_.size() != 1) {
+        pending_.back().keep_alive = false;  // stopping, or an upgrade behind pipelined requests
+        answer(503, "text/plain", "Service Unavailable\n");
+      } else {
+        return upgrade(*m.websocket);
+      }
+      break;
     case router::outcome::health:
       answer(200, "application/json", "{\"status\":\"ok\"}");
       break;
@@ -296,6 +308,15 @@ void session::finish_reading() {
   if (!read_closed_ && reading_ == reading::no && pending_.size() < state_->settings().pipeline_limit) {
     do_read();
   }
+}
+
+// Hands the socket to a WebSocket connection; this session then ends.
+void session::upgrade(const websocket_route& route) {
+  read_timer_.cancel();
+  read_closed_ = true;
+  closing_ = true;
+  pending_.clear();
+  websocket_session::start(std::move(stream_), parser_->release(), route, state_, remote_);
 }
 
 void session::call_handler(const route_info& route,

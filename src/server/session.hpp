@@ -22,17 +22,17 @@
 
 namespace amphora::server::detail {
 
-class session : public std::enable_shared_from_this<session> {
+class session : public connection, public std::enable_shared_from_this<session> {
  public:
   using response = http::response<http::vector_body<std::uint8_t>>;
 
   session(strand_socket socket, std::shared_ptr<shared_state> state);
-  ~session();
+  ~session() override;
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  void run();       // starts reading (call once, after shared_state::join)
-  void shutdown();  // graceful stop, from any thread: answer what was read, then close
+  void run();                // starts reading (call once, after shared_state::join)
+  void shutdown() override;  // graceful stop, from any thread: answer what was read, then close
   // Called by a handler's `done` on the strand: fills the response slot `seq`.
   void on_reply(std::uint64_t seq, reply r);
   bool io_running() const noexcept { return state_->io_running(); }
@@ -60,6 +60,7 @@ class session : public std::enable_shared_from_this<session> {
   void call_handler(const route_info& route, const http::request<http::vector_body<std::uint8_t>>& req);
   void answer(unsigned status, std::string_view content_type, std::string body, header_list headers = {});
   void finish_reading();
+  void upgrade(const websocket_route& route);
 
   void do_write();
   void on_write(error_code ec, std::size_t bytes);

@@ -15,12 +15,12 @@ bool shared_state::full() const {
   return sessions_.size() >= config_.max_connections;
 }
 
-void shared_state::join(const std::shared_ptr<session>& s) {
+void shared_state::join(const std::shared_ptr<connection>& s) {
   const std::lock_guard lock(mutex_);
   sessions_.emplace(s.get(), s);
 }
 
-void shared_state::leave(const session* s) noexcept {
+void shared_state::leave(const connection* s) noexcept {
   {
     const std::lock_guard lock(mutex_);
     sessions_.erase(s);
@@ -29,8 +29,8 @@ void shared_state::leave(const session* s) noexcept {
   idle_.notify_all();
 }
 
-std::vector<std::weak_ptr<session>> shared_state::sessions() const {
-  std::vector<std::weak_ptr<session>> out;
+std::vector<std::weak_ptr<connection>> shared_state::sessions() const {
+  std::vector<std::weak_ptr<connection>> out;
   const std::lock_guard lock(mutex_);
   out.reserve(sessions_.size());
   for (const auto& [key, weak] : sessions_) out.push_back(weak);

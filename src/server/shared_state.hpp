@@ -17,7 +17,13 @@
 
 namespace amphora::server::detail {
 
-class session;
+// A live connection (an HTTP session, a WebSocket connection): counted for max_connections and
+// told when the server stops.
+class connection {
+ public:
+  virtual ~connection() = default;
+  virtual void shutdown() = 0;  // graceful stop, from any thread
+};
 
 class shared_state {
  public:
@@ -31,9 +37,9 @@ class shared_state {
   // Whether max_connections sessions are live. Only the listener adds sessions, so its answer
   // holds until the listener's next join.
   bool full() const;
-  void join(const std::shared_ptr<session>& s);
-  void leave(const session* s) noexcept;  // from the session's destructor
-  std::vector<std::weak_ptr<session>> sessions() const;
+  void join(const std::shared_ptr<connection>& s);
+  void leave(const connection* s) noexcept;  // from the connection's destructor
+  std::vector<std::weak_ptr<connection>> sessions() const;
 
   // Graceful stop: set once; sessions consult it when they decide on keep-alive.
   bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
@@ -54,7 +60,7 @@ class shared_state {
 
   mutable std::mutex mutex_;
   std::condition_variable idle_;
-  std::unordered_map<const session*, std::weak_ptr<session>> sessions_;
+  std::unordered_map<const connection*, std::weak_ptr<connection>> sessions_;
 };
 
 }  // namespace amphora::server::detail

@@ -21,6 +21,7 @@
 #include "amphora/server/config.hpp"
 #include "amphora/server/handler.hpp"
 #include "amphora/server/timer.hpp"
+#include "amphora/server/websocket.hpp"
 
 namespace amphora::server {
 
@@ -28,6 +29,12 @@ struct route_info {
   std::string path;
   std::vector<std::string> methods;
   std::shared_ptr<handler> target;
+};
+
+struct websocket_route {
+  std::string path;
+  std::shared_ptr<websocket_handler> target;
+  websocket_settings settings;
 };
 
 class server {
@@ -40,7 +47,13 @@ class server {
   // Before start(): answer requests for exactly `path` (the query is ignored) with `target`.
   // Replies of mounted handlers get BlazeDS's no-cache headers and, for allowed origins, CORS.
   void mount(std::string path, std::shared_ptr<handler> target, std::vector<std::string> methods = {"POST"});
+  // Before start(): a GET with a WebSocket upgrade on exactly `path` becomes a WebSocket
+  // connection served by `target` (websocket.hpp), on the same I/O threads; a GET without the
+  // upgrade gets 426. The graceful stop closes these connections with 1001 (going away).
+  void mount_websocket(std::string path, std::shared_ptr<websocket_handler> target,
+                       websocket_settings options = {});
   std::vector<route_info> routes() const;
+  std::vector<websocket_route> websocket_routes() const;
 
   // Before start(): where log lines go, one call per line without the newline (default: stderr).
   // Called from the I/O threads, one line at a time.

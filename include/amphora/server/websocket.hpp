@@ -1,0 +1,72 @@
+// The seam between the server's WebSocket connections and what runs behind them, as handler.hpp is
+// for HTTP: no Asio or Beast type appears here, so a channel can be tested without a socket.
+//
+// The server upgrades a GET on a path mounted with server::mount_websocket, then, for that
+// connection, calls websocket_handler::open once with the upgrade request and a message_sink.
+// Every binary message the client sends goes to the returned connection's on_message, in order,
+// one at a time (never concurrently); on_close is called once when the connection has ended.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "amphora/server/handler.hpp"
+
+namespace amphora::server {
+
+// RFC 6455 close codes the server and the channels use.
+namespace close_code {
+inline constexpr std::uint16_t normal = 1000;
+inline constexpr std::uint16_t going_away = 1001;        // the server is stopping
+inline constexpr std::uint16_t unsupported_data = 1003;  // a text frame
+inline constexpr std::uint16_t policy_error = 1008;      // the client reads too slowly
+inline constexpr std::uint16_t too_big = 1009;           // a message over max_message_bytes
+inline constexpr std::uint16_t internal_error = 1011;
+}  // namespace close_code
+
+struct websocket_settings {
+  std::size_t max_message_bytes = 1 << 20;  // a bigger incoming message closes with 1009
+  // Nothing received for this long closes the connection. Pings are sent after half of it, and a
+  // pong counts as received, so only a dead or stuck peer is closed.
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds handshake_timeout{30'000};
+  // Outgoing messages queued and not yet written: more closes the connection with 1008.
+  std::size_t max_queued_messages = 4096;
+};
+
+// The connection, as the channel sees it. Thread-safe; calls after the connection ended do nothing.
+class message_sink {
+ public:
+  virtual ~message_sink() = default;
+  // Queues one binary message; messages go out in the order of the calls. False if the
+  // connection has ended or is closing.
+  virtual bool send(std::vector<std::uint8_t> message) = 0;
+  // Closes after the messages queued so far (reason: at most 123 bytes, the rest is cut).
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+};
+
+// One connection's logic.
+class websocket_connection {
+ public:
+  virtual ~websocket_connection() = default;
+  virtual void on_message(std::span<const std::uint8_t> message) = 0;
+  // The peer answered a ping or pinged us: it is alive (the channel may refresh session timeouts).
+  virtual void on_alive() {}
+  // The connection ended (closed by either side, failed, or the server stopped). Called once.
+  virtual void on_close() = 0;
+};
+
+class websocket_handler {
+ public:
+  virtual ~websocket_handler() = default;
+  // A connection was upgraded. `request` is valid during the call only.
+  virtual std::shared_ptr<websocket_connection> open(const request_view& request,
+                                                     std::shared_ptr<message_sink> sink) = 0;
+};
+
+}  // namespace amphora::server

@@ -1,0 +1,289 @@
+// The WebSocket messaging channel (include/amphora/server/websocket_channel.hpp). One
+// flex_connection per WebSocket: it decodes each frame as one AMF3 Flex message, answers it with
+// one frame (AcknowledgeMessage or ErrorMessage), and pushes what the broker queues for its
+// FlexClient. Pushes: the broker calls `wake` when the queue goes from empty to non-empty; the
+// connection then takes the whole queue and hands each message to the sink, under its own mutex
+// so that two wakes cannot reorder messages.
+#include "amphora/server/websocket_channel.hpp"
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "amphora/amf/amf3.hpp"
+#include "amphora/flex/messages.hpp"
+#include "amphora/flex/small_messages.hpp"
+#include "amphora/flex/uuid.hpp"
+#include "amphora/security/authorize.hpp"
+
+namespace amphora::server {
+namespace {
+
+using messaging::broker;
+
+// A frame's decoding memory starts small; the limits bound it.
+constexpr std::size_t first_block_bytes = 4096;
+
+std::string_view string_header(const flex::abstract_message& m, std::string_view name) noexcept {
+  const amf::value* v = m.header(name);
+  return v != nullptr && v->is(amf::kind::string) ? v->as_string() : std::string_view{};
+}
+
+class flex_connection final : public websocket_connection,
+                              public std::enable_shared_from_this<flex_connection> {
+ public:
+  flex_connection(std::shared_ptr<broker> b, std::shared_ptr<message_sink> sink,
+                  const websocket_channel_options& options)
+      : broker_(std::move(b)),
+        sink_(std::move(sink)),
+        ds_id_(flex::new_uuid()),
+        access_(options.access),
+        anonymous_role_(options.anonymous_role) {
+    decode_.limits = options.limits;
+    decode_.registry = &flex::registry();
+    decode_.copy_input = false;  // the frame outlives the message's handling
+    encode_.registry = &flex::registry();
+  }
+
+  void on_message(std::span<const std::uint8_t> frame) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return;  // after DISCONNECT: the connection is closing
+    }
+    amf::arena memory(first_block_bytes);
+    amf::result<amf::value> v = amf::decode_amf3(frame, memory, decode_);
+    if (!v) return refuse_encoding(memory, v.error().message());
+    amf::result<flex::message> m = flex::read_message(*v, memory);
+    if (!m) return refuse_encoding(memory, m.error().message());
+    broker_->touch(ds_id_);
+    if (auto* command = std::get_if<flex::command_message>(&*m)) return on_command(memory, *command);
+    if (auto* publish = std::get_if<flex::async_message>(&*m)) return on_publish(memory, *publish);
+    const auto& any = std::visit([](const auto& x) -> const flex::abstract_message& { return x; }, *m);
+    send_error(memory, any, flex::faults::server_processing,
+               "This channel takes CommandMessages and AsyncMessages only");
+  }
+
+  void on_alive() override { broker_->touch(ds_id_); }
+
+  void on_close() override { release(); }
+
+ private:
+  void on_command(amf::arena& memory, const flex::command_message& command) {
+    switch (command.operation) {
+      case flex::command_operation::client_ping: {
+        flex::acknowledge_message ack = flex::make_acknowledge(command, memory);
+        flex::set_header(memory, ack, flex::headers::ds_id, amf::value::string(ds_id_));
+        flex::set_header(memory, ack, flex::headers::messaging_version, amf::value::number(1.0));
+        return send(memory, ack);
+      }
+      case flex::command_operation::subscribe: {
+        if (!allowed(memory, command, command.destination, string_header(command, flex::headers::subtopic),
+                     "subscribe")) {
+          return;
+        }
+        auto r = broker_->subscribe({.ds_id = ds_id_,
+                                     .destination = command.destination,
+                                     .client_id = command.client_id,
+                                     .subtopic = string_header(command, flex::headers::subtopic),
+                                     .selector = string_header(command, flex::headers::selector)});
+        if (auto* failed = std::get_if<messaging::error>(&r))
+          return send_broker_error(memory, command, *failed);
+        flex::acknowledge_message ack = flex::make_acknowledge(command, memory);
+        ack.client_id = memory.copy(std::get<std::string>(r));  // the subscription id
+        send(memory, ack);
+        return start_listening();
+      }
+      case flex::command_operation::unsubscribe:
+        broker_->unsubscribe(ds_id_, command.client_id);
+        return send(memory, flex::make_acknowledge(command, memory));
+      case flex::command_operation::poll:  // nothing to poll: messages are pushed
+        return send(memory, flex::make_acknowledge(command, memory));
+      case flex::command_operation::disconnect:
+        send(memory, flex::make_acknowledge(command, memory));
+        release();
+        return sink_->close(close_code::normal, "disconnected");
+      default:
+        return send_error(memory, command, flex::faults::server_processing,
+                          "Command operation " + std::to_string(static_cast<int>(command.operation)) +
+                              " is not supported on the WebSocket channel");
+    }
+  }
+
+  void on_publish(amf::arena& memory, const flex::async_message& message) {
+    if (message.message_id.empty()) {
+      return send_error(memory, message, flex::faults::server_processing, "The message has a null messageId");
+    }
+    if (!may_publish(memory, message)) return;
+    auto r = broker_->publish(message);
+    if (auto* failed = std::get_if<messaging::error>(&r)) return send_broker_error(memory, message, *failed);
+    send(memory, flex::make_acknowledge(message, memory));
+  }
+
+  // `privilege` on "destination" or "destination.subtopic" for the anonymous role; false with the
+  // fault sent when the policy denies it (no policy: always true).
+  bool allowed(amf::arena& memory, const flex::abstract_message& request, std::string_view destination,
+               std::string_view subtopic, std::string_view privilege) {
+    if (!access_) return true;
+    std::string resource(destination);
+    if (!subtopic.empty()) {
+      resource += '.';
+      resource += subtopic;
+    }
+    const std::shared_ptr<const security::policy> policy = access_->current();
+    if (security::authorize(*policy, nullptr, anonymous_role_, resource, privilege) ==
+        security::decision::allowed) {
+      return true;
+    }
+    send_error(memory, request, "Client.Authentication", "Login required before authorization can proceed.");
+    return false;
+  }
+
+  // "publish" on every subtopic of header DSSubtopic (a string or an array of strings), or on the
+  // destination when it names none.
+  bool may_publish(amf::arena& memory, const flex::async_message& message) {
+    const amf::value* v = message.header(flex::headers::subtopic);
+    if (v != nullptr && v->is(amf::kind::array)) {
+      bool any = false;
+      for (const amf::value& item : v->as_array().dense) {
+        if (!item.is(amf::kind::string)) continue;
+        any = true;
+        if (!allowed(memory, message, message.destination, item.as_string(), "publish")) return false;
+      }
+      if (any) return true;
+    }
+    return allowed(memory, message, message.destination, string_header(message, flex::headers::subtopic),
+                   "publish");
+  }
+
+  // The connection's FlexClient goes, with its consumers and queue; nothing is pushed any more.
+  void release() {
+    std::optional<std::uint64_t> token;
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return;
+      closed_ = true;
+      token = token_;
+    }
+    if (token) broker_->cancel_wait(ds_id_, *token);
+    broker_->disconnect(ds_id_);
+  }
+
+  // After the first subscription: the broker pushes from now on.
+  void start_listening() {
+    {
+      std::lock_guard lock(mutex_);
+      if (token_ || closed_) return;
+    }
+    std::weak_ptr<flex_connection> weak = weak_from_this();
+    std::optional<std::uint64_t> token = broker_->listen(ds_id_, [weak] {
+      if (auto self = weak.lock()) self->drain();
+    });
+    {
+      std::lock_guard lock(mutex_);
+      token_ = token;
+    }
+    drain();  // what was queued before the listener was in place
+  }
+
+  // The broker's wake: send everything queued, in order.
+  void drain() {
+    std::lock_guard lock(drain_mutex_);
+    {
+      std::lock_guard state(mutex_);
+      if (closed_) return;
+    }
+    if (!broker_->has_client(ds_id_)) {  // released (over max_clients, idle): the session is over
+      sink_->close(close_code::normal, "FlexClient released");
+      return;
+    }
+    for (const messaging::delivery& d : broker_->take(ds_id_)) {
+      amf::arena memory(first_block_bytes);
+      std::vector<std::uint8_t> bytes;
+      amf::result<amf::value> v = flex::to_value(memory, d.to_message(), flex::form::full);
+      if (!v || !amf::encode_amf3(*v, bytes, encode_)) continue;  // stored messages encode
+      if (!sink_->send(std::move(bytes))) return;
+    }
+  }
+
+  void send(amf::arena& memory, const flex::message& reply) {
+    std::vector<std::uint8_t> bytes;
+    amf::result<amf::value> v = flex::to_value(memory, reply, flex::form::full);
+    if (!v || !amf::encode_amf3(*v, bytes, encode_)) {
+      return sink_->close(close_code::internal_error, "cannot encode the reply");
+    }
+    sink_->send(std::move(bytes));
+  }
+
+  void send_error(amf::arena& memory, const flex::abstract_message& request, std::string_view code,
+                  std::string message, std::string_view detail = {}) {
+    const std::string_view text = memory.copy(message);
+    const std::string_view more = memory.copy(detail);
+    send(memory, flex::make_error(request, memory, code, text, more));
+  }
+
+  void send_broker_error(amf::arena& memory, const flex::abstract_message& request,
+                         const messaging::error& e) {
+    const std::string_view code = e.code == messaging::errc::unknown_destination
+                                      ? flex::faults::server_resource_unavailable
+                                      : flex::faults::server_processing;
+    send_error(memory, request, code, e.message, e.detail);
+  }
+
+  // A frame that is not one AMF3 Flex message: an ErrorMessage correlated to nothing.
+  void refuse_encoding(amf::arena& memory, std::string detail) {
+    send_error(memory, flex::abstract_message{}, flex::faults::client_message_encoding,
+               "The frame is not one AMF3-encoded Flex message", detail);
+  }
+
+  std::shared_ptr<broker> broker_;
+  std::shared_ptr<message_sink> sink_;
+  const std::string ds_id_;
+  std::shared_ptr<security::policy_store> access_;
+  std::string anonymous_role_;
+  amf::decode_options decode_;
+  amf::encode_options encode_;
+  std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order
+  std::mutex mutex_;        // guards the two below
+  std::optional<std::uint64_t> token_;
+  bool closed_ = false;
+};
+
+class flex_channel final : public websocket_handler {
+ public:
+  flex_channel(std::shared_ptr<broker> b, websocket_channel_options options)
+      : broker_(std::move(b)), options_(std::move(options)) {}
+
+  std::shared_ptr<websocket_connection> open(const request_view&,
+                                             std::shared_ptr<message_sink> sink) override {
+    return std::make_shared<flex_connection>(broker_, std::move(sink), options_);
+  }
+
+ private:
+  std::shared_ptr<broker> broker_;
+  websocket_channel_options options_;
+};
+
+}  // namespace
+
+amf::limits websocket_channel_options::default_limits() noexcept {
+  amf::limits l;
+  l.max_input_bytes = 1u << 20;
+  l.max_string_bytes = 1u << 20;
+  l.max_elements = 1u << 16;
+  l.max_string_refs = 1u << 16;
+  l.max_object_refs = 1u << 16;
+  l.max_trait_refs = 1u << 12;
+  l.max_depth = 64;
+  l.max_memory_bytes = 16u << 20;
+  return l;
+}
+
+std::shared_ptr<websocket_handler> make_websocket_channel(std::shared_ptr<messaging::broker> broker,
+                                                          websocket_channel_options options) {
+  return std::make_shared<flex_channel>(std::move(broker), std::move(options));
+}
+
+}  // namespace amphora::server

@@ -1,0 +1,68 @@
+// One WebSocket connection, upgraded from an HTTP session (session.cpp hands over its socket and
+// the upgrade request). Shaped like Beast's websocket chat example: one read loop, one write at a
+// time from a bounded queue, everything on the connection's strand. Beast's own timeouts bound
+// the handshake and idleness (with keep-alive pings); the graceful stop closes with 1001.
+#pragma once
+
+#include <boost/beast/websocket.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "amphora/server/server.hpp"
+#include "amphora/server/websocket.hpp"
+#include "net.hpp"
+#include "shared_state.hpp"
+
+namespace amphora::server::detail {
+
+class websocket_session : public connection, public std::enable_shared_from_this<websocket_session> {
+ public:
+  using request = http::request<http::vector_body<std::uint8_t>>;
+
+  // Registers the connection with `state` and answers the upgrade.
+  static void start(beast::tcp_stream stream, request req, const websocket_route& route,
+                    std::shared_ptr<shared_state> state, std::string remote);
+
+  websocket_session(beast::tcp_stream stream, request req, const websocket_route& route,
+                    std::shared_ptr<shared_state> state, std::string remote);
+  ~websocket_session() override;
+  websocket_session(const websocket_session&) = delete;
+  websocket_session& operator=(const websocket_session&) = delete;
+
+  void shutdown() override;
+  // For the sink, on the strand.
+  void do_send(std::vector<std::uint8_t> message);
+  void do_close(std::uint16_t code, std::string reason);
+
+ private:
+  void run();
+  void on_accept(error_code ec);
+  void do_read();
+  void on_read(error_code ec, std::size_t bytes);
+  void do_write();
+  void on_write(error_code ec, std::size_t bytes);
+  void on_closed(error_code ec);
+  void finish();
+
+  beast::websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  request request_;
+  std::shared_ptr<websocket_handler> handler_;
+  websocket_settings settings_;
+  std::shared_ptr<shared_state> state_;
+  std::string remote_;
+  std::shared_ptr<message_sink> sink_;
+  std::shared_ptr<websocket_connection> connection_;
+
+  std::deque<std::vector<std::uint8_t>> outbox_;
+  bool open_ = false;     // the handshake is done
+  bool writing_ = false;  // a write or the close is in flight
+  bool closing_ = false;  // a close was asked: nothing more is queued
+  bool finished_ = false;
+  beast::websocket::close_reason close_reason_;
+};
+
+}  // namespace amphora::server::detail

@@ -1,0 +1,337 @@
+// The WebSocket channel over real sockets: the server on 127.0.0.1, port 0, with a broker, and a
+// Beast WebSocket client whose every wait is bounded (a broken server fails a test, never hangs it).
+#include <gtest/gtest.h>
+
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "amphora/amf/amf3.hpp"
+#include "amphora/flex/messages.hpp"
+#include "amphora/messaging/broker.hpp"
+#include "amphora/server/server.hpp"
+#include "amphora/server/websocket_channel.hpp"
+#include "net.hpp"
+
+namespace amphora::server {
+namespace {
+
+using namespace std::chrono_literals;
+using detail::error_code;
+using detail::tcp;
+namespace net = detail::net;
+namespace beast = detail::beast;
+namespace websocket = boost::beast::websocket;
+
+constexpr auto generous = 20s;  // upper bound of every wait: only reached when something is broken
+constexpr std::string_view path = "/messagebroker/websocket";
+
+// A blocking-style WebSocket client on its own io_context; each operation runs it for a bounded time.
+class ws_client {
+ public:
+  explicit ws_client(std::uint16_t port) : ws_(ioc_) {
+    ws_.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+    ws_.binary(true);
+    bool done = false;
+    ws_.async_handshake("127.0.0.1", std::string(path), [&](error_code ec) {
+      handshake_error = ec;
+      done = true;
+    });
+    run_for(generous);
+    if (!done) handshake_error = net::error::timed_out;
+  }
+
+  bool write(const std::vector<std::uint8_t>& frame, bool binary = true) {
+    ws_.binary(binary);
+    error_code result = net::error::timed_out;
+    ws_.async_write(net::buffer(frame), [&](error_code ec, std::size_t) { result = ec; });
+    run_for(generous);
+    return !result;
+  }
+
+  // The next message, or nullopt if the connection ended (or nothing came within the bound):
+  // then `error` says why (websocket::error::closed after a close frame, see reason()).
+  std::optional<std::vector<std::uint8_t>> read() {
+    bool done = false;
+    buffer_.clear();
+    ws_.async_read(buffer_, [&](error_code ec, std::size_t) {
+      error = ec;
+      done = true;
+    });
+    run_for(generous);
+    if (!done || error) return std::nullopt;
+    const auto data = buffer_.cdata();
+    const auto* p = static_cast<const std::uint8_t*>(data.data());
+    return std::vector<std::uint8_t>(p, p + data.size());
+  }
+
+  websocket::close_reason reason() const { return ws_.reason(); }
+
+  error_code handshake_error;
+  error_code error;
+
+ private:
+  void run_for(std::chrono::steady_clock::duration limit) {
+    ioc_.restart();
+    ioc_.run_for(limit);
+    if (ioc_.stopped()) return;
+    beast::get_lowest_layer(ws_).cancel();  // the bound passed: abandon the operation
+    ioc_.restart();
+    ioc_.run();
+  }
+
+  net::io_context ioc_;
+  websocket::stream<tcp::socket> ws_;
+  beast::flat_buffer buffer_;
+};
+
+std::vector<std::uint8_t> encode(const flex::message& m) {
+  amf::arena memory;
+  amf::result<amf::value> v = flex::to_value(memory, m);
+  EXPECT_TRUE(v.has_value());
+  std::vector<std::uint8_t> out;
+  amf::encode_options options;
+  options.registry = &flex::registry();
+  EXPECT_TRUE(amf::encode_amf3(*v, out, options).ok());
+  return out;
+}
+
+// A frame decoded back into a message (views into `memory`).
+std::optional<flex::message> decode(const std::vector<std::uint8_t>& frame, amf::arena& memory) {
+  amf::decode_options options;
+  options.registry = &flex::registry();
+  amf::result<amf::value> v = amf::decode_amf3(frame, memory, options);
+  if (!v) return std::nullopt;
+  amf::result<flex::message> m = flex::read_message(*v, memory);
+  if (!m) return std::nullopt;
+  return *m;
+}
+
+std::string header_string(const flex::abstract_message& m, std::string_view name) {
+  const amf::value* v = m.header(name);
+  return v != nullptr && v->is(amf::kind::string) ? std::string(v->as_string()) : std::string("<none>");
+}
+
+flex::command_message command(flex::command_operation op, std::string_view id) {
+  flex::command_message c;
+  c.operation = op;
+  c.message_id = id;
+  c.destination = "chat";
+  return c;
+}
+
+class websocket_channel_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    messaging::broker_config bc;
+    bc.destinations.emplace_back().name = "chat";
+    broker_ = std::make_shared<messaging::broker>(bc);
+    config cfg;
+    cfg.host = "127.0.0.1";
+    cfg.port = 0;
+    cfg.threads = 2;
+    cfg.shutdown_timeout = 10s;
+    server_ = std::make_unique<server>(cfg);
+    server_->set_log_sink([](std::string_view) {});
+    websocket_settings ws;
+    ws.max_message_bytes = 64 * 1024;
+    server_->mount_websocket(std::string(path), make_websocket_channel(broker_), ws);
+    server_->start();
+  }
+  void TearDown() override { server_->stop(); }
+
+  // Sends `m` and reads the one answer.
+  flex::message call(ws_client& c, const flex::message& m, amf::arena& memory) {
+    EXPECT_TRUE(c.write(encode(m)));
+    std::optional<std::vector<std::uint8_t>> frame = c.read();
+    EXPECT_TRUE(frame.has_value()) << c.error.message();
+    if (!frame) return flex::error_message{};
+    frames_.push_back(std::move(*frame));
+    std::optional<flex::message> reply = decode(frames_.back(), memory);
+    EXPECT_TRUE(reply.has_value());
+    return reply ? *reply : flex::message{flex::error_message{}};
+  }
+
+  std::shared_ptr<messaging::broker> broker_;
+  std::unique_ptr<server> server_;
+  std::vector<std::vector<std::uint8_t>> frames_;  // keeps what decoded messages view
+};
+
+TEST_F(websocket_channel_test, ping_subscribe_and_receive_pushed_messages) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  amf::arena memory;
+
+  flex::message ping = call(c, command(flex::command_operation::client_ping, "m-ping"), memory);
+  auto* ack = std::get_if<flex::acknowledge_message>(&ping);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_EQ(ack->correlation_id, "m-ping");
+  const std::string ds_id = header_string(*ack, flex::headers::ds_id);
+  EXPECT_EQ(ds_id.size(), 36u) << ds_id;
+
+  flex::message sub = call(c, command(flex::command_operation::subscribe, "m-sub"), memory);
+  auto* sub_ack = std::get_if<flex::acknowledge_message>(&sub);
+  ASSERT_NE(sub_ack, nullptr);
+  EXPECT_EQ(sub_ack->correlation_id, "m-sub");
+  const std::string subscription(sub_ack->client_id);
+  EXPECT_FALSE(subscription.empty());
+  EXPECT_TRUE(broker_->has_client(ds_id));
+
+  // Another client publishes through the C++ API, with headers a subscriber must not see.
+  for (int i = 0; i < 3; ++i) {
+    amf::arena pm;
+    flex::async_message m;
+    m.destination = "chat";
+    m.message_id = pm.copy("pub-" + std::to_string(i));
+    m.client_id = "publisher";
+    m.body = amf::value::integer(i);
+    ASSERT_TRUE(flex::set_header(pm, m, flex::headers::ds_id, amf::value::string("other-client")));
+    ASSERT_TRUE(flex::set_header(pm, m, "DSEndpoint", amf::value::string("my-amf")));
+    auto published = broker_->publish(m);
+    ASSERT_TRUE(std::holds_alternative<std::size_t>(published));
+    EXPECT_EQ(std::get<std::size_t>(published), 1u);
+  }
+  for (int i = 0; i < 3; ++i) {
+    std::optional<std::vector<std::uint8_t>> frame = c.read();
+    ASSERT_TRUE(frame.has_value()) << c.error.message();
+    frames_.push_back(std::move(*frame));
+    std::optional<flex::message> pushed = decode(frames_.back(), memory);
+    ASSERT_TRUE(pushed.has_value());
+    auto* m = std::get_if<flex::async_message>(&*pushed);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->message_id, "pub-" + std::to_string(i));  // in order, each once
+    EXPECT_EQ(m->client_id, subscription);
+    EXPECT_EQ(m->body.as_int(), i);
+    EXPECT_EQ(m->header(flex::headers::ds_id), nullptr);
+    EXPECT_EQ(m->header("DSEndpoint"), nullptr);
+  }
+
+  // A publish over the WebSocket reaches the subscriber (itself) and is acknowledged.
+  flex::async_message own;
+  own.destination = "chat";
+  own.message_id = "own-1";
+  own.body = amf::value::string("hello");
+  ASSERT_TRUE(c.write(encode(own)));
+  bool acked = false;
+  bool received = false;
+  for (int i = 0; i < 2; ++i) {
+    std::optional<std::vector<std::uint8_t>> frame = c.read();
+    ASSERT_TRUE(frame.has_value());
+    frames_.push_back(std::move(*frame));
+    std::optional<flex::message> m = decode(frames_.back(), memory);
+    ASSERT_TRUE(m.has_value());
+    if (auto* a = std::get_if<flex::acknowledge_message>(&*m)) acked = a->correlation_id == "own-1";
+    if (auto* p = std::get_if<flex::async_message>(&*m)) received = p->message_id == "own-1";
+  }
+  EXPECT_TRUE(acked);
+  EXPECT_TRUE(received);
+
+  // Unsubscribe: nothing more is queued for it.
+  flex::command_message unsub = command(flex::command_operation::unsubscribe, "m-unsub");
+  unsub.client_id = subscription;
+  flex::message unsub_reply = call(c, unsub, memory);
+  ASSERT_NE(std::get_if<flex::acknowledge_message>(&unsub_reply), nullptr);
+  EXPECT_EQ(broker_->stats().consumers, 0u);
+}
+
+TEST_F(websocket_channel_test, bad_frames_get_an_encoding_error_and_the_connection_stays_usable) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error);
+  amf::arena memory;
+  for (const std::vector<std::uint8_t>& garbage :
+       {std::vector<std::uint8_t>{0xff, 0x00, 0x13}, std::vector<std::uint8_t>{0x0a, 0x0b},
+        std::vector<std::uint8_t>{0x04, 0x05}, std::vector<std::uint8_t>{}}) {
+    ASSERT_TRUE(c.write(garbage));
+    std::optional<std::vector<std::uint8_t>> frame = c.read();
+    ASSERT_TRUE(frame.has_value());
+    frames_.push_back(std::move(*frame));
+    std::optional<flex::message> reply = decode(frames_.back(), memory);
+    ASSERT_TRUE(reply.has_value());
+    auto* e = std::get_if<flex::error_message>(&*reply);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->fault_code, flex::faults::client_message_encoding);
+  }
+  // Unknown destination: a fault, not a close.
+  flex::command_message bad_sub = command(flex::command_operation::subscribe, "m-1");
+  bad_sub.destination = "nowhere";
+  flex::message reply = call(c, bad_sub, memory);
+  auto* e = std::get_if<flex::error_message>(&reply);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->fault_code, flex::faults::server_resource_unavailable);
+  EXPECT_EQ(e->correlation_id, "m-1");
+  // Still usable.
+  flex::message ping = call(c, command(flex::command_operation::client_ping, "m-2"), memory);
+  EXPECT_NE(std::get_if<flex::acknowledge_message>(&ping), nullptr);
+}
+
+TEST_F(websocket_channel_test, a_text_frame_closes_with_1003) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error);
+  ASSERT_TRUE(c.write({'h', 'i'}, /*binary=*/false));
+  EXPECT_FALSE(c.read().has_value());
+  EXPECT_EQ(c.error, websocket::error::closed);
+  EXPECT_EQ(c.reason().code, close_code::unsupported_data);
+}
+
+TEST_F(websocket_channel_test, a_message_over_the_limit_closes_with_1009) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error);
+  ASSERT_TRUE(c.write(std::vector<std::uint8_t>(64 * 1024 + 1, 0x06)));
+  EXPECT_FALSE(c.read().has_value());
+  EXPECT_EQ(c.error, websocket::error::closed);
+  EXPECT_EQ(c.reason().code, close_code::too_big);
+}
+
+TEST_F(websocket_channel_test, disconnect_releases_the_flex_client_and_closes) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error);
+  amf::arena memory;
+  flex::message ping = call(c, command(flex::command_operation::client_ping, "m-ping"), memory);
+  const std::string ds_id = header_string(std::get<flex::acknowledge_message>(ping), flex::headers::ds_id);
+  flex::message sub = call(c, command(flex::command_operation::subscribe, "m-sub"), memory);
+  ASSERT_NE(std::get_if<flex::acknowledge_message>(&sub), nullptr);
+  ASSERT_TRUE(broker_->has_client(ds_id));
+  flex::message bye = call(c, command(flex::command_operation::disconnect, "m-bye"), memory);
+  EXPECT_NE(std::get_if<flex::acknowledge_message>(&bye), nullptr);
+  EXPECT_FALSE(c.read().has_value());
+  EXPECT_EQ(c.error, websocket::error::closed);
+  EXPECT_EQ(c.reason().code, close_code::normal);
+  EXPECT_FALSE(broker_->has_client(ds_id));
+}
+
+TEST_F(websocket_channel_test, a_get_without_upgrade_gets_426) {
+  net::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect({net::ip::make_address("127.0.0.1"), server_->port()});
+  const std::string request = "GET " + std::string(path) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  net::write(socket, net::buffer(request));
+  beast::flat_buffer buffer;
+  detail::http::response<detail::http::string_body> res;
+  detail::http::read(socket, buffer, res);
+  EXPECT_EQ(res.result_int(), 426u);
+}
+
+TEST_F(websocket_channel_test, server_stop_closes_connections_with_1001_and_releases_clients) {
+  ws_client a(server_->port());
+  ws_client b(server_->port());
+  ASSERT_FALSE(a.handshake_error);
+  ASSERT_FALSE(b.handshake_error);
+  amf::arena memory;
+  flex::message sub = call(a, command(flex::command_operation::subscribe, "m-sub"), memory);
+  ASSERT_NE(std::get_if<flex::acknowledge_message>(&sub), nullptr);
+  EXPECT_EQ(broker_->stats().clients, 1u);
+  server_->request_stop();
+  for (ws_client* c : {&a, &b}) {
+    EXPECT_FALSE(c->read().has_value());
+    EXPECT_EQ(c->error, websocket::error::closed);
+    EXPECT_EQ(c->reason().code, close_code::going_away);
+  }
+  server_->wait();
+  EXPECT_EQ(broker_->stats().clients, 0u);
+}
+
+}  // namespace
+}  // namespace amphora::server
