@@ -18,8 +18,8 @@ std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size(
 // The channel's handle on the connection: posts to the connection's strand.
 class sink final : public message_sink {
  public:
-  sink(std::weak_ptr<websocket_session> session, net::any_io_executor strand)
-      : session_(std::move(session)), strand_(std::move(strand)) {}
+  sink(std::weak_ptr<websocket_session> session, strand executor)
+      : session_(std::move(session)), strand_(std::move(executor)) {}
 
   bool send(std::vector<std::uint8_t> message) override {
     if (ended_.load(std::memory_order_acquire)) return false;
@@ -38,13 +38,13 @@ class sink final : public message_sink {
 
  private:
   std::weak_ptr<websocket_session> session_;
-  net::any_io_executor strand_;
+  strand strand_;
   std::atomic<bool> ended_{false};
 };
 
 }  // namespace
 
-void websocket_session::start(beast::tcp_stream stream, request req, const websocket_route& route,
+void websocket_session::start(strand_stream stream, request req, const websocket_route& route,
                               std::shared_ptr<shared_state> state, std::string remote) {
   auto s =
       std::make_shared<websocket_session>(std::move(stream), std::move(req), route, state, std::move(remote));
@@ -52,7 +52,7 @@ void websocket_session::start(beast::tcp_stream stream, request req, const webso
   s->run();
 }
 
-websocket_session::websocket_session(beast::tcp_stream stream, request req, const websocket_route& route,
+websocket_session::websocket_session(strand_stream stream, request req, const websocket_route& route,
                                      std::shared_ptr<shared_state> state, std::string remote)
     : ws_(std::move(stream)),
       request_(std::move(req)),

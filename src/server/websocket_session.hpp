@@ -23,10 +23,10 @@ class websocket_session : public connection, public std::enable_shared_from_this
   using request = http::request<http::vector_body<std::uint8_t>>;
 
   // Registers the connection with `state` and answers the upgrade.
-  static void start(beast::tcp_stream stream, request req, const websocket_route& route,
+  static void start(strand_stream stream, request req, const websocket_route& route,
                     std::shared_ptr<shared_state> state, std::string remote);
 
-  websocket_session(beast::tcp_stream stream, request req, const websocket_route& route,
+  websocket_session(strand_stream stream, request req, const websocket_route& route,
                     std::shared_ptr<shared_state> state, std::string remote);
   ~websocket_session() override;
   websocket_session(const websocket_session&) = delete;
@@ -47,7 +47,7 @@ class websocket_session : public connection, public std::enable_shared_from_this
   void on_closed(error_code ec);
   void finish();
 
-  beast::websocket::stream<beast::tcp_stream> ws_;
+  beast::websocket::stream<strand_stream> ws_;
   beast::flat_buffer buffer_;
   request request_;
   std::shared_ptr<websocket_handler> handler_;
