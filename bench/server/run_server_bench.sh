@@ -7,6 +7,7 @@
 # call (from /proc, less sensitive to the other processes on this shared machine than calls/s).
 #   bench/server/run_server_bench.sh [RUNS]     (default 3)
 #   CONNECTIONS=64 DURATION=5 WARMUP=1           loadgen settings
+#   THREADS=N                                    serve's --threads (default: one I/O thread per core)
 #   LOG_LEVEL=warn                               serve's --log-level (info: one line per request
 #                                                to stderr, sent to $BUILD_DIR/bench-serve.log)
 #   WRK=1                                        also run wrk (bench/server/echo.lua) on the nc body
@@ -24,6 +25,8 @@ connections=${CONNECTIONS:-64}
 duration=${DURATION:-5}
 warmup=${WARMUP:-1}
 log_level=${LOG_LEVEL:-warn}
+threads=()
+[[ -n "${THREADS:-}" ]] && threads=(--threads "$THREADS")
 cmake -S "$AMPHORA_ROOT" -B "$build" -G Ninja "${AMPHORA_RELEASE_OPTIONS[@]}" >/dev/null
 cmake --build "$build" -j "$AMPHORA_JOBS" --target amphora >/dev/null
 amphora=$build/apps/amphora/amphora
@@ -40,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$server" serve --port 0 --log-level "$log_level" >"$work/banner" 2>"$build/bench-serve.log" &
+"$server" serve --port 0 "${threads[@]}" --log-level "$log_level" >"$work/banner" 2>"$build/bench-serve.log" &
 server_pid=$!
 port=
 for _ in $(seq 50); do
@@ -53,7 +56,7 @@ done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' + local changes')" >&2
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-echo "server: $server serve --port $port --log-level $log_level; loadgen: -c $connections -d $duration --warmup $warmup" >&2
+echo "server: $server serve --port $port ${threads[*]} --log-level $log_level; loadgen: -c $connections -d $duration --warmup $warmup" >&2
 results=$work/results.jsonl
 for run in $(seq "$runs"); do
   for kind in health nc flex; do
