@@ -170,20 +170,25 @@ void session::on_read_header(error_code ec, std::size_t bytes) {
   reading_ = reading::body;
   arm_read_timer(state_->settings().body_timeout);
   // Expect: 100-continue (curl 7.88 sends it for bodies over 1 MiB). The header is accepted (a
-  // Content-Length over max_body already failed with 413), so invite the body. Only when no
-  // response is owed: an interim response must not overtake earlier ones; the client then sends
-  // its body after its own short wait (RFC 9110 §10.1.1).
+  // Content-Length over max_body already failed with 413), so invite the body. An interim
+  // response must not overtake earlier ones: while a response is still owed (or being written:
+  // the client may already hold its bytes), the 100 waits until the last one is written (on_write).
   const auto& req = parser_->get();
-  if (req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue") && pending_.empty() &&
-      !writing_) {
-    static constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
-    writing_ = true;
-    stream_.expires_after(state_->settings().write_timeout);
-    net::async_write(stream_, net::buffer(continue_100.data(), continue_100.size()),
-                     beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
+  if (req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue")) {
+    if (pending_.empty() && !writing_) return write_continue();
+    continue_deferred_ = true;
     return;
   }
   do_read_body();
+}
+
+void session::write_continue() {
+  static constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
+  continue_deferred_ = false;
+  writing_ = true;
+  stream_.expires_after(state_->settings().write_timeout);
+  net::async_write(stream_, net::buffer(continue_100.data(), continue_100.size()),
+                   beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
 }
 
 void session::on_continue_written(error_code ec, std::size_t) {
@@ -403,6 +408,7 @@ void session::on_write(error_code ec, std::size_t bytes) {
   }
   if (close) return do_close();
   if ((read_closed_ || stopping_) && pending_.empty()) return do_close();
+  if (continue_deferred_ && pending_.empty()) return write_continue();  // every earlier answer is out
   finish_reading();
   do_write();
 }

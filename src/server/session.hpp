@@ -52,6 +52,7 @@ class session : public connection, public std::enable_shared_from_this<session> 
 
   void do_read();
   void on_read_header(error_code ec, std::size_t bytes);
+  void write_continue();                                       // "100 Continue", then the body is read
   void on_continue_written(error_code ec, std::size_t bytes);  // after "100 Continue"
   void do_read_body();
   void on_read_body(error_code ec, std::size_t bytes);
@@ -91,6 +92,7 @@ class session : public connection, public std::enable_shared_from_this<session> 
   bool read_closed_ = false;  // no further request will be read (close requested, error, EOF)
   bool peer_eof_ = false;
   bool writing_ = false;
+  bool continue_deferred_ = false;  // a 100 Continue waits for the responses owed before it
   bool closing_ = false;
   bool stopping_ = false;
 };
