@@ -70,9 +70,9 @@ error make_error(errc code, std::string message, std::string detail = {}) {
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
-// The published subtopics of a message: header DSSubtopic as a string or an array of strings
-// (BlazeDS accepts both); empty strings are ignored.
-std::vector<std::string_view> message_subtopics(const flex::abstract_message& m) {
+}  // namespace
+
+std::vector<std::string_view> published_subtopics(const flex::abstract_message& m) {
   std::vector<std::string_view> out;
   const amf::value* v = m.header(flex::headers::subtopic);
   if (v == nullptr) return out;
@@ -85,8 +85,6 @@ std::vector<std::string_view> message_subtopics(const flex::abstract_message& m)
   }
   return out;
 }
-
-}  // namespace
 
 struct broker::state {
   state(broker_config c, std::function<clock::time_point()> n) : config(std::move(c)), now(std::move(n)) {
@@ -370,7 +368,7 @@ std::variant<std::size_t, error> broker::publish(const flex::async_message& m) {
   std::size_t index = 0;
   const destination_config* d = state_->find_destination(m.destination, &index);
   if (d == nullptr) return make_error(errc::unknown_destination, "No destination " + quoted(m.destination));
-  const std::vector<std::string_view> subtopics = message_subtopics(m);
+  const std::vector<std::string_view> subtopics = published_subtopics(m);
   if (!subtopics.empty() && !d->allow_subtopics) {
     return make_error(errc::subtopics_not_allowed,
                       "Destination " + quoted(d->name) + " does not allow subtopics");

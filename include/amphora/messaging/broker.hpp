@@ -107,6 +107,10 @@ struct broker_stats {
   std::uint64_t released = 0;   // FlexClients released (disconnect, idle, over max_clients)
 };
 
+// The subtopics a published message names: header DSSubtopic as a string or an array of strings
+// (BlazeDS accepts both); empty strings and other values are ignored.
+std::vector<std::string_view> published_subtopics(const flex::abstract_message& m);
+
 class broker {
  public:
   using clock = std::chrono::steady_clock;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <variant>
@@ -46,38 +47,16 @@ void answer_broker_error(const messaging_call& call, const flex::abstract_messag
   answer_error(call, request, code, e.message, e.detail);
 }
 
-// Access control (docs/security.md, "Access control"): `privilege` on the resource "destination",
-// or "destination.subtopic" for a subtopic. False with the fault answered when the policy denies it
-// (or when no policy is configured: always true).
+// Access control (docs/security.md, "Access control"): `privilege` on the destination, or on
+// each of `subtopics`. False with the fault answered when the policy denies it.
 bool allowed(const messaging_call& call, const flex::abstract_message& request, std::string_view destination,
-             std::string_view subtopic, std::string_view privilege) {
-  std::string resource(destination);
-  if (!subtopic.empty()) {
-    resource += '.';
-    resource += subtopic;
-  }
-  const std::optional<fault> f =
-      access_fault(call.ex.gateway().options, call.ex.context().user, resource, privilege);
+             std::span<const std::string_view> subtopics, std::string_view privilege) {
+  const gateway_options& o = call.ex.gateway().options;
+  const std::optional<fault> f = messaging_access_fault(
+      o.access.get(), o.anonymous_role, call.ex.context().user, destination, subtopics, privilege);
   if (!f) return true;
   answer_error(call, request, f->code, f->message, f->detail);
   return false;
-}
-
-// Publishing needs "publish" on every subtopic the message names (header DSSubtopic: a string or
-// an array of strings), or on the destination when it names none.
-bool may_publish(const messaging_call& call, const flex::async_message& message) {
-  const amf::value* v = message.header(flex::headers::subtopic);
-  if (v != nullptr && v->is(amf::kind::array)) {
-    bool any = false;
-    for (const amf::value& item : v->as_array().dense) {
-      if (!item.is(amf::kind::string)) continue;
-      any = true;
-      if (!allowed(call, message, message.destination, item.as_string(), "publish")) return false;
-    }
-    if (any) return true;
-  }
-  return allowed(call, message, message.destination, string_header(message, flex::headers::subtopic),
-                 "publish");
 }
 
 // The broker, or a fault answered (this gateway serves remoting only).
@@ -267,7 +246,7 @@ void run_multi_subscribe(const messaging_call& call, const flex::command_message
   // Every added subscription is checked first: a denied one leaves the others unchanged too.
   for (std::string_view entry : string_items(command, flex::headers::add_sub)) {
     std::optional<subscription_entry> e = parse_entry(entry);
-    if (e && !allowed(call, command, command.destination, e->subtopic, "subscribe")) return;
+    if (e && !allowed(call, command, command.destination, subtopic_list(e->subtopic), "subscribe")) return;
   }
   std::string client_id(command.client_id);
   for (std::string_view entry : string_items(command, flex::headers::add_sub)) {
@@ -305,10 +284,8 @@ void run_messaging_command(const messaging_call& call, const flex::command_messa
   b->touch(call.ds_id);
   switch (command.operation) {
     case flex::command_operation::subscribe: {
-      if (!allowed(call, command, command.destination, string_header(command, flex::headers::subtopic),
-                   "subscribe")) {
-        return;
-      }
+      const std::string_view subtopic = string_header(command, flex::headers::subtopic);
+      if (!allowed(call, command, command.destination, subtopic_list(subtopic), "subscribe")) return;
       auto r = b->subscribe({.ds_id = call.ds_id,
                              .destination = command.destination,
                              .client_id = command.client_id,
@@ -337,7 +314,8 @@ void run_publish(const messaging_call& call, const flex::async_message& message)
   if (b == nullptr) return;
   if (message.message_id.empty())
     return answer_error(call, message, fault_processing, "The message has a null messageId");
-  if (!may_publish(call, message)) return;
+  if (!allowed(call, message, message.destination, messaging::published_subtopics(message), "publish"))
+    return;
   auto r = b->publish(message);
   if (auto* failed = std::get_if<messaging::error>(&r)) return answer_broker_error(call, message, *failed);
   call.ex.answer(call.index, flex_result(call.ex, call.index,

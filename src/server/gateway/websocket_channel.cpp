@@ -8,16 +8,17 @@
 
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "access.hpp"
 #include "amphora/amf/amf3.hpp"
 #include "amphora/flex/messages.hpp"
 #include "amphora/flex/small_messages.hpp"
 #include "amphora/flex/uuid.hpp"
-#include "amphora/security/authorize.hpp"
 
 namespace amphora::server {
 namespace {
@@ -80,10 +81,9 @@ class flex_connection final : public websocket_connection,
         return send(memory, ack);
       }
       case flex::command_operation::subscribe: {
-        if (!allowed(memory, command, command.destination, string_header(command, flex::headers::subtopic),
-                     "subscribe")) {
+        const std::string_view subtopic = string_header(command, flex::headers::subtopic);
+        if (!allowed(memory, command, command.destination, detail::subtopic_list(subtopic), "subscribe"))
           return;
-        }
         auto r = broker_->subscribe({.ds_id = ds_id_,
                                      .destination = command.destination,
                                      .client_id = command.client_id,
@@ -116,46 +116,23 @@ class flex_connection final : public websocket_connection,
     if (message.message_id.empty()) {
       return send_error(memory, message, flex::faults::server_processing, "The message has a null messageId");
     }
-    if (!may_publish(memory, message)) return;
+    if (!allowed(memory, message, message.destination, messaging::published_subtopics(message), "publish")) {
+      return;
+    }
     auto r = broker_->publish(message);
     if (auto* failed = std::get_if<messaging::error>(&r)) return send_broker_error(memory, message, *failed);
     send(memory, flex::make_acknowledge(message, memory));
   }
 
-  // `privilege` on "destination" or "destination.subtopic" for the anonymous role; false with the
-  // fault sent when the policy denies it (no policy: always true).
+  // `privilege` on the destination, or on each of `subtopics`, for the anonymous role (no login on
+  // this channel); false with the fault sent when the policy denies it.
   bool allowed(amf::arena& memory, const flex::abstract_message& request, std::string_view destination,
-               std::string_view subtopic, std::string_view privilege) {
-    if (!access_) return true;
-    std::string resource(destination);
-    if (!subtopic.empty()) {
-      resource += '.';
-      resource += subtopic;
-    }
-    const std::shared_ptr<const security::policy> policy = access_->current();
-    if (security::authorize(*policy, nullptr, anonymous_role_, resource, privilege) ==
-        security::decision::allowed) {
-      return true;
-    }
-    send_error(memory, request, "Client.Authentication", "Login required before authorization can proceed.");
+               std::span<const std::string_view> subtopics, std::string_view privilege) {
+    const std::optional<detail::fault> f = detail::messaging_access_fault(
+        access_.get(), anonymous_role_, nullptr, destination, subtopics, privilege);
+    if (!f) return true;
+    send_error(memory, request, f->code, f->message, f->detail);
     return false;
-  }
-
-  // "publish" on every subtopic of header DSSubtopic (a string or an array of strings), or on the
-  // destination when it names none.
-  bool may_publish(amf::arena& memory, const flex::async_message& message) {
-    const amf::value* v = message.header(flex::headers::subtopic);
-    if (v != nullptr && v->is(amf::kind::array)) {
-      bool any = false;
-      for (const amf::value& item : v->as_array().dense) {
-        if (!item.is(amf::kind::string)) continue;
-        any = true;
-        if (!allowed(memory, message, message.destination, item.as_string(), "publish")) return false;
-      }
-      if (any) return true;
-    }
-    return allowed(memory, message, message.destination, string_header(message, flex::headers::subtopic),
-                   "publish");
   }
 
   // The connection's FlexClient goes, with its consumers and queue; nothing is pushed any more.
