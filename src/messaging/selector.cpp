@@ -113,43 +113,30 @@ operand arithmetic(op code, const operand& a, const operand& b) noexcept {
   }
 }
 
+// One comparison of two numbers of the same C++ type (integers stay exact, others compare as doubles).
+template <typename Number>
+truth compare_numbers(op code, Number x, Number y) noexcept {
+  switch (code) {
+    case op::equal:
+      return of_bool(x == y);
+    case op::not_equal:
+      return of_bool(x != y);
+    case op::less:
+      return of_bool(x < y);
+    case op::less_equal:
+      return of_bool(x <= y);
+    case op::greater:
+      return of_bool(x > y);
+    default:
+      return of_bool(x >= y);
+  }
+}
+
 truth compare(op code, const operand& a, const operand& b) noexcept {
   using type = operand::type;
   if (a.is_number() && b.is_number()) {
-    if (a.t == type::integer && b.t == type::integer) {
-      const std::int64_t x = a.integer;
-      const std::int64_t y = b.integer;
-      switch (code) {
-        case op::equal:
-          return of_bool(x == y);
-        case op::not_equal:
-          return of_bool(x != y);
-        case op::less:
-          return of_bool(x < y);
-        case op::less_equal:
-          return of_bool(x <= y);
-        case op::greater:
-          return of_bool(x > y);
-        default:
-          return of_bool(x >= y);
-      }
-    }
-    const double x = a.as_real();
-    const double y = b.as_real();
-    switch (code) {
-      case op::equal:
-        return of_bool(x == y);
-      case op::not_equal:
-        return of_bool(x != y);
-      case op::less:
-        return of_bool(x < y);
-      case op::less_equal:
-        return of_bool(x <= y);
-      case op::greater:
-        return of_bool(x > y);
-      default:
-        return of_bool(x >= y);
-    }
+    if (a.t == type::integer && b.t == type::integer) return compare_numbers(code, a.integer, b.integer);
+    return compare_numbers(code, a.as_real(), b.as_real());
   }
   if (a.t != b.t || a.t == type::unknown) return truth::unknown;
   if (code != op::equal && code != op::not_equal) return truth::unknown;  // strings, booleans
