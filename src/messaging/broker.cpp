@@ -21,6 +21,14 @@ flex::async_message delivery::to_message() const {
   return m;
 }
 
+flex::message delivery::to_flex(amf::arena& memory) const {
+  if (!invalidated) return to_message();
+  flex::command_message notice = flex::make_command(flex::command_operation::subscription_invalidate, memory);
+  notice.client_id = *client_id;
+  notice.destination = message->message().destination;
+  return notice;
+}
+
 namespace {
 
 using clock = broker::clock;
@@ -46,11 +54,13 @@ struct consumer {
   client* owner = nullptr;
   std::size_t destination = 0;  // index into config.destinations
   std::vector<subscription> subscriptions;
+  std::size_t queued = 0;  // its deliveries waiting, counted when the destination has a max_queue
 };
 
 struct queued {
   delivery d;
   clock::time_point expires;
+  bool counted = false;  // in its consumer's `queued`
 };
 
 struct client {
@@ -92,11 +102,26 @@ struct broker::state {
       destination_index.emplace(config.destinations[i].name, i);
     }
     members.resize(config.destinations.size());
+    for (const destination_config& d : config.destinations) {
+      flex::async_message empty;
+      empty.destination = d.name;
+      auto notice = stored_message::make(empty, static_cast<std::size_t>(-1));
+      notices.push_back(notice ? *notice : nullptr);  // a null body and a name always encode
+      if (d.subscription_timeout.count() > 0 &&
+          (shortest_timeout.count() == 0 || d.subscription_timeout < shortest_timeout)) {
+        shortest_timeout = d.subscription_timeout;
+      }
+    }
+    if (shortest_timeout.count() > 0)
+      sweep_every = std::max(shortest_timeout / 4, std::chrono::milliseconds(1));
   }
 
   const broker_config config;
   const std::function<clock::time_point()> now;
   string_map<std::size_t> destination_index;
+  std::vector<std::shared_ptr<const stored_message>> notices;  // per destination: invalidations
+  std::chrono::milliseconds shortest_timeout{0};               // of the subscription timeouts (0: none)
+  std::chrono::milliseconds sweep_every{0};                    // how often to look for them (0: never)
 
   mutable std::mutex mutex;
   string_map<client> clients;
@@ -104,6 +129,7 @@ struct broker::state {
   string_map<consumer> consumers;
   std::vector<std::unordered_set<consumer*>> members;  // per destination
   std::uint64_t next_token = 0;
+  clock::time_point next_sweep{};
   std::size_t queued_now = 0;
   broker_stats counters;
 
@@ -146,6 +172,30 @@ struct broker::state {
   void expire_idle(clock::time_point t, std::vector<wake_fn>& woken) {
     while (!lru.empty() && t - lru.back()->last_seen > config.client_idle_timeout)
       release(*lru.back(), woken);
+    if (sweep_every.count() > 0 && t >= next_sweep) {
+      next_sweep = t + sweep_every;
+      expire_subscriptions(t, woken);
+    }
+  }
+
+  // Consumers whose client was idle longer than their destination's subscription_timeout go;
+  // each leaves an invalidation in its client's queue. The least recently seen clients are at
+  // the back of lru: look at those idle longer than the shortest timeout.
+  void expire_subscriptions(clock::time_point t, std::vector<wake_fn>& woken) {
+    for (auto it = lru.rbegin(); it != lru.rend() && t - (*it)->last_seen > shortest_timeout; ++it) {
+      client& c = **it;
+      std::vector<consumer*> expired;
+      for (consumer* k : c.consumers) {
+        const std::chrono::milliseconds timeout = config.destinations[k->destination].subscription_timeout;
+        if (timeout.count() > 0 && t - c.last_seen > timeout) expired.push_back(k);
+      }
+      for (consumer* k : expired) {
+        queued notice{delivery{notices[k->destination], k->id, true}, clock::time_point::max()};
+        remove_consumer(*k);
+        push(c, std::move(notice), woken);
+        ++counters.invalidated;
+      }
+    }
   }
 
   void remove_consumer(consumer& k) {
@@ -166,16 +216,39 @@ struct broker::state {
 
   // ---- queues (mutex held) ----
 
+  // A queued entry leaves its client's queue: its consumer (if it still exists) counts it no more.
+  void unqueued(const queued& q) {
+    --queued_now;
+    if (!q.counted) return;
+    auto it = consumers.find(std::string_view(*q.d.client_id));
+    if (it != consumers.end() && it->second.id == q.d.client_id && it->second.queued > 0) --it->second.queued;
+  }
+
   void enqueue(consumer& k, const std::shared_ptr<const stored_message>& m, clock::time_point expires,
                std::vector<wake_fn>& woken) {
     client& c = *k.owner;
+    const std::size_t bound = config.destinations[k.destination].max_queue;
+    if (bound > 0 && k.queued >= bound) {  // this consumer's oldest goes
+      auto oldest = std::find_if(c.queue.begin(), c.queue.end(),
+                                 [&](const queued& q) { return q.counted && q.d.client_id == k.id; });
+      if (oldest != c.queue.end()) {
+        unqueued(*oldest);
+        c.queue.erase(oldest);
+        ++counters.dropped;
+      }
+    }
+    push(c, queued{delivery{m, k.id}, expires, bound > 0}, woken);
+    if (bound > 0) ++k.queued;
+  }
+
+  void push(client& c, queued q, std::vector<wake_fn>& woken) {
     const bool was_empty = c.queue.empty();
     if (c.queue.size() >= std::max<std::size_t>(config.max_queue, 1)) {
+      unqueued(c.queue.front());
       c.queue.pop_front();
-      --queued_now;
       ++counters.dropped;
     }
-    c.queue.push_back(queued{delivery{m, k.id}, expires});
+    c.queue.push_back(std::move(q));
     ++queued_now;
     if (was_empty && c.wake) {
       if (c.wake_once) {
@@ -192,7 +265,7 @@ struct broker::state {
     while (!c.queue.empty() && out.size() < max) {
       queued q = std::move(c.queue.front());
       c.queue.pop_front();
-      --queued_now;
+      unqueued(q);
       if (q.expires <= t) {
         ++counters.expired;
       } else {

@@ -359,3 +359,86 @@ TEST_F(broker_test, per_client_limits) {
 
 }  // namespace
 }  // namespace amphora::messaging
+
+namespace amphora::messaging {
+namespace {
+
+class broker_timeout_test : public broker_test {
+ protected:
+  broker_config timeout_config() {
+    broker_config c = config();
+    c.destinations[0].subscription_timeout = 10s;  // "chat"; "flat" has none
+    return c;
+  }
+};
+
+TEST_F(broker_timeout_test, an_idle_consumer_is_invalidated_and_told) {
+  broker b(timeout_config(), clock());
+  const std::string chat = subscribe(b, "DS-idle", "chat");
+  const std::string flat = subscribe(b, "DS-idle", "flat");
+  subscribe(b, "DS-busy", "chat");
+  int woken = 0;
+  ASSERT_TRUE(b.listen("DS-idle", [&] { ++woken; }).has_value());
+  now_ += 8s;
+  b.touch("DS-busy");
+  now_ += 8s;  // DS-idle: 16 s without a call, DS-busy: 8 s
+  b.touch("DS-busy");
+  EXPECT_EQ(woken, 1);  // the notice filled the empty queue
+  EXPECT_EQ(b.stats().invalidated, 1u);
+  EXPECT_TRUE(b.has_client("DS-idle"));          // the FlexClient stays (idle timeout 60 s)
+  EXPECT_FALSE(b.unsubscribe("DS-idle", chat));  // gone
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "x"))), 1u);  // DS-busy only
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("flat", "y"))), 1u);  // no timeout there
+
+  const std::vector<delivery> got = b.take("DS-idle");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(got[0].invalidated);
+  EXPECT_EQ(*got[0].client_id, chat);
+  amf::arena memory;
+  const flex::message notice = got[0].to_flex(memory);
+  ASSERT_TRUE(std::holds_alternative<flex::command_message>(notice));
+  const auto& command = std::get<flex::command_message>(notice);
+  EXPECT_EQ(command.operation, flex::command_operation::subscription_invalidate);
+  EXPECT_EQ(command.client_id, chat);
+  EXPECT_EQ(command.destination, "chat");
+  EXPECT_FALSE(command.message_id.empty());
+  EXPECT_FALSE(got[1].invalidated);
+  EXPECT_EQ(*got[1].client_id, flat);
+  EXPECT_TRUE(std::holds_alternative<flex::async_message>(got[1].to_flex(memory)));
+
+  // Resubscribing with the same id (what a Flex Consumer does) works again.
+  EXPECT_EQ(subscribe(b, "DS-idle", "chat", {}, chat), chat);
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "z"))), 2u);
+}
+
+TEST_F(broker_timeout_test, calls_keep_a_consumer_alive) {
+  broker b(timeout_config(), clock());
+  const std::string chat = subscribe(b, "DS-A", "chat");
+  for (int i = 0; i < 5; ++i) {
+    now_ += 6s;
+    b.touch("DS-A");  // a heartbeat or a poll
+  }
+  EXPECT_EQ(b.stats().invalidated, 0u);
+  EXPECT_TRUE(b.unsubscribe("DS-A", chat));
+}
+
+TEST_F(broker_test, a_destination_max_queue_bounds_each_consumer) {
+  broker_config c = config();  // max_queue 4 per client
+  c.destinations[1].max_queue = 2;
+  broker b(c, clock());
+  subscribe(b, "DS-A", "flat");
+  subscribe(b, "DS-A", "chat");
+  b.publish(message("flat", "f1"));
+  b.publish(message("chat", "c1"));
+  b.publish(message("flat", "f2"));
+  b.publish(message("flat", "f3"));  // drops f1, not c1
+  EXPECT_EQ(b.stats().dropped, 1u);
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"c1", "f2", "f3"}));
+  b.publish(message("flat", "f4"));  // the count went back down with take()
+  b.publish(message("flat", "f5"));
+  EXPECT_EQ(b.stats().dropped, 1u);
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"f4", "f5"}));
+}
+
+}  // namespace
+}  // namespace amphora::messaging

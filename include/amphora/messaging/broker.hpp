@@ -45,6 +45,13 @@ struct destination_config {
   // BlazeDS's message-time-to-live: when above zero it replaces every message's timeToLive.
   // Zero: each message's own timeToLive applies (0 there: no expiry).
   std::chrono::milliseconds message_ttl{0};
+  // BlazeDS's subscription-timeout-minutes: a consumer whose FlexClient made no call (request,
+  // poll, heartbeat) for this long is unsubscribed by the server, and the client is told with a
+  // SUBSCRIPTION_INVALIDATE queued in its place (delivery::invalidated). Zero: never.
+  std::chrono::milliseconds subscription_timeout{0};
+  // BlazeDS's max-cache-size: messages of this destination waiting for one consumer; when full,
+  // that consumer's oldest waiting message is dropped (counted). Zero: only max_queue bounds them.
+  std::size_t max_queue = 0;
 };
 
 struct broker_config {
@@ -77,14 +84,21 @@ struct error {
   std::string detail;   // for faultDetail (e.g. where a selector failed to parse)
 };
 
-// One message queued for one consumer.
+// One message queued for one consumer, or the notice that the server dropped a consumer.
 struct delivery {
   std::shared_ptr<const stored_message> message;
   std::shared_ptr<const std::string> client_id;  // the consumer's (subscription) id
+  // The server unsubscribed the consumer (subscription timeout): `message` is then an empty
+  // message whose destination is the consumer's, and the client is sent SUBSCRIPTION_INVALIDATE.
+  bool invalidated = false;
 
   // The copy the subscriber receives: the stored message with clientId = *client_id. Views into
   // *message and *client_id: keep this delivery alive while the result is used.
   flex::async_message to_message() const;
+  // What the channel sends: to_message(), or for an invalidated consumer a CommandMessage
+  // SUBSCRIPTION_INVALIDATE (op 10) with its clientId and destination (fresh messageId from
+  // `memory`).
+  flex::message to_flex(amf::arena& memory) const;
 };
 
 struct subscribe_request {
@@ -98,13 +112,14 @@ struct subscribe_request {
 struct broker_stats {
   std::size_t clients = 0;
   std::size_t consumers = 0;
-  std::size_t queued = 0;       // deliveries waiting in queues now
-  std::size_t waiting = 0;      // FlexClients with a waiter or listener registered now
-  std::uint64_t published = 0;  // messages accepted by publish()
-  std::uint64_t delivered = 0;  // deliveries handed out by take()
-  std::uint64_t dropped = 0;    // deliveries dropped because a queue was full
-  std::uint64_t expired = 0;    // deliveries dropped because their time to live passed
-  std::uint64_t released = 0;   // FlexClients released (disconnect, idle, over max_clients)
+  std::size_t queued = 0;         // deliveries waiting in queues now
+  std::size_t waiting = 0;        // FlexClients with a waiter or listener registered now
+  std::uint64_t published = 0;    // messages accepted by publish()
+  std::uint64_t delivered = 0;    // deliveries handed out by take()
+  std::uint64_t dropped = 0;      // deliveries dropped because a queue was full
+  std::uint64_t expired = 0;      // deliveries dropped because their time to live passed
+  std::uint64_t released = 0;     // FlexClients released (disconnect, idle, over max_clients)
+  std::uint64_t invalidated = 0;  // consumers dropped by a subscription timeout
 };
 
 // The subtopics a published message names: header DSSubtopic as a string or an array of strings
