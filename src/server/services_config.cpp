@@ -1,9 +1,14 @@
-// BlazeDS services-config.xml: channel endpoints and remoting destinations (pugixml, no DTD).
+// BlazeDS services-config.xml: channel endpoints, remoting and messaging destinations (pugixml,
+// no DTD).
 #include "amphora/server/services_config.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <pugixml.hpp>
 #include <string>
@@ -17,6 +22,9 @@ namespace {
 constexpr std::size_t max_file_bytes = 4u << 20;
 constexpr std::size_t max_include_depth = 8;
 constexpr std::string_view remoting_service_class = "flex.messaging.services.RemotingService";
+constexpr std::string_view message_service_class = "flex.messaging.services.MessageService";
+// Intervals and timeouts read from the file are at most this long (one day).
+constexpr std::int64_t max_interval_ms = 24LL * 60 * 60 * 1000;
 
 // One XML file: its text (for line numbers) and its parsed document.
 struct xml_file {
@@ -43,6 +51,36 @@ std::string trimmed(const char* text) {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// A file that cannot be used: "FILE:LINE: reason" (thrown inside the reader, returned by it).
+struct refusal {
+  std::string text;
+};
+
+// Values of typed properties; a wrong one throws a refusal naming the element.
+bool boolean_value(const xml_file& file, const pugi::xml_node& node) {
+  const std::string text = trimmed(node.text().get());
+  if (text == "true") return true;
+  if (text == "false") return false;
+  throw refusal{file.where(node) + ": <" + node.name() + "> must be true or false, not '" + text + "'"};
+}
+
+std::int64_t integer_value(const xml_file& file, const pugi::xml_node& node, std::int64_t min,
+                           std::int64_t max) {
+  const std::string text = trimmed(node.text().get());
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) {
+    throw refusal{file.where(node) + ": <" + node.name() + "> must be an integer from " +
+                  std::to_string(min) + " to " + std::to_string(max) + ", not '" + text + "'"};
+  }
+  return v;
+}
+
+std::chrono::milliseconds millis_value(const xml_file& file, const pugi::xml_node& node,
+                                       std::int64_t unit_ms) {
+  return std::chrono::milliseconds(integer_value(file, node, 0, max_interval_ms / unit_ms) * unit_ms);
 }
 
 // Reads and parses `path`; `from` says who asked ("FILE:LINE: " of the include, or "").
@@ -103,11 +141,25 @@ std::string channel_kind(const pugi::xml_node& definition) {
   return "other";
 }
 
+// Keys of a BlazeDS element that Amphora knows and does not use: a note, not a refusal.
+bool is_ignored_key(std::string_view key, std::initializer_list<std::string_view> keys) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
 class reader {
  public:
   explicit reader(services_config& out) : out_(out) {}
 
   std::string read(const std::string& path) {
+    try {
+      return read_root(path);
+    } catch (const refusal& r) {
+      return r.text;
+    }
+  }
+
+ private:
+  std::string read_root(const std::string& path) {
     const std::unique_ptr<xml_file> file = std::make_unique<xml_file>();
     if (std::string error = load(path, "", *file); !error.empty()) return error;
     const pugi::xml_node root = file->doc.document_element();
@@ -122,14 +174,15 @@ class reader {
         read_channels(*file, child);
       } else if (name == "services") {
         if (std::string error = read_services(*file, child); !error.empty()) return error;
+      } else if (name == "flex-client") {
+        read_flex_client(*file, child);
       } else {
         ignored(*file, child, "");
       }
     }
-    return {};
+    return check_channel_refs();
   }
 
- private:
   static std::string canonical(const std::string& path) {
     std::error_code ec;
     const std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
@@ -153,11 +206,12 @@ class reader {
       if (c.endpoint_url.empty()) c.endpoint_url = definition.child("endpoint").attribute("uri").value();
       c.path = endpoint_path(c.endpoint_url);
       c.kind = channel_kind(definition);
-      c.mounted = c.kind == "amf" && !c.path.empty();
+      c.mounted = (c.kind == "amf" || c.kind == "polling") && !c.path.empty();
       if (!c.mounted) {
         out_.notes.push_back(file.where(definition) + ": channel '" + c.id + "' (" + c.kind + ", '" +
-                             c.endpoint_url + "'): not mounted; only AMF request/response endpoints are");
+                             c.endpoint_url + "'): not mounted; only AMF and AMF polling endpoints are");
       }
+      if (c.kind == "polling") read_polling_properties(file, definition.child("properties"), c);
       out_.channels.push_back(std::move(c));
     }
   }
@@ -204,12 +258,69 @@ class reader {
     return error;
   }
 
+  // The <properties> of a polling channel-definition. Other endpoint properties (serialization,
+  // add-no-cache-headers, ...) are the AMF endpoint's, noted as ignored.
+  void read_polling_properties(const xml_file& file, const pugi::xml_node& properties,
+                               services_config::channel& c) {
+    for (const pugi::xml_node& p : properties.children()) {
+      if (p.type() != pugi::node_element) continue;
+      const std::string_view key = p.name();
+      if (key == "polling-enabled") {
+        boolean_value(file, p);  // true: that is why this is a polling channel
+      } else if (key == "polling-interval-millis") {
+        c.polling_interval = millis_value(file, p, 1);
+      } else if (key == "polling-interval-seconds") {
+        c.polling_interval = millis_value(file, p, 1000);
+      } else if (key == "wait-interval-millis") {
+        // BlazeDS: -1 waits until a message comes; here every wait has an end (the longest).
+        if (trimmed(p.text().get()) == "-1") {
+          c.wait_interval = std::chrono::milliseconds(max_interval_ms);
+          out_.notes.push_back(file.where(p) + ": channel '" + c.id +
+                               "': wait-interval-millis -1 (no end) becomes one day");
+        } else {
+          c.wait_interval = millis_value(file, p, 1);
+        }
+      } else if (key == "client-wait-interval-millis") {
+        c.client_wait_interval = millis_value(file, p, 1);
+      } else if (key == "max-waiting-poll-requests") {
+        c.max_waiting_poll_requests = static_cast<std::size_t>(integer_value(file, p, 0, 1000000));
+      } else if (is_ignored_key(
+                     key, {"serialization", "add-no-cache-headers", "piggybacking-enabled",
+                           "login-after-disconnect", "invalidate-session-on-disconnect",
+                           "session-rewriting-enabled", "connect-timeout-seconds", "request-timeout-seconds",
+                           "record-message-sizes", "record-message-times", "http-response-headers",
+                           "user-agent-settings", "flex-client-outbound-queue-processor"})) {
+        ignored(file, p, " of channel '" + c.id + "'");
+      } else {
+        throw refusal{file.where(p) + ": unknown property <" + std::string(key) + "> of polling channel '" +
+                      c.id + "'"};
+      }
+    }
+  }
+
+  // <flex-client><timeout-minutes>: how long a FlexClient lives without a call.
+  void read_flex_client(const xml_file& file, const pugi::xml_node& node) {
+    for (const pugi::xml_node& p : node.children()) {
+      if (p.type() != pugi::node_element) continue;
+      const std::string_view key = p.name();
+      if (key == "timeout-minutes") {
+        out_.flex_client_timeout = std::chrono::minutes(integer_value(file, p, 1, max_interval_ms / 60000));
+      } else if (is_ignored_key(key, {"heartbeat-interval-millis", "reliable-reconnect-duration-millis",
+                                      "flex-client-outbound-queue-processor"})) {
+        ignored(file, p, " in <flex-client>");
+      } else {
+        throw refusal{file.where(p) + ": unknown property <" + std::string(key) + "> in <flex-client>"};
+      }
+    }
+  }
+
   void read_service(const xml_file& file, const pugi::xml_node& service) {
     const std::string id = service.attribute("id").value();
     const std::string service_class = service.attribute("class").value();
+    if (service_class == message_service_class) return read_message_service(file, service, id);
     if (service_class != remoting_service_class) {
       out_.notes.push_back(file.where(service) + ": ignored service '" + id + "' (" + service_class +
-                           "): only remoting destinations are read");
+                           "): only remoting and messaging destinations are read");
       return;
     }
     for (const pugi::xml_node& child : service.children()) {
@@ -248,7 +359,122 @@ class reader {
     out_.destinations.push_back(std::move(d));
   }
 
+  // <service class="flex.messaging.services.MessageService">: its destinations; adapters and
+  // default-channels are noted (every destination uses the in-process broker, on every channel).
+  void read_message_service(const xml_file& file, const pugi::xml_node& service, const std::string& id) {
+    for (const pugi::xml_node& child : service.children()) {
+      if (child.type() != pugi::node_element) continue;
+      if (std::string_view(child.name()) == "destination") {
+        read_message_destination(file, child);
+      } else {
+        ignored(file, child, " of service '" + id + "'");
+      }
+    }
+  }
+
+  void read_message_destination(const xml_file& file, const pugi::xml_node& node) {
+    services_config::messaging_destination d;
+    d.config.name = node.attribute("id").value();
+    d.where = file.where(node);
+    if (d.config.name.empty()) throw refusal{d.where + ": messaging <destination> without id"};
+    for (const services_config::messaging_destination& other : out_.messaging_destinations) {
+      if (other.config.name == d.config.name) {
+        throw refusal{d.where + ": messaging destination '" + d.config.name + "' is already defined at " +
+                      other.where};
+      }
+    }
+    const std::string of = " of destination '" + d.config.name + "'";
+    for (const pugi::xml_node& child : node.children()) {
+      if (child.type() != pugi::node_element) continue;
+      const std::string_view name = child.name();
+      if (name == "properties") {
+        read_message_properties(file, child, d, of);
+      } else if (name == "channels") {
+        for (const pugi::xml_node& ref : child.children()) {
+          if (ref.type() != pugi::node_element) continue;
+          if (std::string_view(ref.name()) != "channel" || ref.attribute("ref").empty()) {
+            throw refusal{file.where(ref) + ": expected <channel ref=\"...\"/> in <channels>" + of};
+          }
+          d.channels.emplace_back(ref.attribute("ref").value());
+          channel_refs_.push_back({file.where(ref), d.channels.back()});
+        }
+      } else if (is_ignored_key(name, {"adapter", "security"})) {
+        ignored(file, child, of);
+      } else {
+        throw refusal{file.where(child) + ": unknown element <" + std::string(name) + ">" + of};
+      }
+    }
+    out_.messaging_destinations.push_back(std::move(d));
+  }
+
+  void read_message_properties(const xml_file& file, const pugi::xml_node& properties,
+                               services_config::messaging_destination& d, const std::string& of) {
+    messaging::destination_config& c = d.config;
+    for (const pugi::xml_node& group : properties.children()) {
+      if (group.type() != pugi::node_element) continue;
+      const std::string_view name = group.name();
+      if (name == "network" || name == "server") {
+        for (const pugi::xml_node& p : group.children()) {
+          if (p.type() != pugi::node_element) continue;
+          const std::string_view key = p.name();
+          if (name == "network" && (key == "subscription-timeout-minutes" || key == "session-timeout")) {
+            c.subscription_timeout = millis_value(file, p, 60 * 1000);  // session-timeout: the old name
+          } else if (name == "network" &&
+                     is_ignored_key(key, {"throttle-inbound", "throttle-outbound", "cluster", "reliable",
+                                          "subscription-timeout-seconds"})) {
+            ignored(file, p, of);
+          } else if (name == "server" && key == "message-time-to-live") {
+            c.message_ttl = millis_value(file, p, 1);
+          } else if (name == "server" && key == "max-cache-size") {
+            c.max_queue = static_cast<std::size_t>(integer_value(file, p, 0, 1000000));
+          } else if (name == "server" && key == "allow-subtopics") {
+            c.allow_subtopics = boolean_value(file, p);
+          } else if (name == "server" && key == "subtopic-separator") {
+            c.subtopic_separator = trimmed(p.text().get());
+            if (c.subtopic_separator.empty() || c.subtopic_separator.find('*') != std::string::npos) {
+              throw refusal{file.where(p) + ": <subtopic-separator> must be non-empty and without '*'"};
+            }
+          } else if (name == "server" && key == "disallow-wildcard-subtopics") {
+            c.allow_wildcard_subtopics = !boolean_value(file, p);
+          } else if (name == "server" && key == "durable") {
+            if (boolean_value(file, p)) {
+              throw refusal{file.where(p) +
+                            ": <durable> must be false: durable (JMS) destinations are not supported"};
+            }
+          } else if (name == "server" &&
+                     is_ignored_key(key, {"message-priority", "send-security-constraint",
+                                          "subscribe-security-constraint", "cluster-message-routing"})) {
+            ignored(file, p, of);
+          } else {
+            throw refusal{file.where(p) + ": unknown property <" + std::string(key) + "> in <" +
+                          std::string(name) + ">" + of};
+          }
+        }
+      } else if (is_ignored_key(name, {"jms"})) {
+        ignored(file, group, of);
+      } else {
+        throw refusal{file.where(group) + ": unknown property <" + std::string(name) + ">" + of};
+      }
+    }
+  }
+
+  // Every <channel ref> of a messaging destination names a channel-definition (once all files are read).
+  std::string check_channel_refs() const {
+    for (const auto& [where, ref] : channel_refs_) {
+      const bool defined = std::any_of(out_.channels.begin(), out_.channels.end(),
+                                       [&](const services_config::channel& c) { return c.id == ref; });
+      if (!defined) return where + ": no channel-definition with id '" + ref + "'";
+    }
+    return {};
+  }
+
+  struct channel_ref {
+    std::string where;
+    std::string ref;
+  };
+
   services_config& out_;
+  std::vector<channel_ref> channel_refs_;
   std::vector<std::string> including_;  // canonical paths being read: include cycles
 };
 
@@ -260,6 +486,26 @@ std::vector<std::string> services_config::amf_paths() const {
     if (c.mounted && std::find(paths.begin(), paths.end(), c.path) == paths.end()) paths.push_back(c.path);
   }
   return paths;
+}
+
+std::vector<polling_channel> services_config::polling_channels() const {
+  std::vector<polling_channel> out;
+  for (const channel& c : channels) {
+    if (!c.mounted || c.kind != "polling") continue;
+    polling_channel p;
+    p.path = c.path;
+    p.wait_interval = c.wait_interval;
+    p.max_waiting_polls = c.max_waiting_poll_requests;
+    p.client_wait_interval = c.client_wait_interval;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<messaging::destination_config> services_config::broker_destinations() const {
+  std::vector<messaging::destination_config> out;
+  for (const messaging_destination& d : messaging_destinations) out.push_back(d.config);
+  return out;
 }
 
 std::string load_services_config(const std::string& path, services_config& out) {

@@ -658,3 +658,96 @@ TEST_F(messaging_gateway, no_message_is_lost_or_duplicated) {
 
 }  // namespace
 }  // namespace amphora::server
+
+namespace amphora::server {
+namespace {
+
+// The broker's clock is the test's; "chat" subscriptions time out after 10 s without a call.
+class messaging_gateway_timeout : public messaging_gateway {
+ protected:
+  messaging_gateway_timeout() {
+    messaging::broker_config bc;
+    bc.destinations.resize(2);
+    bc.destinations[0].name = "chat";
+    bc.destinations[0].subscription_timeout = 10s;
+    bc.destinations[1].name = "news";
+    broker_ = std::make_shared<messaging::broker>(bc, [this] { return now_; });
+    gw_ = std::make_unique<gateway>(service_registry{}, options());
+  }
+
+  // The SUBSCRIPTION_INVALIDATE commands of a CLIENT_SYNC reply, as "clientId destination".
+  static std::vector<std::string> invalidations(const flex::message& m) {
+    std::vector<std::string> out;
+    const auto* sync = std::get_if<flex::command_message>(&m);
+    if (sync == nullptr || !sync->body.is(amf::kind::array)) return out;
+    for (const amf::value& v : sync->body.as_array().dense) {
+      amf::arena scratch;
+      amf::result<flex::message> inner = flex::read_message(v, scratch);
+      const auto* c = inner ? std::get_if<flex::command_message>(&*inner) : nullptr;
+      if (c != nullptr && c->operation == flex::command_operation::subscription_invalidate) {
+        out.push_back(std::string(c->client_id) + " " + std::string(c->destination));
+      }
+    }
+    return out;
+  }
+
+  messaging::broker::clock::time_point now_{};
+};
+
+TEST_F(messaging_gateway_timeout, a_client_back_from_idle_polls_a_subscription_invalidate) {
+  const std::string a = ping();
+  const std::string chat = subscribe(a);
+  const std::string news = subscribe(a, "news");
+  now_ += 11s;
+  const flex::message r = one(post(polling, {poll(a)}));
+  EXPECT_EQ(invalidations(r), std::vector<std::string>{chat + " chat"});  // news has no timeout
+  EXPECT_EQ(broker_->stats().consumers, 1u);
+  publish(a, "later");
+  EXPECT_TRUE(texts(one(post(polling, {poll(a)}))).empty());  // chat's consumer is gone
+  EXPECT_NE(subscribe(a), "");                                // resubscribing works
+  publish(a, "again");
+  EXPECT_EQ(texts(one(post(polling, {poll(a)}))), std::vector<std::string>{"again"});
+  (void)news;
+}
+
+TEST_F(messaging_gateway_timeout, a_parked_long_poll_is_answered_with_the_invalidation) {
+  const std::string a = ping();
+  const std::string b = ping();
+  const std::string chat = subscribe(a);
+  auto parked = post(long_polling, {poll(a)});
+  EXPECT_FALSE(parked->ready());
+  now_ += 11s;
+  publish(b, "x");  // any call looks for timed-out subscriptions: a's is, and a's poll wakes
+  ASSERT_TRUE(parked->ready());
+  EXPECT_EQ(invalidations(one(parked)), std::vector<std::string>{chat + " chat"});
+  EXPECT_EQ(timers_->pending(), 0u);
+}
+
+TEST_F(messaging_gateway_timeout, heartbeat_pings_keep_subscriptions_alive) {
+  const std::string a = ping();
+  subscribe(a);
+  for (int i = 0; i < 4; ++i) {
+    now_ += 6s;
+    // A channel heartbeat: CLIENT_PING with the client's DSId (and DS<3, not special).
+    flex::command_message heartbeat = command(flex::command_operation::client_ping, a);
+    set(heartbeat, "DS<3", amf::value::boolean(true));
+    flex::message r = one(post("/amf", {heartbeat}));
+    auto* ack = std::get_if<flex::acknowledge_message>(&r);
+    ASSERT_NE(ack, nullptr);
+    EXPECT_EQ(header_string(*ack, flex::headers::ds_id), a);  // the same FlexClient
+  }
+  EXPECT_EQ(broker_->stats().invalidated, 0u);
+  publish(a, "alive");
+  EXPECT_EQ(texts(one(post(polling, {poll(a)}))), std::vector<std::string>{"alive"});
+}
+
+TEST_F(messaging_gateway_timeout, without_heartbeats_the_subscription_times_out) {
+  const std::string a = ping();
+  subscribe(a);
+  now_ += 11s;
+  publish(ping(), "x");  // another client's calls
+  EXPECT_EQ(broker_->stats().invalidated, 1u);
+}
+
+}  // namespace
+}  // namespace amphora::server

@@ -4,13 +4,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "amphora/server/services_config.hpp"
 #include "gateway_test_util.hpp"
+
+using namespace std::chrono_literals;
 
 namespace amphora::server {
 namespace {
@@ -60,11 +65,13 @@ TEST(services_config, reads_the_sample_channels) {
   EXPECT_EQ(cfg.channels[1].path, "/messagebroker/amfsecure");  // TLS is a proxy's job: served too
   EXPECT_TRUE(cfg.channels[1].mounted);
   EXPECT_EQ(cfg.channels[2].kind, "polling");
-  EXPECT_FALSE(cfg.channels[2].mounted);
+  EXPECT_TRUE(cfg.channels[2].mounted);
+  EXPECT_EQ(cfg.channels[2].polling_interval, std::chrono::seconds(4));
   EXPECT_EQ(cfg.channels[3].kind, "streaming");
   EXPECT_EQ(cfg.channels[3].path, "/messagebroker/streamingamf");
   EXPECT_FALSE(cfg.channels[3].mounted);
-  EXPECT_EQ(cfg.amf_paths(), (std::vector<std::string>{"/messagebroker/amf", "/messagebroker/amfsecure"}));
+  EXPECT_EQ(cfg.amf_paths(), (std::vector<std::string>{"/messagebroker/amf", "/messagebroker/amfsecure",
+                                                       "/messagebroker/amfpolling"}));
 }
 
 TEST(services_config, reads_included_remoting_destinations_and_notes_the_rest) {
@@ -80,7 +87,7 @@ TEST(services_config, reads_included_remoting_destinations_and_notes_the_rest) {
   EXPECT_TRUE(has_note(cfg.notes, "services-config.xml:14: ignored <security>"));
   EXPECT_TRUE(has_note(cfg.notes, "ignored <logging>"));
   EXPECT_TRUE(has_note(cfg.notes, "ignored <default-channels> in <services>"));
-  EXPECT_TRUE(has_note(cfg.notes, "messaging-config.xml:3: ignored service 'message-service'"));
+  EXPECT_TRUE(has_note(cfg.notes, "messaging-config.xml:5: ignored <adapters> of service 'message-service'"));
   EXPECT_TRUE(has_note(cfg.notes, "ignored <scope> of destination 'echoService'"));
   EXPECT_TRUE(has_note(cfg.notes, "channel 'my-streaming-amf' (streaming"));
 }
@@ -200,6 +207,170 @@ TEST(services_config, no_entity_or_dtd_is_expanded) {
   ASSERT_EQ(load_services_config(path, cfg), "");
   ASSERT_EQ(cfg.destinations.size(), 1u);
   EXPECT_EQ(cfg.destinations[0].source, "&x;");  // left as written, never the file's content
+}
+
+}  // namespace
+}  // namespace amphora::server
+
+namespace amphora::server {
+namespace {
+
+TEST(services_config, reads_the_sample_messaging_destination) {
+  services_config cfg;
+  ASSERT_EQ(load_services_config(sample, cfg), "");
+  ASSERT_EQ(cfg.messaging_destinations.size(), 1u);
+  const services_config::messaging_destination& chat = cfg.messaging_destinations[0];
+  EXPECT_EQ(chat.config.name, "chat");
+  EXPECT_NE(chat.where.find("messaging-config.xml:8"), std::string::npos) << chat.where;
+  EXPECT_EQ(chat.config.subscription_timeout, 30min);
+  EXPECT_EQ(chat.config.message_ttl, 60s);
+  EXPECT_EQ(chat.config.max_queue, 500u);
+  EXPECT_TRUE(chat.config.allow_subtopics);
+  EXPECT_EQ(chat.channels, (std::vector<std::string>{"my-streaming-amf", "my-polling-amf"}));
+  ASSERT_EQ(cfg.broker_destinations().size(), 1u);
+  EXPECT_EQ(cfg.broker_destinations()[0].name, "chat");
+}
+
+// A services-config.xml with one messaging destination whose <properties> are `properties`,
+// and one long-polling channel whose <properties> are `channel`.
+std::string messaging_file(const scratch& dir, const std::string& properties,
+                           const std::string& channel = {}) {
+  return dir.write("m.xml",
+                   "<services-config>\n<services>\n"
+                   "<service id=\"message-service\" class=\"flex.messaging.services.MessageService\">\n"
+                   "<destination id=\"news\">\n<properties>\n" +
+                       properties +
+                       "\n</properties>\n</destination>\n</service>\n</services>\n<channels>\n"
+                       "<channel-definition id=\"lp\" class=\"mx.messaging.channels.AMFChannel\">\n"
+                       "<endpoint url=\"http://{server.name}:{server.port}/{context.root}/lp\" "
+                       "class=\"flex.messaging.endpoints.AMFEndpoint\"/>\n"
+                       "<properties>\n<polling-enabled>true</polling-enabled>\n" +
+                       channel + "\n</properties>\n</channel-definition>\n</channels>\n</services-config>\n");
+}
+
+TEST(services_config, messaging_destination_properties_map_to_the_broker) {
+  scratch dir;
+  const std::string path =
+      messaging_file(dir,
+                     "<network><session-timeout>2</session-timeout>"
+                     "<throttle-inbound policy=\"ERROR\" max-frequency=\"50\"/></network>"
+                     "<server><allow-subtopics>true</allow-subtopics>"
+                     "<subtopic-separator>/</subtopic-separator>"
+                     "<disallow-wildcard-subtopics>true</disallow-wildcard-subtopics>"
+                     "<message-time-to-live>1500</message-time-to-live>"
+                     "<durable>false</durable></server>");
+  services_config cfg;
+  ASSERT_EQ(load_services_config(path, cfg), "");
+  ASSERT_EQ(cfg.messaging_destinations.size(), 1u);
+  const messaging::destination_config& d = cfg.messaging_destinations[0].config;
+  EXPECT_EQ(d.name, "news");
+  EXPECT_EQ(d.subscription_timeout, 2min);  // session-timeout: the old name
+  EXPECT_EQ(d.subtopic_separator, "/");
+  EXPECT_FALSE(d.allow_wildcard_subtopics);
+  EXPECT_EQ(d.message_ttl, 1500ms);
+  EXPECT_EQ(d.max_queue, 0u);
+  EXPECT_TRUE(has_note(cfg.notes, "m.xml:6: ignored <throttle-inbound> of destination 'news'"));
+
+  // The broker takes them: the separator and the wildcard refusal.
+  messaging::broker_config bc;
+  bc.destinations = cfg.broker_destinations();
+  messaging::broker b(bc);
+  EXPECT_TRUE(std::holds_alternative<std::string>(b.subscribe(
+      {.ds_id = "DS", .destination = "news", .client_id = "", .subtopic = "a/b", .selector = ""})));
+  auto wild =
+      b.subscribe({.ds_id = "DS", .destination = "news", .client_id = "", .subtopic = "a/*", .selector = ""});
+  ASSERT_TRUE(std::holds_alternative<messaging::error>(wild));
+  EXPECT_EQ(std::get<messaging::error>(wild).code, messaging::errc::wildcard_not_allowed);
+}
+
+TEST(services_config, polling_channel_properties_become_long_poll_settings) {
+  scratch dir;
+  const std::string path = messaging_file(dir, "",
+                                          "<wait-interval-millis>25000</wait-interval-millis>\n"
+                                          "<client-wait-interval-millis>10</client-wait-interval-millis>\n"
+                                          "<max-waiting-poll-requests>300</max-waiting-poll-requests>\n"
+                                          "<polling-interval-millis>0</polling-interval-millis>\n"
+                                          "<add-no-cache-headers>false</add-no-cache-headers>");
+  services_config cfg;
+  ASSERT_EQ(load_services_config(path, cfg), "");
+  const std::vector<polling_channel> polling = cfg.polling_channels();
+  ASSERT_EQ(polling.size(), 1u);
+  EXPECT_EQ(polling[0].path, "/lp");
+  EXPECT_EQ(polling[0].wait_interval, 25s);
+  EXPECT_EQ(polling[0].client_wait_interval, 10ms);
+  EXPECT_EQ(polling[0].max_waiting_polls, 300u);
+  EXPECT_EQ(cfg.amf_paths(), std::vector<std::string>{"/lp"});
+  EXPECT_TRUE(has_note(cfg.notes, "ignored <add-no-cache-headers> of channel 'lp'"));
+
+  const std::string forever = messaging_file(dir, "", "<wait-interval-millis>-1</wait-interval-millis>");
+  services_config unbounded;
+  ASSERT_EQ(load_services_config(forever, unbounded), "");
+  EXPECT_EQ(unbounded.polling_channels().at(0).wait_interval, 24h);  // every wait ends
+  EXPECT_TRUE(has_note(unbounded.notes, "wait-interval-millis -1 (no end) becomes one day"));
+}
+
+TEST(services_config, unknown_or_badly_typed_messaging_values_are_refused_with_file_and_line) {
+  scratch dir;
+  const auto error_for = [&](const std::string& properties, const std::string& channel = {}) {
+    return load_error(messaging_file(dir, properties, channel));
+  };
+  const std::string file = messaging_file(dir, "");  // each call rewrites this file
+  EXPECT_EQ(error_for("<server><allow-subtopics>yes</allow-subtopics></server>"),
+            file + ":6: <allow-subtopics> must be true or false, not 'yes'");
+  EXPECT_EQ(error_for("<network><subscription-timeout-minutes>-3</subscription-timeout-minutes></network>"),
+            file + ":6: <subscription-timeout-minutes> must be an integer from 0 to 1440, not '-3'");
+  EXPECT_EQ(error_for("<server><message-time-to-live>10s</message-time-to-live></server>"),
+            file + ":6: <message-time-to-live> must be an integer from 0 to 86400000, not '10s'");
+  EXPECT_EQ(error_for("<server><max-cache-size></max-cache-size></server>"),
+            file + ":6: <max-cache-size> must be an integer from 0 to 1000000, not ''");
+  EXPECT_EQ(error_for("<server><colour>blue</colour></server>"),
+            file + ":6: unknown property <colour> in <server> of destination 'news'");
+  EXPECT_EQ(error_for("<sever/>"), file + ":6: unknown property <sever> of destination 'news'");
+  EXPECT_EQ(error_for("<server><durable>true</durable></server>"),
+            file + ":6: <durable> must be false: durable (JMS) destinations are not supported");
+  EXPECT_EQ(error_for("<server><subtopic-separator>*</subtopic-separator></server>"),
+            file + ":6: <subtopic-separator> must be non-empty and without '*'");
+  EXPECT_EQ(error_for("", "<wait-interval-millis>soon</wait-interval-millis>"),
+            file + ":16: <wait-interval-millis> must be an integer from 0 to 86400000, not 'soon'");
+  EXPECT_EQ(error_for("", "<max-waiting-poll-requests>many</max-waiting-poll-requests>"),
+            file + ":16: <max-waiting-poll-requests> must be an integer from 0 to 1000000, not 'many'");
+  EXPECT_EQ(error_for("", "<poling-enabled>true</poling-enabled>"),
+            file + ":16: unknown property <poling-enabled> of polling channel 'lp'");
+}
+
+TEST(services_config, messaging_destination_structure_is_checked) {
+  scratch dir;
+  const std::string twice = dir.write("twice.xml", R"(<services-config><services>
+<service id="m" class="flex.messaging.services.MessageService">
+<destination id="a"/>
+<destination id="a"/>
+</service></services></services-config>)");
+  EXPECT_EQ(load_error(twice), twice + ":4: messaging destination 'a' is already defined at " + twice + ":3");
+  const std::string ref = dir.write("ref.xml", R"(<services-config><services>
+<service id="m" class="flex.messaging.services.MessageService">
+<destination id="a"><channels>
+<channel ref="nowhere"/>
+</channels></destination>
+</service></services></services-config>)");
+  EXPECT_EQ(load_error(ref), ref + ":4: no channel-definition with id 'nowhere'");
+  const std::string unknown = dir.write("unknown.xml", R"(<services-config><services>
+<service id="m" class="flex.messaging.services.MessageService">
+<destination id="a">
+<adapter ref="actionscript"/>
+<colour/>
+</destination>
+</service></services>
+<flex-client><timeout-minutes>45</timeout-minutes></flex-client>
+</services-config>)");
+  EXPECT_EQ(load_error(unknown), unknown + ":5: unknown element <colour> of destination 'a'");
+  const std::string client = dir.write("client.xml", R"(<services-config>
+<flex-client><timeout-minutes>45</timeout-minutes>
+<heartbeat-interval-millis>5000</heartbeat-interval-millis></flex-client>
+</services-config>)");
+  services_config cfg;
+  ASSERT_EQ(load_services_config(client, cfg), "");
+  EXPECT_EQ(cfg.flex_client_timeout, std::optional<std::chrono::minutes>(45min));
+  EXPECT_TRUE(has_note(cfg.notes, "client.xml:3: ignored <heartbeat-interval-millis> in <flex-client>"));
 }
 
 }  // namespace

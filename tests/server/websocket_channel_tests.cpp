@@ -2,6 +2,7 @@
 // Beast WebSocket client whose every wait is bounded (a broken server fails a test, never hangs it).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <memory>
@@ -128,7 +129,10 @@ class websocket_channel_test : public ::testing::Test {
   void SetUp() override {
     messaging::broker_config bc;
     bc.destinations.emplace_back().name = "chat";
-    broker_ = std::make_shared<messaging::broker>(bc);
+    bc.destinations.back().subscription_timeout = 1h;  // only reached by moving the clock
+    bc.client_idle_timeout = 100h;
+    broker_ = std::make_shared<messaging::broker>(
+        bc, [this] { return messaging::broker::clock::now() + std::chrono::minutes(minutes_ahead_.load()); });
     config cfg;
     cfg.host = "127.0.0.1";
     cfg.port = 0;
@@ -155,7 +159,17 @@ class websocket_channel_test : public ::testing::Test {
     return reply ? *reply : flex::message{flex::error_message{}};
   }
 
+  // The next pushed message (not an answer), decoded into `memory`.
+  std::optional<flex::message> next(ws_client& c, amf::arena& memory) {
+    std::optional<std::vector<std::uint8_t>> frame = c.read();
+    EXPECT_TRUE(frame.has_value()) << c.error.message();
+    if (!frame) return std::nullopt;
+    frames_.push_back(std::move(*frame));
+    return decode(frames_.back(), memory);
+  }
+
   std::shared_ptr<messaging::broker> broker_;
+  std::atomic<int> minutes_ahead_{0};  // the broker's clock runs this far ahead
   std::unique_ptr<server> server_;
   std::vector<std::vector<std::uint8_t>> frames_;  // keeps what decoded messages view
 };
@@ -331,6 +345,110 @@ TEST_F(websocket_channel_test, server_stop_closes_connections_with_1001_and_rele
   }
   server_->wait();
   EXPECT_EQ(broker_->stats().clients, 0u);
+}
+
+}  // namespace
+}  // namespace amphora::server
+
+namespace amphora::server {
+namespace {
+
+flex::async_message chat_message(amf::arena& memory, std::string_view id, std::string_view subtopic) {
+  flex::async_message m;
+  m.destination = "chat";
+  m.message_id = id;
+  m.body = amf::value::string(id);
+  if (!subtopic.empty()) {
+    EXPECT_TRUE(flex::set_header(memory, m, flex::headers::subtopic, amf::value::string(subtopic)));
+  }
+  return m;
+}
+
+TEST_F(websocket_channel_test, multi_subscribe_adds_and_removes_subscriptions) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  amf::arena memory;
+  flex::command_message multi = command(flex::command_operation::multi_subscribe, "m-multi");
+  amf::array_node* add = amf::new_array(memory);
+  ASSERT_TRUE(add->dense.push_back(memory, amf::value::string("red_;_")));
+  ASSERT_TRUE(add->dense.push_back(memory, amf::value::string("blue_;__;_5")));  // with DSMaxFrequency
+  ASSERT_TRUE(flex::set_header(memory, multi, flex::headers::add_sub, amf::value::of(add)));
+  flex::message reply = call(c, multi, memory);
+  auto* ack = std::get_if<flex::acknowledge_message>(&reply);
+  ASSERT_NE(ack, nullptr);
+  const std::string consumer(ack->client_id);
+  EXPECT_EQ(consumer.size(), 36u);
+
+  const std::vector<std::pair<std::string_view, std::string_view>> sends = {
+      {"r1", "red"}, {"g1", "green"}, {"b1", "blue"}};
+  for (const auto& [id, subtopic] : sends) {
+    ASSERT_TRUE(std::holds_alternative<std::size_t>(broker_->publish(chat_message(memory, id, subtopic))));
+  }
+  for (std::string_view expected : {"r1", "b1"}) {  // pushed without a poll; green matches nothing
+    std::optional<flex::message> pushed = next(c, memory);
+    ASSERT_TRUE(pushed.has_value());
+    auto* m = std::get_if<flex::async_message>(&*pushed);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->message_id, expected);
+    EXPECT_EQ(m->client_id, consumer);
+  }
+
+  flex::command_message remove = command(flex::command_operation::multi_subscribe, "m-remove");
+  remove.client_id = consumer;
+  amf::array_node* rem = amf::new_array(memory);
+  ASSERT_TRUE(rem->dense.push_back(memory, amf::value::string("red_;_")));
+  ASSERT_TRUE(flex::set_header(memory, remove, flex::headers::rem_sub, amf::value::of(rem)));
+  reply = call(c, remove, memory);
+  ASSERT_NE(std::get_if<flex::acknowledge_message>(&reply), nullptr);
+  EXPECT_EQ(std::get<std::size_t>(broker_->publish(chat_message(memory, "r2", "red"))), 0u);
+  EXPECT_EQ(std::get<std::size_t>(broker_->publish(chat_message(memory, "b2", "blue"))), 1u);
+  std::optional<flex::message> pushed = next(c, memory);
+  ASSERT_TRUE(pushed.has_value());
+  ASSERT_NE(std::get_if<flex::async_message>(&*pushed), nullptr);
+  EXPECT_EQ(std::get<flex::async_message>(*pushed).message_id, "b2");
+
+  // A malformed entry list still faults cleanly: an invalid subtopic.
+  flex::command_message bad = command(flex::command_operation::multi_subscribe, "m-bad");
+  amf::array_node* wrong = amf::new_array(memory);
+  ASSERT_TRUE(wrong->dense.push_back(memory, amf::value::string("a..b_;_")));
+  ASSERT_TRUE(flex::set_header(memory, bad, flex::headers::add_sub, amf::value::of(wrong)));
+  reply = call(c, bad, memory);
+  auto* error = std::get_if<flex::error_message>(&reply);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->correlation_id, "m-bad");
+}
+
+TEST_F(websocket_channel_test, a_timed_out_subscription_is_invalidated_by_a_push) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  amf::arena memory;
+  flex::message sub = call(c, command(flex::command_operation::subscribe, "m-sub"), memory);
+  auto* ack = std::get_if<flex::acknowledge_message>(&sub);
+  ASSERT_NE(ack, nullptr);
+  const std::string consumer(ack->client_id);
+
+  minutes_ahead_ = 90;             // the client made no call for 90 minutes; the timeout is 60
+  broker_->touch("someone-else");  // any broker call looks for timed-out subscriptions
+  std::optional<flex::message> pushed = next(c, memory);
+  ASSERT_TRUE(pushed.has_value());
+  auto* notice = std::get_if<flex::command_message>(&*pushed);
+  ASSERT_NE(notice, nullptr);
+  EXPECT_EQ(notice->operation, flex::command_operation::subscription_invalidate);
+  EXPECT_EQ(notice->client_id, consumer);
+  EXPECT_EQ(notice->destination, "chat");
+  EXPECT_EQ(broker_->stats().consumers, 0u);
+
+  // The Flex Consumer resubscribes with its id and gets messages again.
+  flex::command_message again = command(flex::command_operation::subscribe, "m-again");
+  again.client_id = consumer;
+  flex::message resubscribed = call(c, again, memory);
+  ASSERT_NE(std::get_if<flex::acknowledge_message>(&resubscribed), nullptr);
+  EXPECT_EQ(std::get<flex::acknowledge_message>(resubscribed).client_id, consumer);
+  EXPECT_EQ(std::get<std::size_t>(broker_->publish(chat_message(memory, "after", ""))), 1u);
+  pushed = next(c, memory);
+  ASSERT_TRUE(pushed.has_value());
+  ASSERT_NE(std::get_if<flex::async_message>(&*pushed), nullptr);
+  EXPECT_EQ(std::get<flex::async_message>(*pushed).message_id, "after");
 }
 
 }  // namespace

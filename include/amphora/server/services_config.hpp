@@ -2,17 +2,28 @@
 // application's configuration can point at Amphora unchanged:
 //  - channel-definitions: each AMF endpoint's URL path (`http://{server.name}:{server.port}/
 //    {context.root}/messagebroker/amf` -> `/messagebroker/amf`) is where the gateway is mounted;
-//    streaming and polling channels are listed but not mounted (yet);
+//    polling channels (`<polling-enabled>true`) are mounted too, with their long-poll settings
+//    (wait-interval-millis, max-waiting-poll-requests, client-wait-interval-millis); streaming
+//    channels are listed but not mounted;
 //  - the remoting service's destinations, also from `<service-include file-path=...>` files
 //    (relative to the including file): destination id -> the registered C++ destination that
-//    answers it (`<properties><source>`, or the id itself).
-// Everything else (security, logging, messaging service, ...) is ignored with a note. The XML is
-// parsed by pugixml, which never reads a DTD nor expands entities beyond the five predefined ones.
+//    answers it (`<properties><source>`, or the id itself);
+//  - the messaging service's destinations (flex.messaging.services.MessageService) with their
+//    network and server properties, and `<flex-client><timeout-minutes>`.
+// The keys read, and the BlazeDS keys ignored, are listed in docs/server.md ("services-config.xml").
+// A messaging or polling property Amphora does not know, or a value of the wrong type, refuses the
+// file (FILE:LINE: reason); other sections (security, logging, ...) are ignored with a note. The
+// XML is parsed by pugixml, which never reads a DTD nor expands entities beyond the five
+// predefined ones.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "amphora/messaging/broker.hpp"
+#include "amphora/server/gateway.hpp"
 #include "amphora/server/service.hpp"
 
 namespace amphora::server {
@@ -23,7 +34,12 @@ struct services_config {
     std::string endpoint_url;  // as written, "http://{server.name}:{server.port}/{context.root}/..."
     std::string path;          // "/messagebroker/amf" ("" if the URL has no usable path)
     std::string kind;          // "amf", "polling", "streaming" or "other"
-    bool mounted = false;      // an AMF endpoint with a usable path
+    bool mounted = false;      // an AMF or polling endpoint with a usable path
+    // <properties> of a polling channel (kind "polling"); polling-interval-* is the client's.
+    std::chrono::milliseconds polling_interval{0};
+    std::chrono::milliseconds wait_interval{0};  // 0: polls are answered at once
+    std::chrono::milliseconds client_wait_interval{0};
+    std::size_t max_waiting_poll_requests = 0;
   };
   struct remoting_destination {
     std::string id;      // what clients name: RemoteObject.destination
@@ -31,16 +47,30 @@ struct services_config {
     std::string where;   // "FILE:LINE" of the <destination> element
   };
 
+  struct messaging_destination {
+    messaging::destination_config config;  // name = the destination id
+    std::vector<std::string> channels;     // <channels><channel ref>: checked, not enforced
+    std::string where;                     // "FILE:LINE" of the <destination> element
+  };
+
   std::vector<channel> channels;
   std::vector<remoting_destination> destinations;
+  std::vector<messaging_destination> messaging_destinations;
+  std::optional<std::chrono::minutes> flex_client_timeout;  // <flex-client><timeout-minutes>
   std::vector<std::string> notes;  // "FILE:LINE: ignored <security>", one per thing not used
 
   // The paths to mount the gateway at: the mounted channels' paths, each once, in file order.
   std::vector<std::string> amf_paths() const;
+  // The mounted polling channels as the gateway's polling endpoints, in file order.
+  std::vector<polling_channel> polling_channels() const;
+  // The messaging destinations as the broker's, in file order.
+  std::vector<messaging::destination_config> broker_destinations() const;
 };
 
 // Reads FILE (and the files it includes) into out. Returns an empty string, or the first error as
-// "FILE:LINE: reason" (malformed XML, a missing include, an include cycle, a file over 4 MiB).
+// "FILE:LINE: reason" (malformed XML, a missing include, an include cycle, a file over 4 MiB, an
+// unknown or badly typed messaging or polling property, a destination defined twice, a channel
+// reference to no channel-definition).
 std::string load_services_config(const std::string& path, services_config& out);
 
 // Makes each remoting destination callable by its id in `registry`: the registered destination

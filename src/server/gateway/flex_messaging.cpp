@@ -19,6 +19,7 @@
 
 #include "access.hpp"
 #include "amphora/flex/constants.hpp"
+#include "multi_subscribe.hpp"
 #include "processors.hpp"
 
 namespace amphora::server::detail {
@@ -82,7 +83,7 @@ void answer_poll(const messaging_call& call, const flex::command_message& poll,
     amf::array_node* list = amf::new_array(memory);
     if (list == nullptr || !list->dense.reserve(memory, messages.size())) throw std::bad_alloc();
     for (const messaging::delivery& d : messages) {
-      amf::result<amf::value> v = flex::to_value(memory, d.to_message(), flex::form::full);
+      amf::result<amf::value> v = flex::to_value(memory, d.to_flex(memory), flex::form::full);
       if (!v || !list->dense.push_back(memory, *v)) throw std::bad_alloc();
     }
     sync.body = amf::value::of(list);
@@ -215,58 +216,16 @@ void run_poll(const messaging_call& call, const flex::command_message& poll, bro
   }
 }
 
-// DSAddSub / DSRemSub entries: "subtopic_;_selector" with an optional "_;_maxFrequency" (ignored).
-struct subscription_entry {
-  std::string_view subtopic;
-  std::string_view selector;
-};
-std::optional<subscription_entry> parse_entry(std::string_view entry) {
-  const std::string_view sep = flex::headers::subtopic_separator;
-  const std::size_t at = entry.find(sep);
-  if (at == std::string_view::npos) return std::nullopt;  // BlazeDS skips these too
-  subscription_entry e{entry.substr(0, at), entry.substr(at + sep.size())};
-  if (const std::size_t more = e.selector.find(sep); more != std::string_view::npos) {
-    e.selector = e.selector.substr(0, more);
-  }
-  return e;
-}
-
-// The string entries of an array header (absent or not an array: none).
-std::vector<std::string_view> string_items(const flex::abstract_message& m, std::string_view name) {
-  std::vector<std::string_view> out;
-  const amf::value* v = m.header(name);
-  if (v == nullptr || !v->is(amf::kind::array)) return out;
-  for (const amf::value& item : v->as_array().dense) {
-    if (item.is(amf::kind::string)) out.push_back(item.as_string());
-  }
-  return out;
-}
-
 void run_multi_subscribe(const messaging_call& call, const flex::command_message& command, broker& b) {
   // Every added subscription is checked first: a denied one leaves the others unchanged too.
-  for (std::string_view entry : string_items(command, flex::headers::add_sub)) {
-    std::optional<subscription_entry> e = parse_entry(entry);
-    if (e && !allowed(call, command, command.destination, subtopic_list(e->subtopic), "subscribe")) return;
+  for (const subscription_entry& e : subscription_entries(command, flex::headers::add_sub)) {
+    if (!allowed(call, command, command.destination, subtopic_list(e.subtopic), "subscribe")) return;
   }
-  std::string client_id(command.client_id);
-  for (std::string_view entry : string_items(command, flex::headers::add_sub)) {
-    std::optional<subscription_entry> e = parse_entry(entry);
-    if (!e) continue;
-    auto r = b.subscribe({.ds_id = call.ds_id,
-                          .destination = command.destination,
-                          .client_id = client_id,
-                          .subtopic = e->subtopic,
-                          .selector = e->selector});
-    if (auto* failed = std::get_if<messaging::error>(&r)) return answer_broker_error(call, command, *failed);
-    client_id = std::get<std::string>(r);
-  }
-  for (std::string_view entry : string_items(command, flex::headers::rem_sub)) {
-    if (std::optional<subscription_entry> e = parse_entry(entry)) {
-      b.remove_subscription(call.ds_id, client_id, e->subtopic, e->selector);
-    }
-  }
+  auto r = multi_subscribe(b, call.ds_id, command);
+  if (auto* failed = std::get_if<messaging::error>(&r)) return answer_broker_error(call, command, *failed);
   flex::acknowledge_message ack = flex::make_acknowledge(command, call.ex.memory());
-  if (!client_id.empty()) ack.client_id = call.ex.memory().copy(client_id);
+  if (const std::string& id = std::get<std::string>(r); !id.empty())
+    ack.client_id = call.ex.memory().copy(id);
   call.ex.answer(call.index, flex_result(call.ex, call.index, ack, call.small));
 }
 

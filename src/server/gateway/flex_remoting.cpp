@@ -67,7 +67,10 @@ class flex_body {
  private:
   void run_command(const flex::command_message& command) {
     switch (command.operation) {
-      case flex::command_operation::client_ping:
+      case flex::command_operation::client_ping:  // also the channels' heartbeat (header DS<3)
+        if (messaging::broker* b = ex_.gateway().options.broker.get(); b != nullptr && known_) {
+          b->touch(ds_id_);  // keeps the FlexClient and its subscriptions alive
+        }
         return reply(ack_body(ping_ack(command)));
       case flex::command_operation::trigger_connect:
       case flex::command_operation::cluster_request:  // not clustered: no failover URLs (null body)

@@ -1,7 +1,8 @@
 // The WebSocket messaging channel (include/amphora/server/websocket_channel.hpp). One
 // flex_connection per WebSocket: it decodes each frame as one AMF3 Flex message, answers it with
 // one frame (AcknowledgeMessage or ErrorMessage), and pushes what the broker queues for its
-// FlexClient. Pushes: the broker calls `wake` when the queue goes from empty to non-empty; the
+// FlexClient, including SUBSCRIPTION_INVALIDATE when the server drops a consumer (a subscription
+// timeout). Pushes: the broker calls `wake` when the queue goes from empty to non-empty; the
 // connection then takes the whole queue and hands each message to the sink, under its own mutex
 // so that two wakes cannot reorder messages.
 #include "amphora/server/websocket_channel.hpp"
@@ -19,6 +20,7 @@
 #include "amphora/flex/messages.hpp"
 #include "amphora/flex/small_messages.hpp"
 #include "amphora/flex/uuid.hpp"
+#include "multi_subscribe.hpp"
 
 namespace amphora::server {
 namespace {
@@ -93,6 +95,21 @@ class flex_connection final : public websocket_connection,
           return send_broker_error(memory, command, *failed);
         flex::acknowledge_message ack = flex::make_acknowledge(command, memory);
         ack.client_id = memory.copy(std::get<std::string>(r));  // the subscription id
+        send(memory, ack);
+        return start_listening();
+      }
+      case flex::command_operation::multi_subscribe: {
+        // Every added subscription is checked first: a denied one leaves the others unchanged too.
+        for (const detail::subscription_entry& e :
+             detail::subscription_entries(command, flex::headers::add_sub)) {
+          if (!allowed(memory, command, command.destination, detail::subtopic_list(e.subtopic), "subscribe"))
+            return;
+        }
+        auto r = detail::multi_subscribe(*broker_, ds_id_, command);
+        if (auto* failed = std::get_if<messaging::error>(&r))
+          return send_broker_error(memory, command, *failed);
+        flex::acknowledge_message ack = flex::make_acknowledge(command, memory);
+        if (const std::string& id = std::get<std::string>(r); !id.empty()) ack.client_id = memory.copy(id);
         send(memory, ack);
         return start_listening();
       }
@@ -179,7 +196,7 @@ class flex_connection final : public websocket_connection,
     for (const messaging::delivery& d : broker_->take(ds_id_)) {
       amf::arena memory(first_block_bytes);
       std::vector<std::uint8_t> bytes;
-      amf::result<amf::value> v = flex::to_value(memory, d.to_message(), flex::form::full);
+      amf::result<amf::value> v = flex::to_value(memory, d.to_flex(memory), flex::form::full);
       if (!v || !amf::encode_amf3(*v, bytes, encode_)) continue;  // stored messages encode
       if (!sink_->send(std::move(bytes))) return;
     }
