@@ -52,7 +52,7 @@ const std::vector<option_spec> serve_options = {
     {"--cors-origins", "", "LIST", "Comma-separated origins allowed to call from a browser ('*': any)."},
     {"--log-level", "", "LEVEL", "off, error, warn, info (one line per request; default) or debug."},
     {"--services-config", "", "FILE",
-     "A BlazeDS services-config.xml: also serve its AMF channel paths and its remoting destination ids."},
+     "A BlazeDS services-config.xml: also serve its AMF channel paths, remoting and messaging destinations."},
     {"--acl", "", "FILE", "Check every call against this access policy (XML); SIGHUP reloads it."},
     {"--anonymous-role", "", "ROLE", "The role of callers who have not logged in (default anonymous)."},
     {"--users", "", "FILE", "Enable login (Flex LOGIN, NetConnection Credentials) against this user file."},
@@ -117,8 +117,8 @@ int run(const command& c, const parsed_args& args) {
   server::add_echo_service(services);
   std::vector<std::string> paths = {"/amf", "/messagebroker/amf", std::string(polling_path),
                                     std::string(long_polling_path)};
+  server::services_config blazeds;
   if (!cfg.services_config.empty()) {
-    server::services_config blazeds;
     if (std::string error = server::load_services_config(cfg.services_config, blazeds); !error.empty()) {
       return data_error(c, error);
     }
@@ -135,9 +135,19 @@ int run(const command& c, const parsed_args& args) {
   server::gateway_options options;
   options.limits.max_input_bytes = cfg.max_body;
   messaging::broker_config messaging;
-  messaging.destinations.emplace_back().name = "chat";
-  options.broker = std::make_shared<messaging::broker>(std::move(messaging));
+  messaging.destinations = blazeds.broker_destinations();
+  if (messaging.destinations.empty()) messaging.destinations.emplace_back().name = "chat";
   options.channels = default_channels();
+  for (server::polling_channel& configured : blazeds.polling_channels()) {  // replaces a default path
+    std::erase_if(options.channels,
+                  [&](const server::polling_channel& p) { return p.path == configured.path; });
+    options.channels.push_back(std::move(configured));
+  }
+  if (blazeds.flex_client_timeout) {
+    messaging.client_idle_timeout = *blazeds.flex_client_timeout;
+    options.client_idle_timeout = *blazeds.flex_client_timeout;
+  }
+  options.broker = std::make_shared<messaging::broker>(std::move(messaging));
   options.timers = s.timers();
   if (!cfg.acl.empty()) {
     try {
@@ -205,8 +215,9 @@ const command serve_command{
         "duration. SIGINT (Ctrl+C) or SIGTERM stops it gracefully: requests in flight are\n"
         "answered first. Settings come from --config FILE (key = value lines, keys as in\n"
         "docs/server.md), then from the flags. --services-config reads a BlazeDS\n"
-        "services-config.xml: its AMF channel endpoint paths are served too, and its remoting\n"
-        "destination ids call the registered service named by <source> (or the id).\n"
+        "services-config.xml: its AMF and AMF polling channel endpoint paths are served too (with\n"
+        "their long-poll settings), its remoting destination ids call the registered service named\n"
+        "by <source> (or the id), and its messaging destinations replace 'chat' (docs/server.md).\n"
         "With --acl FILE (key acl) every call needs privilege 'call' on 'Destination.operation'\n"
         "in that access policy (docs/security.md); callers who have not logged in have the role\n"
         "--anonymous-role (default 'anonymous'). A policy with an error stops the start (exit 1,\n"

@@ -460,10 +460,10 @@ class reader {
 
   // Every <channel ref> of a messaging destination names a channel-definition (once all files are read).
   std::string check_channel_refs() const {
-    for (const auto& [where, ref] : channel_refs_) {
+    for (const channel_ref& r : channel_refs_) {
       const bool defined = std::any_of(out_.channels.begin(), out_.channels.end(),
-                                       [&](const services_config::channel& c) { return c.id == ref; });
-      if (!defined) return where + ": no channel-definition with id '" + ref + "'";
+                                       [&](const services_config::channel& c) { return c.id == r.ref; });
+      if (!defined) return r.where + ": no channel-definition with id '" + r.ref + "'";
     }
     return {};
   }

@@ -212,5 +212,49 @@ TEST(serve, the_config_file_takes_the_services_config_key) {
   EXPECT_NE(r.err.find("/nonexistent/services.xml: cannot open"), std::string::npos) << r.err;
 }
 
+TEST(serve, messaging_destinations_come_from_the_services_config) {
+  const std::string file = scratch_file("messaging.xml", R"(<services-config>
+<services>
+<service id="message-service" class="flex.messaging.services.MessageService">
+<destination id="news"><properties><server><allow-subtopics>false</allow-subtopics></server></properties></destination>
+</service>
+</services>
+<channels>
+<channel-definition id="lp" class="mx.messaging.channels.AMFChannel">
+<endpoint url="http://{server.name}:{server.port}/{context.root}/lp" class="flex.messaging.endpoints.AMFEndpoint"/>
+<properties><polling-enabled>true</polling-enabled><wait-interval-millis>1000</wait-interval-millis>
+<max-waiting-poll-requests>10</max-waiting-poll-requests></properties>
+</channel-definition>
+</channels>
+</services-config>
+)");
+  server_process server({"--port", "0", "--services-config", file});
+  ASSERT_TRUE(server.started());
+  const std::string banner = server.banner();
+  ASSERT_NE(banner, "") << server.err();
+  EXPECT_NE(banner.find("  news (messaging)\n"), std::string::npos) << banner;
+  EXPECT_EQ(banner.find("chat (messaging)"), std::string::npos) << banner;  // replaced
+  EXPECT_NE(banner.find("  POST  /lp\n"), std::string::npos) << banner;
+  EXPECT_EQ(server.interrupt(), std::optional<int>(0));
+}
+
+TEST(serve, an_unknown_messaging_key_stops_startup_with_file_and_line) {
+  const std::string file = scratch_file("typo.xml", R"(<services-config>
+<services>
+<service id="message-service" class="flex.messaging.services.MessageService">
+<destination id="news"><properties><server>
+<alow-subtopics>true</alow-subtopics>
+</server></properties></destination>
+</service>
+</services>
+</services-config>
+)");
+  const run_result r = amphora({"serve", "--port", "0", "--services-config", file});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(file + ":5: unknown property <alow-subtopics> in <server> of destination 'news'"),
+            std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace amphora::cli::test
