@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "amphora/amf/value.hpp"
 #include "input.hpp"
@@ -33,6 +34,9 @@ class amf3_reader {
   // the tables as read_traits would. false (nothing entered) when a table limit would be reached:
   // read_traits then reports it.
   bool add_known_traits(traits* t);
+  // The string table, by index: a caller that reads an inline string itself appends it here
+  // (within limits::max_string_refs; past it, read_string reports the limit).
+  std::vector<std::string_view>& string_table() noexcept;
 
  private:
   struct impl;

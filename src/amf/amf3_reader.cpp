@@ -748,10 +748,12 @@ bool amf3_reader::add_known_traits(traits* t) {
     return false;
   }
   if (!t->alias.empty()) r.strings.push_back(t->alias);
-  for (std::string_view name : t->sealed) r.strings.push_back(name);
+  r.strings.insert(r.strings.end(), t->sealed.begin(), t->sealed.end());
   r.trait_table.push_back(t);
   r.trait_codecs.push_back(nullptr);
   return true;
 }
+
+std::vector<std::string_view>& amf3_reader::string_table() noexcept { return impl_->strings; }
 
 }  // namespace amphora::amf::detail

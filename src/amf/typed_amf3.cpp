@@ -6,6 +6,8 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "amf3_format.hpp"
@@ -13,6 +15,7 @@
 #include "amphora/amf/typed/amf3_direct.hpp"
 #include "decode_scope.hpp"
 #include "node_map.hpp"
+#include "typed_string_table.hpp"
 
 namespace amphora::amf::detail {
 
@@ -38,14 +41,15 @@ struct typed_amf3_in_state {
   std::size_t placeholders = 0;  // object-table entries the typed reader took
   node_map seen;                 // holds_placeholder's visited nodes
   std::vector<value> pending;    // holds_placeholder's nodes to visit
+  std::vector<std::string_view>* strings = &reader.string_table();
   bool busy = false;
 };
 
 struct typed_amf3_out_state {
   encode_context ctx;
-  amf3_writer writer{ctx};
   arena scratch;
-  std::uintptr_t objects = 0;  // object-table entries the typed writer took
+  typed_string_table strings;
+  std::vector<const traits*> traits_written;  // the traits table, by index
   bool busy = false;
 };
 
@@ -95,6 +99,27 @@ bool amf3_typed_in::read_value(value& out) {
 
 bool amf3_typed_in::read_string(std::string_view& s) {
   ++s_->ctx.cur;  // the marker
+  return read_key(s);
+}
+
+bool amf3_typed_in::read_key(std::string_view& s) {
+  decode_context& ctx = s_->ctx;
+  // The commonest strings, the empty one and an inline one under 64 bytes (a one-byte length), are
+  // read here; anything else, and a full string table, by the codec's reader (with its errors).
+  if (ctx.cur != ctx.end && (*ctx.cur & 0x81) == 0x01) {
+    if (*ctx.cur == 0x01) {
+      ++ctx.cur;
+      s = {};
+      return true;
+    }
+    std::vector<std::string_view>& table = *s_->strings;
+    if (table.size() < ctx.options->limits.max_string_refs) {
+      const std::uint8_t* header = ctx.cur++;
+      if (!ctx.text(*header >> 1, s, "string length")) return false;
+      table.push_back(s);
+      return true;
+    }
+  }
   return s_->reader.read_string(s);
 }
 
@@ -197,8 +222,6 @@ amf3_typed_in::start amf3_typed_in::begin_array(std::uint32_t& dense, std::uint3
 
 void amf3_typed_in::end() noexcept { --s_->ctx.depth; }
 
-bool amf3_typed_in::read_key(std::string_view& name) { return s_->reader.read_string(name); }
-
 const value* amf3_typed_in::referenced(std::uint32_t index) {
   const value* v = s_->reader.object_at(index);  // begin_* checked the index
   if (v->node() == &placeholder_node || holds_placeholder(*v)) {
@@ -267,6 +290,38 @@ bool amf3_typed_in::holds_placeholder(const value& root) {
 
 // ---- writing ----
 
+namespace {
+
+// A U29 (v <= amf3::u29_max), 1 to 4 bytes.
+void put_u29(encode_context& ctx, std::uint32_t v) {
+  if (v < 0x80) {
+    ctx.u8(static_cast<std::uint8_t>(v));
+    return;
+  }
+  std::uint8_t b[4];
+  std::size_t n = 0;
+  if (v >= 0x200000) {
+    b[n++] = static_cast<std::uint8_t>(0x80 | (v >> 22));
+    b[n++] = static_cast<std::uint8_t>(0x80 | ((v >> 15) & 0x7F));
+    b[n++] = static_cast<std::uint8_t>(0x80 | ((v >> 8) & 0x7F));
+    b[n++] = static_cast<std::uint8_t>(v & 0xFF);
+  } else {
+    if (v >= 0x4000) b[n++] = static_cast<std::uint8_t>(0x80 | (v >> 14));
+    b[n++] = static_cast<std::uint8_t>(0x80 | ((v >> 7) & 0x7F));
+    b[n++] = static_cast<std::uint8_t>(v & 0x7F);
+  }
+  ctx.append(b, n);
+}
+
+// An inline length or count: (n << 1) | 1.
+bool put_length(encode_context& ctx, std::size_t n) {
+  if (n > amf3::max_length) return ctx.fail(errc::unencodable, "length does not fit AMF3's 28 bits");
+  put_u29(ctx, static_cast<std::uint32_t>(n << 1 | 1));
+  return true;
+}
+
+}  // namespace
+
 amf3_typed_out::amf3_typed_out(std::vector<std::uint8_t>& out, const encode_options& options)
     : s_(acquire(owned_)), out_(out), old_size_(out.size()) {
   encode_context& ctx = s_->ctx;
@@ -274,16 +329,95 @@ amf3_typed_out::amf3_typed_out(std::vector<std::uint8_t>& out, const encode_opti
   ctx.options = &options;
   ctx.depth = 0;
   ctx.error = {};
-  s_->writer.reset();
+  s_->strings.clear();
+  s_->traits_written.clear();
   s_->scratch.reset();
-  s_->objects = 0;
+  ctx.open_window();  // writes through a pointer; finish() trims
 }
 
-amf3_typed_out::~amf3_typed_out() { s_->busy = false; }
+amf3_typed_out::~amf3_typed_out() {
+  s_->ctx.close_window();  // finish() did unless an exception left early
+  s_->busy = false;
+}
 
 arena& amf3_typed_out::scratch() noexcept { return s_->scratch; }
 
-bool amf3_typed_out::write_value(const value& v) { return s_->writer.write_value(v); }
+bool amf3_typed_out::write_value(const value& v) {
+  encode_context& ctx = s_->ctx;
+  switch (v.type()) {
+    case kind::undefined:
+      ctx.u8(amf3::undefined_marker);
+      return true;
+    case kind::null:
+      ctx.u8(amf3::null_marker);
+      return true;
+    case kind::boolean:
+      ctx.u8(v.as_bool() ? amf3::true_marker : amf3::false_marker);
+      return true;
+    case kind::integer: {
+      const std::int64_t i = v.as_int();
+      if (i >= amf3::int_min && i <= amf3::int_max) {
+        ctx.u8(amf3::integer_marker);
+        put_u29(ctx, static_cast<std::uint32_t>(i) & amf3::u29_max);
+      } else {
+        ctx.u8(amf3::double_marker);
+        ctx.f64(static_cast<double>(i));
+      }
+      return true;
+    }
+    case kind::number:
+      ctx.u8(amf3::double_marker);
+      ctx.f64(v.as_double());
+      return true;
+    case kind::string:
+      return write_string(v.as_string());
+    default:  // a node the value model may share: the whole encode goes through it
+      restart_ = true;
+      return false;
+  }
+}
+
+bool amf3_typed_out::write_string(std::string_view s) {
+  s_->ctx.u8(amf3::string_marker);
+  return write_string_body(s);
+}
+
+bool amf3_typed_out::write_string_body(std::string_view s) {
+  encode_context& ctx = s_->ctx;
+  if (s.empty()) {
+    ctx.u8(0x01);  // never referenced
+    return true;
+  }
+  bool inserted = false;
+  const std::uint32_t index = s_->strings.find_or_add(s, inserted);
+  if (!inserted) {
+    if (index > amf3::max_length)
+      return ctx.fail(errc::unencodable, "reference table larger than AMF3 can index");
+    put_u29(ctx, index << 1);
+    return true;
+  }
+  if (!put_length(ctx, s.size())) return false;
+  ctx.bytes(s);
+  return true;
+}
+
+bool amf3_typed_out::write_date(double millis) {
+  encode_context& ctx = s_->ctx;
+  if (!is_valid_date_millis(millis))
+    return ctx.fail(errc::unencodable, "date is NaN, infinite or out of range");
+  ctx.u8(amf3::date_marker);
+  ctx.u8(0x01);
+  ctx.f64(millis);
+  return true;
+}
+
+bool amf3_typed_out::write_bytes(std::span<const std::uint8_t> bytes) {
+  encode_context& ctx = s_->ctx;
+  ctx.u8(amf3::byte_array_marker);
+  if (!put_length(ctx, bytes.size())) return false;
+  ctx.bytes(bytes);
+  return true;
+}
 
 namespace {
 
@@ -293,28 +427,49 @@ bool enter(encode_context& ctx) {
   return true;
 }
 
-// A key for the writer's identity table that no node has (nodes are aligned: keys are odd).
-const void* object_key(std::uintptr_t n) noexcept { return reinterpret_cast<const void*>(n << 1 | 1); }
-
 }  // namespace
 
-bool amf3_typed_out::begin_object(const traits& t) {
-  s_->ctx.u8(amf3::object_marker);
-  s_->writer.add_object(object_key(++s_->objects));
-  return enter(s_->ctx) && s_->writer.write_traits(t);
+bool amf3_typed_out::begin_object(const traits& t, const known_traits* known) {
+  encode_context& ctx = s_->ctx;
+  ctx.u8(amf3::object_marker);
+  if (!enter(ctx)) return false;
+  // Interned traits are equal exactly when they are the same object (intern_traits).
+  std::vector<const traits*>& written = s_->traits_written;
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    if (written[i] != &t) continue;
+    if (i > amf3::max_trait_index)
+      return ctx.fail(errc::unencodable, "traits table larger than AMF3 can index");
+    put_u29(ctx, static_cast<std::uint32_t>(i) << 2 | 1);
+    return true;
+  }
+  written.push_back(&t);
+  // The class's inline traits as bytes, when none of its strings was written before.
+  if (known != nullptr && s_->strings.add_all(known->strings, known->string_filter)) {
+    ctx.bytes(std::span<const std::uint8_t>(known->bytes));
+    return true;
+  }
+  if (t.sealed.size() > amf3::max_sealed_count) return ctx.fail(errc::unencodable, "too many sealed members");
+  std::uint32_t h = amf3::traits_inline_bit | 1;
+  if (t.dynamic) h |= amf3::traits_dynamic_bit;
+  put_u29(ctx, h | static_cast<std::uint32_t>(t.sealed.size()) << amf3::traits_count_shift);
+  if (!write_string_body(t.alias)) return false;
+  for (std::string_view name : t.sealed) {
+    if (!write_string_body(name)) return false;
+  }
+  return true;
 }
 
 bool amf3_typed_out::begin_array(std::size_t n) {
-  s_->ctx.u8(amf3::array_marker);
-  s_->writer.add_object(object_key(++s_->objects));
-  if (!enter(s_->ctx) || !s_->writer.write_length(n)) return false;
-  s_->ctx.u8(0x01);  // no associative part
+  encode_context& ctx = s_->ctx;
+  ctx.u8(amf3::array_marker);
+  if (!enter(ctx) || !put_length(ctx, n)) return false;
+  ctx.u8(0x01);  // no associative part
   return true;
 }
 
 bool amf3_typed_out::write_key(std::string_view name) {
   if (name.empty()) return s_->ctx.fail(errc::unencodable, "empty dynamic member name");
-  return s_->writer.write_string(name);
+  return write_string_body(name);
 }
 
 void amf3_typed_out::end_members() { s_->ctx.u8(0x01); }
@@ -322,15 +477,17 @@ void amf3_typed_out::end_members() { s_->ctx.u8(0x01); }
 void amf3_typed_out::end() noexcept { --s_->ctx.depth; }
 
 bool amf3_typed_out::fail(error_info e) noexcept {
-  e.offset = out_.size();
+  e.offset = s_->ctx.size();
   if (!s_->ctx.error.code) s_->ctx.error = e;
   return false;
 }
 
-status amf3_typed_out::finish(bool write_ok) {
-  if (write_ok) return {};
+std::optional<status> amf3_typed_out::finish(bool write_ok) {
+  s_->ctx.close_window();
+  if (write_ok) return status{};
   out_.resize(old_size_);  // nothing half-written stays behind
-  return s_->ctx.error;
+  if (restart_) return std::nullopt;
+  return status{s_->ctx.error};
 }
 
 // ---- class traits ----
@@ -355,19 +512,40 @@ bool is_ascii_text(std::string_view s) noexcept {
 
 }  // namespace
 
-const traits* intern_traits(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic) {
-  return make_traits(alias, sealed, dynamic);
+namespace {
+
+traits* intern(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic) {
+  static std::mutex lock;
+  static std::vector<traits*>* const interned = new std::vector<traits*>;  // never freed
+  const std::lock_guard<std::mutex> hold(lock);
+  for (traits* t : *interned) {
+    if (t->alias == alias && t->dynamic == dynamic &&
+        std::equal(t->sealed.begin(), t->sealed.end(), sealed.begin(), sealed.end())) {
+      return t;
+    }
+  }
+  traits* t = make_traits(alias, sealed, dynamic);  // its own lock
+  if (t != nullptr) interned->push_back(t);
+  return t;
 }
 
-const known_traits* intern_known_traits(std::string_view alias, std::span<const std::string_view> sealed) {
+}  // namespace
+
+const traits* intern_traits(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic) {
+  return intern(alias, sealed, dynamic);
+}
+
+const known_traits* intern_known_traits(std::string_view alias, std::span<const std::string_view> sealed,
+                                        bool dynamic) {
   // ASCII needs no UTF-8 validation, and distinct strings are all written inline.
   if (!is_ascii_text(alias) || std::find(sealed.begin(), sealed.end(), alias) != sealed.end() ||
       !std::all_of(sealed.begin(), sealed.end(), is_ascii_text)) {
     return nullptr;
   }
+  traits* t = intern(alias, sealed, dynamic);
+  if (t == nullptr) return nullptr;
   auto* k = new known_traits;  // lives as long as the program, like the traits
-  k->type = make_traits(alias, sealed, false);
-  if (k->type == nullptr) return nullptr;
+  k->type = t;
   // The bytes are the writer's own: a fresh writer writes the traits inline.
   const encode_options options;
   encode_context ctx;
@@ -377,6 +555,12 @@ const known_traits* intern_known_traits(std::string_view alias, std::span<const 
   if (!writer.write_traits(*k->type)) return nullptr;
   k->longest = alias.size();
   for (std::string_view name : sealed) k->longest = std::max(k->longest, name.size());
+  if (!alias.empty()) k->strings.push_back(alias);
+  k->strings.insert(k->strings.end(), sealed.begin(), sealed.end());
+  for (std::string_view str : k->strings) {
+    const unsigned key = typed_string_table::signature(str);
+    k->string_filter[key >> 6] |= std::uint64_t{1} << (key & 63);
+  }
   return k;
 }
 

@@ -9,7 +9,9 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -92,6 +94,57 @@ constexpr auto amf_class(amf::type_tag<point_and_values>) {
   return amf::define_class<point_and_values>("com.example.PointAndValues",
                                              amf::field<"p">(&point_and_values::p),
                                              amf::field<"items">(&point_and_values::items));
+}
+
+// Declared with the same alias and names as point: the same traits on the wire.
+struct point_twin {
+  std::int32_t x = 0;
+  std::int32_t y = 0;
+};
+constexpr auto amf_class(amf::type_tag<point_twin>) {
+  return amf::define_class<point_twin>("com.example.Point", amf::field<"x">(&point_twin::x),
+                                       amf::field<"y">(&point_twin::y));
+}
+
+struct twins {
+  point a;
+  point_twin b;
+};
+constexpr auto amf_class(amf::type_tag<twins>) {
+  return amf::define_class<twins>("com.example.Twins", amf::field<"a">(&twins::a),
+                                  amf::field<"b">(&twins::b));
+}
+
+struct flat_holder {
+  std::string name = "unnamed";
+  std::vector<std::pair<std::string, std::int32_t>> entries;  // a string map kept flat, in order
+  std::optional<point> where;
+  bool operator==(const flat_holder&) const = default;
+};
+constexpr auto amf_class(amf::type_tag<flat_holder>) {
+  return amf::define_class<flat_holder>("com.example.FlatHolder", amf::field<"name">(&flat_holder::name),
+                                        amf::field<"entries">(&flat_holder::entries),
+                                        amf::field<"where">(&flat_holder::where));
+}
+
+// The same members as strings, as views of the decoded bytes.
+struct viewed {
+  std::string_view name;
+  std::optional<std::string_view> note;
+  std::vector<std::pair<std::string, std::string_view>> tags;
+};
+constexpr auto amf_class(amf::type_tag<viewed>) {
+  return amf::define_class<viewed>("com.example.Viewed", amf::field<"name">(&viewed::name),
+                                   amf::field<"note">(&viewed::note), amf::field<"tags">(&viewed::tags));
+}
+struct owned {
+  std::string name;
+  std::optional<std::string> note;
+  std::vector<std::pair<std::string, std::string>> tags;
+};
+constexpr auto amf_class(amf::type_tag<owned>) {
+  return amf::define_class<owned>("com.example.Viewed", amf::field<"name">(&owned::name),
+                                  amf::field<"note">(&owned::note), amf::field<"tags">(&owned::tags));
 }
 
 shape sample() {
@@ -384,6 +437,137 @@ TEST(TypedDirect, MalformedInputGivesTheCodecsErrors) {
       EXPECT_EQ(st.error().offset, v.error().offset) << "byte " << i << " ^ " << int{x};
     }
   }
+}
+
+}  // namespace typed_direct_test
+
+namespace typed_direct_test {
+
+// A decode into an object that held other data gives what a decode into T{} gives (its storage
+// reused), by the direct reader and by from_value, with members in order, missing or reordered.
+TEST(TypedDirect, DecodeIntoAReusedObjectEqualsAFreshDecode) {
+  shape full = sample();
+  full.points.resize(7);
+  full.tags = std::vector<std::string>{"a", "b", "c", "d", "e", "f"};
+  full.named[std::string(40, 'k')] = point{1, 1};
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_typed_amf3(sample(), bytes).ok());
+  shape reused = full;
+  ASSERT_TRUE(amf::decode_typed_amf3(bytes, reused).ok());
+  EXPECT_EQ(reused, sample());
+
+  // Members missing (and in another order): the missing ones get T{}'s values.
+  amf::arena m;
+  amf::object_node* partial = amf::new_object(m, "com.example.Shape", true);
+  ASSERT_TRUE(amf::add_dynamic(m, *partial, "big", amf::value::number(1.5)));
+  std::vector<std::uint8_t> partial_bytes;
+  ASSERT_TRUE(amf::encode_amf3(amf::value::of(partial), partial_bytes).ok());
+  shape expected;
+  expected.big = 1.5;
+  reused = full;
+  ASSERT_TRUE(amf::decode_typed_amf3(partial_bytes, reused).ok());
+  EXPECT_EQ(reused, expected);
+  reused = full;
+  ASSERT_TRUE(amf::from_value(amf::value::of(partial), reused).ok());
+  EXPECT_EQ(reused, expected);
+
+  // Vectors of declared classes shrink and grow; optional values are read into.
+  std::vector<shape> many(5, full);
+  std::vector<std::uint8_t> two;
+  ASSERT_TRUE(amf::encode_typed_amf3(std::vector<shape>{sample(), shape{}}, two).ok());
+  ASSERT_TRUE(amf::decode_typed_amf3(two, many).ok());
+  EXPECT_EQ(many, (std::vector<shape>{sample(), shape{}}));
+  std::vector<shape> few;
+  ASSERT_TRUE(amf::decode_typed_amf3(two, few).ok());
+  EXPECT_EQ(few, many);
+}
+
+TEST(TypedDirect, FlatStringMapsKeepWireOrder) {
+  flat_holder h{"h", {{"zeta", 1}, {"alpha", 2}, {"mid", 3}}, point{1, 2}};
+  expect_same_bytes(h);
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_typed_amf3(h, bytes).ok());
+  flat_holder back{"old", {{"a", 9}, {"b", 9}, {"c", 9}, {"d", 9}, {"e", 9}}, std::nullopt};
+  ASSERT_TRUE(amf::decode_typed_amf3(bytes, back).ok());
+  EXPECT_EQ(back, h);
+
+  // Decoded from an anonymous object (sealed and dynamic members) and from an associative array,
+  // like std::map; the value model path gives the same.
+  amf::arena m;
+  amf::object_node* o = amf::new_object(m, "", true);
+  ASSERT_TRUE(amf::add_sealed(m, *o, "s", amf::value::integer(5)));
+  ASSERT_TRUE(amf::add_dynamic(m, *o, "d", amf::value::integer(6)));
+  amf::object_node* holder = amf::new_object(m, "com.example.FlatHolder", false);
+  ASSERT_TRUE(amf::add_sealed(m, *holder, "entries", amf::value::of(o)));
+  expect_same_decode<flat_holder>(amf::value::of(holder));
+  flat_holder direct;
+  amf::arena memory;
+  std::vector<std::uint8_t> holder_bytes;
+  ASSERT_TRUE(amf::encode_amf3(amf::value::of(holder), holder_bytes).ok());
+  ASSERT_TRUE(amf::decode_typed_amf3(holder_bytes, direct, memory).ok());
+  EXPECT_EQ(direct.entries, (std::vector<std::pair<std::string, std::int32_t>>{{"s", 5}, {"d", 6}}));
+  EXPECT_EQ(direct.name, "unnamed");
+
+  // A wrong value kind names the field.
+  amf::object_node* bad = amf::new_object(m, "", true);
+  ASSERT_TRUE(amf::add_dynamic(m, *bad, "k", amf::make_string(m, "text")));
+  amf::object_node* bad_holder = amf::new_object(m, "com.example.FlatHolder", false);
+  ASSERT_TRUE(amf::add_sealed(m, *bad_holder, "entries", amf::value::of(bad)));
+  std::vector<std::uint8_t> bad_bytes;
+  ASSERT_TRUE(amf::encode_amf3(amf::value::of(bad_holder), bad_bytes).ok());
+  const amf::status st = amf::decode_typed_amf3(bad_bytes, direct);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, errc::type_mismatch);
+  EXPECT_EQ(st.error().detail, "field 'entries': wire kind does not fit the C++ type");
+}
+
+TEST(TypedDirect, StringViewFieldsViewTheDecodedBytes) {
+  const owned text{"name", "note", {{"k", "a longer tag value that is not inline"}, {"j", "name"}}};
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_typed_amf3(text, bytes).ok());
+  std::vector<std::uint8_t> from_views;
+  const viewed v0{"name", "note", {{"k", "a longer tag value that is not inline"}, {"j", "name"}}};
+  ASSERT_TRUE(amf::encode_typed_amf3(v0, from_views).ok());
+  EXPECT_EQ(from_views, bytes);  // written as strings
+  EXPECT_EQ(from_views, via_value_model(v0));
+
+  amf::arena memory;
+  amf::decode_options no_copy;
+  no_copy.copy_input = false;
+  viewed v;
+  ASSERT_TRUE(amf::decode_typed_amf3(bytes, v, memory, no_copy).ok());
+  EXPECT_EQ(v.name, "name");
+  EXPECT_EQ(v.note, std::optional<std::string_view>("note"));
+  ASSERT_EQ(v.tags.size(), 2u);
+  EXPECT_EQ(v.tags[1].second, "name");  // a string reference
+  const auto* begin = reinterpret_cast<const char*>(bytes.data());
+  EXPECT_TRUE(v.tags[0].second.data() >= begin && v.tags[0].second.data() < begin + bytes.size());
+
+  viewed via_model;  // from_value views the value's strings
+  amf::result<amf::value> value = amf::decode_amf3(bytes, memory);
+  ASSERT_TRUE(static_cast<bool>(value));
+  ASSERT_TRUE(amf::from_value(*value, via_model).ok());
+  EXPECT_EQ(via_model.tags[0].second, v.tags[0].second);
+
+  // Without an arena nothing would keep the bytes viewed: refused, naming the field.
+  const amf::status st = amf::decode_typed_amf3(bytes, v);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, errc::type_mismatch);
+  EXPECT_EQ(st.error().detail, "field 'name': std::string_view needs the decode form that takes an arena");
+}
+
+TEST(TypedDirect, StringAndTraitsTablesMatchTheValueModel) {
+  // A string written before a class's traits: its name is then a reference inside the traits.
+  expect_same_bytes(std::vector<std::variant<std::string, point>>{"x", point{1, 2}, "y", point{3, 4}});
+  // Two classes with the same alias and names share their traits.
+  expect_same_bytes(twins{{1, 2}, {3, 4}});
+  // More distinct strings than the writer compares one by one, each repeated.
+  std::vector<std::string> many;
+  for (int i = 0; i < 300; ++i) many.push_back("string number " + std::to_string(i % 150));
+  expect_same_bytes(many);
+  std::vector<shape> shapes(3, sample());
+  shapes[1].name = "x";  // equal to a member name of point
+  expect_same_bytes(shapes);
 }
 
 }  // namespace typed_direct_test

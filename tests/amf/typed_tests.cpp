@@ -128,7 +128,8 @@ constexpr auto amf_class(amf::type_tag<tree>) {
 
 static_assert(amf::is_mappable<everything>);
 static_assert(amf::is_mappable<std::vector<std::map<std::string, std::optional<point>>>>);
-static_assert(!amf::is_mappable<std::string_view>);
+static_assert(amf::is_mappable<std::string_view>);  // views: the decode forms with an arena
+static_assert(!amf::is_mappable<const char*>);
 static_assert(!amf::is_mappable<std::map<int, int>>);
 static_assert(!amf::is_mappable<std::vector<const char*>>);
 

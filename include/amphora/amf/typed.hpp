@@ -143,7 +143,8 @@ status decode_typed_amf3(std::span<const std::uint8_t> in, T& out, arena& memory
 template <class T>
 status encode_typed_amf3(const T& in, std::vector<std::uint8_t>& out, const encode_options& options = {}) {
   static_assert(is_mappable<T>, AMPHORA_AMF_UNSUPPORTED_TYPE);
-  return detail::encode_typed_direct(in, out, options);
+  if (std::optional<status> st = detail::encode_typed_direct(in, out, options)) return *st;
+  return detail::encode_typed(detail::encode3, in, out, options);  // T holds amf::value nodes
 }
 
 // The AMF0 forms (AMF0 has no integers: integer fields accept whole numbers in range).

@@ -10,11 +10,13 @@
 // (restart_requested()), which copies shared objects into each field and reports cycles.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -42,10 +44,14 @@ inline constexpr std::uint8_t amf3_object_marker = 0x0A;
 // A declared class's traits as written inline by the typed writer (and by Flex clients): the
 // object header, then the alias and each name as an inline string. The typed reader recognises
 // them by one comparison of these bytes, instead of reading and looking up each name.
+// The typed writer writes these bytes as they are when none of the strings was written before in
+// the message (then it enters them into its string table at once).
 struct known_traits {
-  traits* type = nullptr;           // the same traits, for the tables; lives as long as the program
-  std::vector<std::uint8_t> bytes;  // from the object header on
-  std::size_t longest = 0;          // the longest string, for limits::max_string_bytes
+  traits* type = nullptr;                 // intern_traits' traits of the class; live as long as the program
+  std::vector<std::uint8_t> bytes;        // from the object header on
+  std::size_t longest = 0;                // the longest string, for limits::max_string_bytes
+  std::vector<std::string_view> strings;  // the alias (unless empty) and the names, distinct
+  std::array<std::uint64_t, 4> string_filter{};  // their bits in the writer's string filter
 };
 
 // One direct typed AMF3 decode.
@@ -150,7 +156,10 @@ class amf3_typed_in {
   bool restart_ = false;
 };
 
-// One direct typed AMF3 encode, appending to `out`; on failure `out` gets its old size back.
+// One direct typed AMF3 encode, appending to `out`; on failure `out` gets its old size back. It keeps
+// its own string and traits tables and numbers them as the value model's encoder does; it writes no
+// object references (C++ values are not shared), so an amf::value node (which the value model may
+// share) asks for a restart through the value model instead (finish() returns nullopt).
 class amf3_typed_out {
  public:
   amf3_typed_out(std::vector<std::uint8_t>& out, const encode_options& options);
@@ -158,11 +167,16 @@ class amf3_typed_out {
   amf3_typed_out(const amf3_typed_out&) = delete;
   amf3_typed_out& operator=(const amf3_typed_out&) = delete;
 
-  arena& scratch() noexcept;  // for values built on the way (dates, ByteArrays)
+  arena& scratch() noexcept;  // for values built on the way
+  // Scalars and strings; false with a restart request for a node (array, object, date...).
   bool write_value(const value& v);
-  // Marker, table entry, traits (a reference after the first time), depth entered.
-  bool begin_object(const traits& t);
-  // Marker, table entry, dense length, empty associative part, depth entered.
+  bool write_string(std::string_view s);  // marker and string (a reference when written before)
+  bool write_date(double millis);
+  bool write_bytes(std::span<const std::uint8_t> bytes);  // a ByteArray
+  // Marker, traits (a reference after the first time; t must come from intern_traits), depth entered.
+  // `known`: t's known_traits, if any (its bytes are then written when they can be).
+  bool begin_object(const traits& t, const known_traits* known = nullptr);
+  // Marker, dense length, empty associative part, depth entered.
   bool begin_array(std::size_t n);
   bool write_key(std::string_view name);  // a dynamic member name (not empty)
   void end_members();                     // the empty name closing dynamic members
@@ -171,19 +185,26 @@ class amf3_typed_out {
   bool fail(errc e, std::string_view detail) noexcept {
     return fail(error_info{make_error_code(e), 0, detail});
   }
-  status finish(bool write_ok);
+  // The result; nullopt when the encode must be redone through the value model.
+  std::optional<status> finish(bool write_ok);
 
  private:
+  bool write_string_body(std::string_view s);
+
   std::unique_ptr<typed_amf3_out_state> owned_;
   typed_amf3_out_state* s_ = nullptr;
   std::vector<std::uint8_t>& out_;
   std::size_t old_size_;
+  bool restart_ = false;
 };
 
-// Traits built once per declared class and kept for the program's life (thread-safe).
+// Traits built once per declared class and kept for the program's life (thread-safe); equal
+// content gives the same traits object, so the typed writer compares traits by address.
 const traits* intern_traits(std::string_view alias, std::span<const std::string_view> sealed, bool dynamic);
-// The known_traits of a declared class (sealed, not dynamic), kept for the program's life; nullptr
+// The known_traits of a declared class (sealed, not dynamic; or anonymous and dynamic, as string maps
+// are written), kept for the program's life; nullptr
 // when its strings cannot be recognised by their bytes alone (not ASCII, or the alias is also a name).
-const known_traits* intern_known_traits(std::string_view alias, std::span<const std::string_view> sealed);
+const known_traits* intern_known_traits(std::string_view alias, std::span<const std::string_view> sealed,
+                                        bool dynamic = false);
 
 }  // namespace amphora::amf::detail

@@ -116,7 +116,8 @@ struct typed_class_reader {
     return count;
   }
 
-  static bool member(typed_reader& r, std::string_view name, std::size_t& hint, T& out) {
+  static bool member(typed_reader& r, std::string_view name, std::size_t& hint,
+                     typename mapping<T>::found_fields& found, T& out) {
     const std::size_t i = find(name, hint);
     if (i == count) {
       if (def.unexpected == unexpected_members::reject) {
@@ -125,6 +126,7 @@ struct typed_class_reader {
       return r.in.skip_value();
     }
     hint = i + 1 < count ? i + 1 : 0;
+    found.set(i);
     return readers[i](r, out);
   }
 
@@ -153,7 +155,8 @@ struct typed_class_reader {
     if (t->alias != def.alias && !(def.anonymous_accepted && t->alias.empty())) {
       return fail_field(r, at, &field_text::wrong_class);
     }
-    out = T{};
+    // Into out's own storage (strings, vectors keep their capacity): every declared field is
+    // either read or given T{}'s value.
     if (k != nullptr && t == k->type) {  // T's own traits: the members are the fields, in order
       for (reader_fn read_one : readers) {
         if (!read_one(r, out)) return false;
@@ -161,18 +164,20 @@ struct typed_class_reader {
       r.in.end();
       return true;
     }
+    typename mapping<T>::found_fields found;
     std::size_t hint = 0;
     for (std::string_view name : t->sealed) {
-      if (!member(r, name, hint, out)) return false;
+      if (!member(r, name, hint, found, out)) return false;
     }
     if (t->dynamic) {
       for (;;) {
         std::string_view name;
         if (!r.in.read_key(name)) return false;
         if (name.empty()) break;
-        if (!member(r, name, hint, out)) return false;
+        if (!member(r, name, hint, found, out)) return false;
       }
     }
+    mapping<T>::reset_missing(found, out);
     r.in.end();
     return true;
   }
@@ -188,8 +193,13 @@ struct direct_container {
   static constexpr bool variant = false;
 };
 template <class E, class A>
-requires(!is_byte<E>) struct direct_container<std::vector<E, A>> : direct_container<void> {
+requires(!is_byte<E> && !is_string_pair<E>) struct direct_container<std::vector<E, A>>
+    : direct_container<void> {
   static constexpr bool vector = true;
+};
+template <class V, class A>
+struct direct_container<std::vector<std::pair<std::string, V>, A>> : direct_container<void> {
+  static constexpr bool string_map = true;
 };
 template <class V, class C, class A>
 struct direct_container<std::map<std::string, V, C, A>> : direct_container<void> {
@@ -235,14 +245,22 @@ bool read_vector(typed_reader& r, Vec& out) {
       return false;
   }
   if (!skip_members(r)) return false;
-  out.clear();
-  out.reserve(std::min<std::size_t>(dense, 1024));  // grows with what is actually read
-  for (std::uint32_t i = 0; i < dense; ++i) {
-    if constexpr (std::is_same_v<E, bool>) {
+  if constexpr (std::is_same_v<E, bool>) {
+    out.clear();
+    for (std::uint32_t i = 0; i < dense; ++i) {
       bool b = false;
       if (!read_typed(r, b)) return false;
       out.push_back(b);
-    } else {
+    }
+  } else {
+    // Into the elements out already has (their storage reused), then new ones: the vector
+    // grows with what is actually read, never by the declared count alone.
+    const std::size_t kept = std::min<std::size_t>(out.size(), dense);
+    for (std::size_t i = 0; i < kept; ++i) {
+      if (!read_typed(r, out[i])) return false;
+    }
+    out.resize(kept);
+    for (std::size_t i = kept; i < dense; ++i) {
       if (!read_typed(r, out.emplace_back())) return false;
     }
   }
@@ -250,12 +268,19 @@ bool read_vector(typed_reader& r, Vec& out) {
   return true;
 }
 
+// Entry `n` of a string map (a flat one reuses the storage of the entry it had there).
 template <class Map>
-bool read_map_entry(typed_reader& r, std::string_view name, Map& out) {
-  typename Map::mapped_type item{};
-  if (!read_typed(r, item)) return false;
-  out.insert_or_assign(std::string(name), std::move(item));
-  return true;
+bool read_map_entry(typed_reader& r, std::string_view name, std::size_t n, Map& out) {
+  if constexpr (is_string_pair<typename Map::value_type>) {
+    if (n == out.size()) out.emplace_back();
+    out[n].first.assign(name);
+    return read_typed(r, out[n].second);
+  } else {
+    typename Map::mapped_type item{};
+    if (!read_typed(r, item)) return false;
+    out.insert_or_assign(std::string(name), std::move(item));
+    return true;
+  }
 }
 
 // Anonymous objects (sealed and dynamic members) and associative arrays; ObjectProxy through the
@@ -268,8 +293,10 @@ bool read_map(typed_reader& r, Map& out) {
   std::uint32_t ref = 0;
   const traits* t = nullptr;
   std::uint32_t dense = 0;
+  // Anonymous dynamic traits (as the typed writer and Flex write maps) are recognised by their bytes.
+  static const known_traits* const anonymous = intern_known_traits({}, {}, true);
   const amf3_typed_in::start s =
-      marker == amf3_object_marker ? r.in.begin_object(t, ref) : r.in.begin_array(dense, ref);
+      marker == amf3_object_marker ? r.in.begin_object(t, ref, anonymous) : r.in.begin_array(dense, ref);
   switch (s) {
     case amf3_typed_in::start::failed:
       return false;
@@ -282,10 +309,12 @@ bool read_map(typed_reader& r, Map& out) {
   }
   if (t != nullptr && !t->alias.empty()) return fail_field(r, at, &field_text::wrong_class);
   if (t == nullptr && dense != 0) return fail_field(r, at, &field_text::wrong_kind);
-  out.clear();
+  constexpr bool flat = is_string_pair<typename Map::value_type>;
+  if constexpr (!flat) out.clear();
+  std::size_t n = 0;  // entries read
   if (t != nullptr) {
     for (std::string_view name : t->sealed) {
-      if (!read_map_entry(r, name, out)) return false;
+      if (!read_map_entry(r, name, n++, out)) return false;
     }
   }
   if (t == nullptr || t->dynamic) {
@@ -293,9 +322,10 @@ bool read_map(typed_reader& r, Map& out) {
       std::string_view name;
       if (!r.in.read_key(name)) return false;
       if (name.empty()) break;
-      if (!read_map_entry(r, name, out)) return false;
+      if (!read_map_entry(r, name, n++, out)) return false;
     }
   }
+  if constexpr (flat) out.resize(n);
   r.in.end();
   return true;
 }
@@ -329,36 +359,40 @@ bool read_scalar(typed_reader& r, M& out) {
       out.assign(s);
       return true;
     }
+  } else if constexpr (std::is_same_v<M, std::string_view>) {
+    if (r.conv.values_allowed && r.in.peek() == amf3_string_marker) return r.in.read_string(out);
   } else if constexpr (std::is_same_v<M, value>) {
     if (r.conv.values_allowed) {
-      bool b = false;
       std::int32_t i = 0;
       double d = 0;
       switch (r.in.peek()) {
-        case amf3_null_marker:
         case amf3_undefined_marker:
-          out = r.in.peek() == amf3_null_marker ? value::null() : value::undefined();
+        case amf3_null_marker:
+        case amf3_false_marker:
+        case amf3_true_marker: {
+          const int marker = r.in.peek();
+          out = marker == amf3_undefined_marker ? value::undefined()
+                : marker == amf3_null_marker    ? value::null()
+                                                : value::boolean(marker == amf3_true_marker);
           r.in.skip_byte();
           return true;
+        }
         case amf3_string_marker: {
           std::string_view s;
           if (!r.in.read_string(s)) return false;
           out = value::string(s);
           return true;
         }
+        case amf3_integer_marker:
+          if (!r.in.take_integer(i)) break;
+          out = value::integer(i);
+          return true;
+        case amf3_double_marker:
+          if (!r.in.take_double(d)) break;
+          out = value::number(d);
+          return true;
         default:
-          if (r.in.take_bool(b)) {
-            out = value::boolean(b);
-            return true;
-          }
-          if (r.in.take_integer(i)) {
-            out = value::integer(i);
-            return true;
-          }
-          if (r.in.take_double(d)) {
-            out = value::number(d);
-            return true;
-          }
+          break;
       }
     }
   }
@@ -381,7 +415,8 @@ bool read_typed(typed_reader& r, M& out) {
       out.reset();
       return true;
     }
-    return read_typed(r, out.emplace());
+    if (!out) out.emplace();
+    return read_typed(r, *out);  // into the value out holds, if any
   } else {
     return read_scalar(r, out);
   }

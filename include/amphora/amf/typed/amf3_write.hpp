@@ -1,17 +1,20 @@
 // Typed mapping, part 5: C++ -> AMF3 bytes directly, without building the value model.
 //
 // Declared classes (their traits built once per class, written once per message and then
-// referenced), std::vector, string maps and std::optional / std::variant are written here;
-// every other value becomes a value by the same mapping<M>::to as to_value (no arena work for
-// scalars and strings, which are viewed) and goes through the codec's writer. The writer's
-// string, traits and object tables see everything, so the bytes are exactly those of
-// to_value() + encode_amf3() (tests/amf/typed_direct_tests.cpp checks this).
+// referenced), std::vector, string maps, std::optional / std::variant, strings, dates and
+// ByteArrays are written here; other scalars become a value by the same mapping<M>::to as
+// to_value and are written inline. amf3_typed_out keeps the string and traits tables as the
+// codec's writer does, so the bytes are exactly those of to_value() + encode_amf3()
+// (tests/amf/typed_direct_tests.cpp checks this); an amf::value holding a node (which could be
+// shared and referenced) sends the whole encode through the value model instead.
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -66,9 +69,10 @@ struct typed_class_writer {
   }
 
   static bool write(typed_writer& w, const T& in) {
-    const traits* t = class_traits();
+    const known_traits* k = typed_class_reader<T>::known();  // the same traits, with their bytes
+    const traits* t = k != nullptr ? k->type : class_traits();
     if (t == nullptr) return no_traits(w);
-    if (!w.out.begin_object(*t)) return false;
+    if (!w.out.begin_object(*t, k)) return false;
     const field_text* saved = w.conv.field;
     const bool ok = std::apply(
         [&](const auto&... f) { return ((w.conv.field = &f.text, write_typed(w, in.*f.member)) && ...); },
@@ -83,9 +87,9 @@ struct typed_class_writer {
 // An anonymous dynamic object, as to_value writes string maps.
 template <class Map>
 bool write_map(typed_writer& w, const Map& in) {
-  static const traits* const t = intern_traits({}, {}, true);
-  if (t == nullptr) return no_traits(w);
-  if (!w.out.begin_object(*t)) return false;
+  static const known_traits* const k = intern_known_traits({}, {}, true);
+  if (k == nullptr) return no_traits(w);
+  if (!w.out.begin_object(*k->type, k)) return false;
   for (const auto& [key, item] : in) {
     if (!w.out.write_key(key) || !write_typed(w, item)) return false;
   }
@@ -106,6 +110,11 @@ bool write_vector(typed_writer& w, const Vec& in) {
 }
 
 template <class M>
+inline constexpr bool is_time_point = false;
+template <class D>
+inline constexpr bool is_time_point<std::chrono::time_point<std::chrono::system_clock, D>> = true;
+
+template <class M>
 bool write_typed(typed_writer& w, const M& in) {
   static_assert(is_mappable<M>, AMPHORA_AMF_UNSUPPORTED_TYPE);
   if constexpr (registered_class<M>) {
@@ -119,14 +128,25 @@ bool write_typed(typed_writer& w, const M& in) {
   } else if constexpr (direct_container<M>::variant) {
     if (in.valueless_by_exception()) return w.out.fail(errc::unencodable, "valueless std::variant");
     return std::visit([&](const auto& alt) { return write_typed(w, alt); }, in);
+  } else if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
+    if (in.size() > 0xFFFFFFFFu) return w.out.fail(errc::unencodable, "string longer than 2^32-1 bytes");
+    return w.out.write_string(in);
+  } else if constexpr (std::is_same_v<M, value>) {
+    return w.out.write_value(in);  // a node restarts the encode through the value model
+  } else if constexpr (is_time_point<M>) {
+    return w.out.write_date(std::chrono::duration<double, std::milli>{in.time_since_epoch()}.count());
+  } else if constexpr (is_byte_vector<M>) {
+    return w.out.write_bytes({reinterpret_cast<const std::uint8_t*>(in.data()), in.size()});
   } else {
-    return write_via_value(w, in);
+    return write_via_value(w, in);  // scalars: no node
   }
 }
 
-// T -> AMF3 bytes directly, appended to `out` (restored on failure).
+// T -> AMF3 bytes directly, appended to `out` (restored on failure). nullopt: the encode must be
+// redone through the value model (T holds an amf::value node).
 template <class T>
-status encode_typed_direct(const T& in, std::vector<std::uint8_t>& bytes, const encode_options& options) {
+std::optional<status> encode_typed_direct(const T& in, std::vector<std::uint8_t>& bytes,
+                                          const encode_options& options) {
   amf3_typed_out out(bytes, options);
   typed_writer w{out, {}};
   w.conv.memory = &out.scratch();

@@ -46,14 +46,15 @@ namespace detail {
 
 // The static details of errors raised while converting one field's value.
 struct field_text {
-  std::string_view wrong_kind;    // the wire kind cannot become the C++ type
-  std::string_view out_of_range;  // a number that the C++ type cannot hold; an unknown enum name
-  std::string_view wrong_class;   // an object whose alias is not the registered one
-  std::string_view unexpected;    // a member the class does not declare (policy reject)
-  std::string_view cycle;         // a cyclic graph: C++ values cannot hold cycles
-  std::string_view needs_arena;   // an amf::value field decoded without an arena
-  std::string_view bad_date;      // a date the C++ time point cannot hold, or NaN
-  std::string_view inexact;       // encoding: a 64-bit integer that no AMF number holds exactly
+  std::string_view wrong_kind;        // the wire kind cannot become the C++ type
+  std::string_view out_of_range;      // a number that the C++ type cannot hold; an unknown enum name
+  std::string_view wrong_class;       // an object whose alias is not the registered one
+  std::string_view unexpected;        // a member the class does not declare (policy reject)
+  std::string_view cycle;             // a cyclic graph: C++ values cannot hold cycles
+  std::string_view needs_arena;       // an amf::value field decoded without an arena
+  std::string_view bad_date;          // a date the C++ time point cannot hold, or NaN
+  std::string_view inexact;           // encoding: a 64-bit integer that no AMF number holds exactly
+  std::string_view view_needs_arena;  // a std::string_view field decoded without an arena
 };
 
 // The concatenation of string literals, stored once per distinct combination.
@@ -82,6 +83,7 @@ inline constexpr field_text make_field_text{
     joined<Prefix..., ": amf::value needs the decode form that takes an arena">::view,
     joined<Prefix..., ": date out of the C++ time point's range">::view,
     joined<Prefix..., ": integer beyond 2^53 that an AMF number (double) cannot hold exactly">::view,
+    joined<Prefix..., ": std::string_view needs the decode form that takes an arena">::view,
 };
 
 template <fixed_string Name>

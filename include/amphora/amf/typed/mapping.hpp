@@ -6,6 +6,7 @@
 // A type without a mapping fails a static_assert where it is used (is_mappable<T>).
 #pragma once
 
+#include <bitset>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -17,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -109,11 +111,13 @@ inline constexpr bool is_mappable = !requires {
 template <class T>
 constexpr bool dependent_false = false;
 
-#define AMPHORA_AMF_UNSUPPORTED_TYPE                                                                    \
-  "amphora::amf typed mapping: unsupported type. Supported: bool, integral types, float, double, "      \
-  "std::string, enums, std::vector, std::map/std::unordered_map with std::string keys, std::optional, " \
-  "std::variant, std::monostate, std::chrono::system_clock time points, "                               \
-  "std::vector<std::uint8_t/std::byte>, "                                                               \
+#define AMPHORA_AMF_UNSUPPORTED_TYPE                                                               \
+  "amphora::amf typed mapping: unsupported type. Supported: bool, integral types, float, double, " \
+  "std::string, std::string_view (arena decodes), enums, std::vector, "                            \
+  "std::map/std::unordered_map with std::string keys, "                                            \
+  "std::vector<std::pair<std::string, V>>, std::optional, "                                        \
+  "std::variant, std::monostate, std::chrono::system_clock time points, "                          \
+  "std::vector<std::uint8_t/std::byte>, "                                                          \
   "amf::value, and classes declared with amf_class(amf::type_tag<T>)"
 
 template <class M>
@@ -209,6 +213,21 @@ struct mapping<std::string> {
     return true;
   }
   static bool to(const std::string& in, to_context& c, value& out) { return c.string(in, out); }
+};
+
+// A view of the decoded string: of the input bytes (or of the arena's copy of them, with
+// decode_options::copy_input), so only the decode forms that take an arena accept it, and it lives
+// as long as that arena and the input. No copy, no allocation.
+template <>
+struct mapping<std::string_view> {
+  static bool accepts(const value& v) noexcept { return v.is(kind::string); }
+  static bool from(const value& v, from_context& c, std::string_view& out) noexcept {
+    if (!c.values_allowed) return c.fail(errc::type_mismatch, c.field->view_needs_arena);
+    if (!v.is(kind::string)) return c.wrong_kind();
+    out = v.as_string();
+    return true;
+  }
+  static bool to(std::string_view in, to_context& c, value& out) { return c.string(in, out); }
 };
 
 template <class E>
@@ -313,6 +332,11 @@ struct mapping<std::chrono::time_point<std::chrono::system_clock, D>> {
 
 template <class B>
 inline constexpr bool is_byte = std::is_same_v<B, std::uint8_t> || std::is_same_v<B, std::byte>;
+
+template <class M>
+inline constexpr bool is_byte_vector = false;
+template <class B>
+inline constexpr bool is_byte_vector<std::vector<B>> = is_byte<B>;
 
 template <class B>
 requires is_byte<B>
@@ -420,12 +444,20 @@ requires(!is_byte<E> && is_mappable<E>) struct mapping<std::vector<E>> {
   }
 };
 
-// std::map / std::unordered_map with std::string keys: anonymous objects (sealed and dynamic
+// A std::vector<std::pair<std::string, V>>: a string map kept flat, in wire order.
+template <class E>
+inline constexpr bool is_string_pair = false;
+template <class V>
+inline constexpr bool is_string_pair<std::pair<std::string, V>> = true;
+
+// std::map / std::unordered_map with std::string keys, and std::vector<std::pair<std::string, V>>
+// (flat: members in wire order, a repeated name kept twice): anonymous objects (sealed and dynamic
 // members), arrays without a dense part (AMF0 ECMA arrays, AMF3 associative arrays), and
-// ObjectProxy wrapping one of them. Written as an anonymous dynamic object.
+// ObjectProxy wrapping one of them. Written as an anonymous dynamic object, in the container's order.
 template <class Map>
 struct string_map_mapping {
-  using V = typename Map::mapped_type;
+  using V = typename Map::value_type::second_type;
+  static constexpr bool flat = is_string_pair<typename Map::value_type>;
 
   static bool is_map(const value& v) noexcept {
     if (v.is(kind::array)) return v.as_array().dense.empty();
@@ -462,7 +494,11 @@ struct string_map_mapping {
   static bool put(std::string_view name, const value& v, from_context& c, Map& out) {
     V item{};
     if (!mapping<V>::from(v, c, item)) return false;
-    out.insert_or_assign(std::string(name), std::move(item));
+    if constexpr (flat) {
+      out.emplace_back(std::string(name), std::move(item));
+    } else {
+      out.insert_or_assign(std::string(name), std::move(item));
+    }
     return true;
   }
 
@@ -491,6 +527,12 @@ template <class V, class Hash, class Eq, class Alloc>
 requires is_mappable<V>
 struct mapping<std::unordered_map<std::string, V, Hash, Eq, Alloc>>
     : string_map_mapping<std::unordered_map<std::string, V, Hash, Eq, Alloc>> {
+};
+
+template <class V, class Alloc>
+requires is_mappable<V>
+struct mapping<std::vector<std::pair<std::string, V>, Alloc>>
+    : string_map_mapping<std::vector<std::pair<std::string, V>, Alloc>> {
 };
 
 // null and undefined are nullopt (and a missing member keeps the default, nullopt).
@@ -560,33 +602,55 @@ struct mapping<T> {
            alias_fits(v.as_object());
   }
 
-  // Members go to the fields of the same name, in any order; missing ones keep T{}'s value.
+  static constexpr std::size_t field_count = std::tuple_size_v<std::remove_cvref_t<decltype(def.fields)>>;
+  using found_fields = std::bitset<field_count>;
+
+  // T{}: what a declared field missing on the wire gets.
+  static const T& defaults() {
+    static const T d{};
+    return d;
+  }
+  // Declared fields not in `found` get T{}'s values (copy-assigned: out's storage is reused).
+  static void reset_missing(const found_fields& found, T& out) {
+    if (found.all()) return;
+    std::size_t i = 0;
+    std::apply(
+        [&](const auto&... f) { ((found[i++] ? void() : void(out.*f.member = defaults().*f.member)), ...); },
+        def.fields);
+  }
+
+  // Members go to the fields of the same name, in any order; missing ones get T{}'s value.
+  // Members of T that are not declared fields are left as they are.
   static bool from(const value& v, from_context& c, T& out) {
     if (!v.is(kind::object) || v.as_object().type == nullptr) return c.wrong_kind();
     const object_node& o = v.as_object();
     if (!alias_fits(o) || o.type->externalizable) return c.fail(errc::type_mismatch, c.field->wrong_class);
     if (!c.enter(v)) return false;
-    out = T{};
+    found_fields found;
     for (std::size_t i = 0; i < o.sealed.size() && i < o.type->sealed.size(); ++i) {
-      if (!member_from(o.type->sealed[i], o.sealed[i], c, out)) return false;
+      if (!member_from(o.type->sealed[i], o.sealed[i], c, found, out)) return false;
     }
     for (const member& m : o.dynamic) {
-      if (!member_from(m.name, m.val, c, out)) return false;
+      if (!member_from(m.name, m.val, c, found, out)) return false;
     }
+    reset_missing(found, out);
     c.leave();
     return true;
   }
 
-  static bool member_from(std::string_view name, const value& v, from_context& c, T& out) {
-    bool found = false;
+  static bool member_from(std::string_view name, const value& v, from_context& c, found_fields& found,
+                          T& out) {
+    bool hit = false;
     bool ok = true;
+    std::size_t i = 0;
     std::apply(
         [&](const auto&... f) {
-          ((!found && f.name == name ? (found = true, ok = c.in_field(f.text, v, out.*f.member)) : false),
+          ((!hit && f.name == name ? (hit = true, found.set(i), ok = c.in_field(f.text, v, out.*f.member))
+                                   : (++i, false)),
            ...);
         },
         def.fields);
-    if (!found && def.unexpected == unexpected_members::reject) {
+    if (!hit && def.unexpected == unexpected_members::reject) {
       return c.fail(errc::type_mismatch, c.field->unexpected);
     }
     return ok;
