@@ -1,10 +1,13 @@
 // The WebSocket channel over real sockets: the server on 127.0.0.1, port 0, with a broker, and a
 // Beast WebSocket client whose every wait is bounded (a broken server fails a test, never hangs it).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +16,7 @@
 #include "amphora/amf/amf3.hpp"
 #include "amphora/flex/messages.hpp"
 #include "amphora/messaging/broker.hpp"
+#include "amphora/security/authenticator.hpp"
 #include "amphora/server/server.hpp"
 #include "amphora/server/websocket_channel.hpp"
 #include "net.hpp"
@@ -142,10 +146,11 @@ class websocket_channel_test : public ::testing::Test {
     server_->set_log_sink([](std::string_view) {});
     websocket_settings ws;
     ws.max_message_bytes = 64 * 1024;
-    server_->mount_websocket(std::string(path), make_websocket_channel(broker_), ws);
+    server_->mount_websocket(std::string(path), make_websocket_channel(broker_, channel_options()), ws);
     server_->start();
   }
   void TearDown() override { server_->stop(); }
+  virtual websocket_channel_options channel_options() { return {}; }
 
   // Sends `m` and reads the one answer.
   flex::message call(ws_client& c, const flex::message& m, amf::arena& memory) {
@@ -345,6 +350,110 @@ TEST_F(websocket_channel_test, server_stop_closes_connections_with_1001_and_rele
   }
   server_->wait();
   EXPECT_EQ(broker_->stats().clients, 0u);
+}
+
+// LOGIN and LOGOUT on the WebSocket channel: the user is bound to the connection and the access
+// policy sees it; anonymous before and after.
+constexpr std::string_view members_only_xml = R"(<config>
+  <roleSet>
+    <role><name>anonymous</name></role>
+    <role><name>member</name></role>
+  </roleSet>
+  <permissions>
+    <permission>
+      <resources><resource>chat</resource></resources>
+      <roles><role>member</role></roles>
+      <privileges><privilege>subscribe</privilege></privileges>
+    </permission>
+  </permissions>
+</config>
+)";
+
+class websocket_login_test : public websocket_channel_test {
+ protected:
+  void SetUp() override {
+    policy_path_ = (std::filesystem::temp_directory_path() /
+                    ("amphora-ws-acl-" + std::to_string(::getpid()) + "-" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".xml"))
+                       .string();
+    std::ofstream(policy_path_) << members_only_xml;
+    websocket_channel_test::SetUp();
+  }
+  void TearDown() override {
+    websocket_channel_test::TearDown();
+    std::filesystem::remove(policy_path_);
+  }
+  websocket_channel_options channel_options() override {
+    websocket_channel_options o;
+    o.access = std::make_shared<security::policy_store>(policy_path_);
+    if (with_authenticator_) {
+      o.authenticator = security::make_authenticator(
+          [](std::string_view user, std::string_view password) -> std::optional<security::principal> {
+            if (user == "alice" && password == "pw") return security::principal{"alice", {"member"}};
+            return std::nullopt;
+          });
+    }
+    return o;
+  }
+
+  // The fault code of an answer, or "ack BODY" for an acknowledgement.
+  static std::string outcome(const flex::message& m) {
+    if (const auto* a = std::get_if<flex::acknowledge_message>(&m)) {
+      return "ack " + std::string(a->body.is(amf::kind::string) ? a->body.as_string() : "");
+    }
+    if (const auto* e = std::get_if<flex::error_message>(&m)) return std::string(e->fault_code);
+    return "<other>";
+  }
+  flex::command_message login(std::string_view base64_body, std::string_view id) {
+    flex::command_message c = command(flex::command_operation::login, id);
+    c.destination = "";
+    c.body = amf::value::string(base64_body);
+    return c;
+  }
+
+  std::string policy_path_;
+  bool with_authenticator_ = true;
+};
+
+TEST_F(websocket_login_test, login_binds_the_user_to_the_connection_until_logout) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error);
+  amf::arena memory;
+  EXPECT_EQ(outcome(call(c, command(flex::command_operation::subscribe, "s-1"), memory)),
+            "Client.Authentication");
+  EXPECT_EQ(outcome(call(c, login("YWxpY2U6YmFk", "l-1"), memory)), "Client.Authentication");  // alice:bad
+  EXPECT_EQ(outcome(call(c, login("not base64!", "l-2"), memory)), "Client.Authentication");
+  const flex::message ok = call(c, login("YWxpY2U6cHc=", "l-3"), memory);  // alice:pw
+  EXPECT_EQ(outcome(ok), "ack success");
+  if (const auto* a = std::get_if<flex::acknowledge_message>(&ok)) {
+    EXPECT_EQ(a->correlation_id, "l-3");
+  }
+  EXPECT_EQ(outcome(call(c, command(flex::command_operation::subscribe, "s-2"), memory)), "ack ");
+
+  // Another connection is still anonymous.
+  ws_client other(server_->port());
+  ASSERT_FALSE(other.handshake_error);
+  EXPECT_EQ(outcome(call(other, command(flex::command_operation::subscribe, "s-3"), memory)),
+            "Client.Authentication");
+
+  EXPECT_EQ(outcome(call(c, command(flex::command_operation::logout, "o-1"), memory)), "ack success");
+  EXPECT_EQ(outcome(call(c, command(flex::command_operation::subscribe, "s-4"), memory)),
+            "Client.Authentication");
+}
+
+class websocket_login_unconfigured_test : public websocket_login_test {
+ protected:
+  void SetUp() override {
+    with_authenticator_ = false;
+    websocket_login_test::SetUp();
+  }
+};
+
+TEST_F(websocket_login_unconfigured_test, login_without_an_authenticator_is_refused) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error);
+  amf::arena memory;
+  EXPECT_EQ(outcome(call(c, login("YWxpY2U6cHc=", "l-1"), memory)), "Server.Authentication");
 }
 
 }  // namespace

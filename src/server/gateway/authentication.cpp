@@ -144,35 +144,40 @@ void wipe(std::string& s) noexcept {
 }
 
 // The password check, throttled, on the blocking runner; `done` is called exactly once.
-void check_credentials(exchange& ex, credentials c, login_done done) {
-  gateway_state& state = ex.gateway();
-  std::string address(ex.context().remote_address);
-  if (!state.throttle.allowed(address, c.user)) {
+void check_credentials(const login_checker& checker, std::string address, credentials c, login_done done) {
+  security::login_throttle& throttle = *checker.throttle;
+  if (!throttle.allowed(address, c.user)) {
     wipe(c.password);
     return done(nullptr, too_many_failures());
   }
   auto finish = std::make_shared<login_done>(std::move(done));
-  auto task = [&state, c = std::move(c), address = std::move(address), finish]() mutable {
+  auto task = [&throttle, auth = checker.authenticator, c = std::move(c), address = std::move(address),
+               finish]() mutable {
     std::optional<security::principal> user;
     try {
-      user = state.options.authentication.authenticator->check(c.user, c.password);
+      user = auth->check(c.user, c.password);
     } catch (...) {  // a failing store refuses the login
     }
     wipe(c.password);
     if (!user) {
-      state.throttle.failed(address, c.user);
+      throttle.failed(address, c.user);
       return (*finish)(nullptr, invalid_credentials());
     }
-    state.throttle.succeeded(c.user);
+    throttle.succeeded(c.user);
     (*finish)(std::make_shared<const security::principal>(std::move(*user)), std::nullopt);
   };
-  if (!state.runner) return task();
+  if (!checker.runner) return task();
   bool accepted = false;
   try {
-    accepted = state.runner(std::move(task));
+    accepted = checker.runner(std::move(task));
   } catch (...) {  // a runner that throws refuses too
   }
   if (!accepted) (*finish)(nullptr, too_busy());
+}
+
+login_checker checker_of(exchange& ex) {
+  gateway_state& state = ex.gateway();
+  return {state.options.authentication.authenticator, &state.throttle, state.runner};
 }
 
 }  // namespace
@@ -241,7 +246,7 @@ void authenticate_packet(exchange& ex, const request_view& request, std::functio
     return next();
   }
   check_credentials(
-      ex, std::move(*c),
+      checker_of(ex), std::string(ex.context().remote_address), std::move(*c),
       [&ex, next = std::move(next)](std::shared_ptr<const security::principal> user, std::optional<fault> f) {
         if (f) {
           ex.fail_bodies(std::move(*f));
@@ -260,7 +265,12 @@ void use_client_user(exchange& ex, std::string_view ds_id) {
 }
 
 void check_login(exchange& ex, const flex::command_message& login, login_done done) {
-  if (!ex.gateway().options.authentication.authenticator) return done(nullptr, not_configured());
+  check_login(checker_of(ex), std::string(ex.context().remote_address), login, std::move(done));
+}
+
+void check_login(const login_checker& checker, std::string address, const flex::command_message& login,
+                 login_done done) {
+  if (!checker.authenticator) return done(nullptr, not_configured());
   const amf::value* charset = login.header(flex::headers::credentials_charset);
   std::optional<credentials> c;
   if (login.body.is(amf::kind::string)) {
@@ -269,7 +279,7 @@ void check_login(exchange& ex, const flex::command_message& login, login_done do
                                                       : std::string_view{});
   }
   if (!c) return done(nullptr, invalid_credentials());
-  check_credentials(ex, std::move(*c), std::move(done));
+  check_credentials(checker, std::move(address), std::move(*c), std::move(done));
 }
 
 void bind_login(exchange& ex, std::string_view ds_id, std::shared_ptr<const security::principal> user) {

@@ -9,6 +9,8 @@
 #include <string_view>
 
 #include "amphora/flex/messages.hpp"
+#include "amphora/security/authenticator.hpp"
+#include "amphora/security/login_throttle.hpp"
 #include "amphora/security/principal.hpp"
 #include "amphora/server/handler.hpp"
 #include "exchange.hpp"
@@ -40,6 +42,18 @@ void use_client_user(exchange& ex, std::string_view ds_id);
 // the principal, or with the fault to send.
 using login_done = std::function<void(std::shared_ptr<const security::principal>, std::optional<fault>)>;
 void check_login(exchange& ex, const flex::command_message& login, login_done done);
+// What checks a password, for any channel (the gateway's, the WebSocket channel's): the
+// authenticator (null: LOGIN is "not configured"), the throttle (outlives every check) and the
+// blocking runner (none: inline).
+struct login_checker {
+  std::shared_ptr<const security::authenticator> authenticator;
+  security::login_throttle* throttle = nullptr;
+  blocking_runner runner;
+};
+// LOGIN from `address` on any channel; `done` as above. The login's views are not used after
+// this returns.
+void check_login(const login_checker& checker, std::string address, const flex::command_message& login,
+                 login_done done);
 // After a successful LOGIN: binds `user` to a new session (cookie) or to the DSId (per client).
 void bind_login(exchange& ex, std::string_view ds_id, std::shared_ptr<const security::principal> user);
 // LOGOUT: drops the session (and expires its cookie) or the DSId's principal.

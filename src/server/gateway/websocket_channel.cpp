@@ -7,6 +7,7 @@
 // so that two wakes cannot reorder messages.
 #include "amphora/server/websocket_channel.hpp"
 
+#include <array>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -20,6 +21,7 @@
 #include "amphora/flex/messages.hpp"
 #include "amphora/flex/small_messages.hpp"
 #include "amphora/flex/uuid.hpp"
+#include "authentication.hpp"
 #include "multi_subscribe.hpp"
 
 namespace amphora::server {
@@ -39,12 +41,16 @@ class flex_connection final : public websocket_connection,
                               public std::enable_shared_from_this<flex_connection> {
  public:
   flex_connection(std::shared_ptr<broker> b, std::shared_ptr<message_sink> sink,
-                  const websocket_channel_options& options)
+                  const websocket_channel_options& options, detail::login_checker checker,
+                  std::shared_ptr<security::login_throttle> throttle, std::string remote)
       : broker_(std::move(b)),
         sink_(std::move(sink)),
         ds_id_(flex::new_uuid()),
         access_(options.access),
-        anonymous_role_(options.anonymous_role) {
+        anonymous_role_(options.anonymous_role),
+        checker_(std::move(checker)),
+        throttle_(std::move(throttle)),
+        remote_(std::move(remote)) {
     decode_.limits = options.limits;
     decode_.registry = &flex::registry();
     decode_.copy_input = false;  // the frame outlives the message's handling
@@ -122,6 +128,17 @@ class flex_connection final : public websocket_connection,
         send(memory, flex::make_acknowledge(command, memory));
         release();
         return sink_->close(close_code::normal, "disconnected");
+      case flex::command_operation::login:
+        return login(command);
+      case flex::command_operation::logout: {
+        {
+          std::lock_guard lock(mutex_);
+          user_.reset();
+        }
+        flex::acknowledge_message ack = flex::make_acknowledge(command, memory);
+        ack.body = amf::value::string("success");
+        return send(memory, ack);
+      }
       default:
         return send_error(memory, command, flex::faults::server_processing,
                           "Command operation " + std::to_string(static_cast<int>(command.operation)) +
@@ -141,12 +158,43 @@ class flex_connection final : public websocket_connection,
     send(memory, flex::make_acknowledge(message, memory));
   }
 
-  // `privilege` on the destination, or on each of `subtopics`, for the anonymous role (no login on
-  // this channel); false with the fault sent when the policy denies it.
+  // LOGIN: the gateway's check (authentication.cpp), maybe on a worker; the answer is built from
+  // copies (the frame's memory is gone by then). As the gateway's, the ack carries body "success".
+  void login(const flex::command_message& command) {
+    auto ids = std::make_shared<std::array<std::string, 2>>(
+        std::array<std::string, 2>{std::string(command.message_id), std::string(command.client_id)});
+    std::weak_ptr<flex_connection> weak = weak_from_this();
+    detail::check_login(checker_, remote_, command,
+                        [weak, ids, throttle = throttle_](std::shared_ptr<const security::principal> user,
+                                                          std::optional<detail::fault> f) {
+                          const auto self = weak.lock();
+                          if (!self) return;
+                          amf::arena memory(first_block_bytes);
+                          flex::command_message request;
+                          request.message_id = (*ids)[0];
+                          request.client_id = (*ids)[1];
+                          if (f) return self->send_error(memory, request, f->code, f->message, f->detail);
+                          {
+                            std::lock_guard lock(self->mutex_);
+                            self->user_ = std::move(user);
+                          }
+                          flex::acknowledge_message ack = flex::make_acknowledge(request, memory);
+                          ack.body = amf::value::string("success");
+                          self->send(memory, ack);
+                        });
+  }
+
+  // `privilege` on the destination, or on each of `subtopics`, for the connection's user (the
+  // anonymous role before a login); false with the fault sent when the policy denies it.
   bool allowed(amf::arena& memory, const flex::abstract_message& request, std::string_view destination,
                std::span<const std::string_view> subtopics, std::string_view privilege) {
+    std::shared_ptr<const security::principal> user;
+    {
+      std::lock_guard lock(mutex_);
+      user = user_;
+    }
     const std::optional<detail::fault> f = detail::messaging_access_fault(
-        access_.get(), anonymous_role_, nullptr, destination, subtopics, privilege);
+        access_.get(), anonymous_role_, user.get(), destination, subtopics, privilege);
     if (!f) return true;
     send_error(memory, request, f->code, f->message, f->detail);
     return false;
@@ -237,27 +285,37 @@ class flex_connection final : public websocket_connection,
   const std::string ds_id_;
   std::shared_ptr<security::policy_store> access_;
   std::string anonymous_role_;
+  detail::login_checker checker_;
+  std::shared_ptr<security::login_throttle> throttle_;  // checker_'s, kept alive
+  std::string remote_;
   amf::decode_options decode_;
   amf::encode_options encode_;
   std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order
-  std::mutex mutex_;        // guards the two below
+  std::mutex mutex_;        // guards the three below
   std::optional<std::uint64_t> token_;
   bool closed_ = false;
+  std::shared_ptr<const security::principal> user_;  // after LOGIN, until LOGOUT
 };
 
 class flex_channel final : public websocket_handler {
  public:
   flex_channel(std::shared_ptr<broker> b, websocket_channel_options options)
-      : broker_(std::move(b)), options_(std::move(options)) {}
+      : broker_(std::move(b)),
+        options_(std::move(options)),
+        throttle_(std::make_shared<security::login_throttle>(options_.throttle)) {}
 
-  std::shared_ptr<websocket_connection> open(const request_view&,
+  std::shared_ptr<websocket_connection> open(const request_view& request,
                                              std::shared_ptr<message_sink> sink) override {
-    return std::make_shared<flex_connection>(broker_, std::move(sink), options_);
+    return std::make_shared<flex_connection>(
+        broker_, std::move(sink), options_,
+        detail::login_checker{options_.authenticator, throttle_.get(), options_.runner}, throttle_,
+        std::string(request.remote_address));
   }
 
  private:
   std::shared_ptr<broker> broker_;
   websocket_channel_options options_;
+  std::shared_ptr<security::login_throttle> throttle_;  // one for every connection of the channel
 };
 
 }  // namespace
