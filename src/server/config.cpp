@@ -160,6 +160,17 @@ std::string apply_setting(config& cfg, std::string_view key, std::string_view va
   }
   if (key == "per_client_authentication") return set_bool(key, value, cfg.per_client_authentication);
   if (key == "secure_cookie") return set_bool(key, value, cfg.secure_cookie);
+  if (key == "tls_cert") {
+    cfg.tls_cert = std::string(value);
+    return {};
+  }
+  if (key == "tls_key") {
+    cfg.tls_key = std::string(value);
+    return {};
+  }
+  if (key == "tls_port") return set_number(key, value, false, cfg.tls_port);
+  if (key == "plain_http") return set_bool(key, value, cfg.plain_http);
+  if (key == "tls_handshake_timeout_ms") return set_ms(key, value, cfg.tls_handshake_timeout);
   return "unknown key '" + std::string(key) + "'";
 }
 

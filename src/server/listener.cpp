@@ -24,11 +24,13 @@ void refuse(strand_socket& socket) {
 
 }  // namespace
 
-listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::shared_ptr<shared_state> state)
+listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::shared_ptr<shared_state> state,
+                   std::shared_ptr<net::ssl::context> tls)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
       retry_(acceptor_.get_executor()),
-      state_(std::move(state)) {
+      state_(std::move(state)),
+      tls_(std::move(tls)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -65,11 +67,20 @@ void listener::on_accept(error_code ec, strand_socket socket) {
     refuse(socket);
   } else {
     socket.set_option(tcp::no_delay(true), ec);
-    auto s = std::make_shared<session>(std::move(socket), state_);
-    state_->join(s);
-    s->run();
+    if (tls_) {
+      start_session(tls_stream(strand_stream(std::move(socket)), *tls_));
+    } else {
+      start_session(strand_stream(std::move(socket)));
+    }
   }
   do_accept();
+}
+
+template <class Stream>
+void listener::start_session(Stream stream) {
+  auto s = std::make_shared<session<Stream>>(std::move(stream), state_);
+  state_->join(s);
+  s->run();
 }
 
 void listener::on_retry(error_code ec) {

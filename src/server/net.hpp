@@ -10,7 +10,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <type_traits>
 #include <utility>  // before Boost: 1.74's asio/awaitable.hpp uses std::exchange without it (GCC 12)
 
 namespace amphora::server::detail {
@@ -29,5 +31,11 @@ using strand_socket = tcp::socket::rebind_executor<strand>::other;
 using strand_stream = beast::basic_stream<tcp, strand>;
 using strand_timer =
     net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, strand>;
+
+// The two streams a connection speaks over: plain TCP, and TLS over it (HTTPS, WSS). Sessions are
+// templates on the stream; `is_tls` picks the few steps that differ (handshake, close).
+using tls_stream = beast::ssl_stream<strand_stream>;
+template <class Stream>
+inline constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
 }  // namespace amphora::server::detail

@@ -18,6 +18,7 @@
 #include "router.hpp"
 #include "shared_state.hpp"
 #include "timers.hpp"
+#include "tls_context.hpp"
 #include "worker_pool.hpp"
 
 namespace amphora::server {
@@ -32,12 +33,12 @@ unsigned io_threads(const config& cfg) {
   return n == 0 ? 1 : n;
 }
 
-tcp::endpoint endpoint_for(net::io_context& ioc, const config& cfg) {
+tcp::endpoint endpoint_for(net::io_context& ioc, const config& cfg, std::uint16_t port) {
   error_code ec;
   const net::ip::address address = net::ip::make_address(cfg.host, ec);
-  if (!ec) return {address, cfg.port};
+  if (!ec) return {address, port};
   tcp::resolver resolver(ioc);  // a host name ("localhost"): its first address
-  const auto results = resolver.resolve(cfg.host, std::to_string(cfg.port), ec);
+  const auto results = resolver.resolve(cfg.host, std::to_string(port), ec);
   if (ec || results.empty()) {
     throw std::system_error(std::make_error_code(std::errc::invalid_argument),
                             "cannot resolve host " + cfg.host);
@@ -62,11 +63,13 @@ struct server::impl {
   net::io_context ioc;
   std::shared_ptr<asio_timers> timers = std::make_shared<asio_timers>(ioc);
   worker_pool pool;
-  std::shared_ptr<listener> acceptor;
+  std::shared_ptr<listener> acceptor;      // plain HTTP (null with plain_http off)
+  std::shared_ptr<listener> tls_acceptor;  // HTTPS (null without tls_cert)
   std::optional<net::signal_set> signals;
   std::function<void(error_code, int)> on_signal;  // re-armed after SIGHUP
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
+  std::uint16_t tls_port = 0;
 
   std::mutex mutex;  // guards the flags below
   std::condition_variable stop_requested_cv;
@@ -113,15 +116,33 @@ void server::start() {
     if (m.started) throw std::logic_error("server::start called twice");
   }
   m.state = std::make_shared<shared_state>(m.cfg, m.routes, m.log_sink);
-  const tcp::endpoint endpoint = endpoint_for(m.ioc, m.cfg);
-  try {
-    m.acceptor = std::make_shared<listener>(m.ioc, endpoint, m.state);
-  } catch (const boost::system::system_error& e) {
-    throw std::system_error(std::error_code(e.code().value(), std::system_category()),
-                            "cannot listen on " + m.cfg.host + ":" + std::to_string(m.cfg.port));
+  std::shared_ptr<net::ssl::context> tls;
+  if (!m.cfg.tls_cert.empty() || !m.cfg.tls_key.empty()) {
+    tls = make_tls_context(m.cfg.tls_cert, m.cfg.tls_key, [&m](const std::string& warning) {
+      m.state->log().event(log_level::warn, warning);
+    });
+  } else if (!m.cfg.plain_http) {
+    throw std::invalid_argument("plain_http is off and no tls_cert is given: nothing to listen on");
   }
-  m.port = m.acceptor->port();
-  m.acceptor->run();
+  const auto listen = [&m](std::uint16_t port, std::shared_ptr<net::ssl::context> context) {
+    try {
+      return std::make_shared<listener>(m.ioc, endpoint_for(m.ioc, m.cfg, port), m.state, std::move(context));
+    } catch (const boost::system::system_error& e) {
+      throw std::system_error(std::error_code(e.code().value(), std::system_category()),
+                              "cannot listen on " + m.cfg.host + ":" + std::to_string(port));
+    }
+  };
+  if (m.cfg.plain_http) {
+    m.acceptor = listen(m.cfg.port, nullptr);
+    m.port = m.acceptor->port();
+  }
+  if (tls) {
+    m.tls_acceptor = listen(m.cfg.tls_port, std::move(tls));
+    m.tls_port = m.tls_acceptor->port();
+  }
+  for (const std::shared_ptr<listener>& l : {m.acceptor, m.tls_acceptor}) {
+    if (l) l->run();
+  }
   const unsigned n = io_threads(m.cfg);
   m.threads.reserve(n);
   for (unsigned i = 0; i < n; ++i) m.threads.emplace_back([&m] { m.ioc.run(); });
@@ -130,6 +151,8 @@ void server::start() {
 }
 
 std::uint16_t server::port() const noexcept { return impl_->port; }
+
+std::uint16_t server::tls_port() const noexcept { return impl_->tls_port; }
 
 const config& server::settings() const noexcept { return impl_->cfg; }
 
@@ -167,7 +190,9 @@ void server::request_stop() noexcept {
   try {
     m.state->log().event(log_level::info, "stopping: finishing in-flight requests");
     m.state->set_stopping();
-    m.acceptor->stop();
+    for (const std::shared_ptr<listener>& l : {m.acceptor, m.tls_acceptor}) {
+      if (l) l->stop();
+    }
     std::vector<handler*> told;
     for (const route_info& r : m.routes.routes()) {
       if (r.target && std::find(told.begin(), told.end(), r.target.get()) == told.end()) {

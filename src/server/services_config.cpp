@@ -146,6 +146,14 @@ bool is_ignored_key(std::string_view key, std::initializer_list<std::string_view
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
+// SecureAMFChannel, SecureStreamingAMFChannel, SecureAMFEndpoint, ... or an https:// URL.
+bool channel_secure(const pugi::xml_node& definition, std::string_view url) {
+  const std::string_view channel_class = definition.attribute("class").value();
+  const std::string_view endpoint_class = definition.child("endpoint").attribute("class").value();
+  return channel_class.find(".Secure") != std::string_view::npos ||
+         endpoint_class.find(".Secure") != std::string_view::npos || url.substr(0, 8) == "https://";
+}
+
 class reader {
  public:
   explicit reader(services_config& out) : out_(out) {}
@@ -206,6 +214,7 @@ class reader {
       if (c.endpoint_url.empty()) c.endpoint_url = definition.child("endpoint").attribute("uri").value();
       c.path = endpoint_path(c.endpoint_url);
       c.kind = channel_kind(definition);
+      c.secure = channel_secure(definition, c.endpoint_url);
       c.mounted = (c.kind == "amf" || c.kind == "polling") && !c.path.empty();
       if (!c.mounted) {
         out_.notes.push_back(file.where(definition) + ": channel '" + c.id + "' (" + c.kind + ", '" +

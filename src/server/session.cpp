@@ -32,15 +32,14 @@ void add_no_cache(header_list& headers) {
   headers.emplace_back("Expires", "Sat, 25 Dec 1999 00:00:00 GMT");
 }
 
-session::response make_response(unsigned version, bool keep_alive, unsigned status,
-                                std::string_view content_type, std::vector<std::uint8_t> body,
-                                const header_list& headers) {
+http_response make_response(unsigned version, bool keep_alive, unsigned status, std::string_view content_type,
+                            std::vector<std::uint8_t> body, const header_list& headers) {
   // Statuses without a body (1xx, 204, 304) cannot carry Content-Length: those are handler bugs here.
   if (status < 200 || status > 999 || status == 204 || status == 304) {
     status = 500;
     body.clear();
   }
-  session::response res{static_cast<http::status>(status), version};
+  http_response res{static_cast<http::status>(status), version};
   res.set(http::field::server, bview(server_name));
   if (!content_type.empty()) res.set(http::field::content_type, bview(content_type));
   for (const auto& [name, value] : headers) res.insert(name, value);
@@ -55,7 +54,7 @@ std::vector<std::uint8_t> to_bytes(std::string_view text) { return {text.begin()
 // The status line and header block of `res`, as Beast's serializer writes them. Writing them and
 // the body as two plain buffers costs a fraction of http::async_write's serializer (callgrind:
 // about 15,000 instructions less per response; docs/performance.md, "Server").
-void serialize_head(const session::response& res, std::string& out) {
+void serialize_head(const http_response& res, std::string& out) {
   out.clear();
   const unsigned version = res.version();
   const unsigned code = res.result_int();  // 100-999 (make_response)
@@ -84,9 +83,10 @@ using tracked_strand =
 // The `done` a handler gets: posts its reply to the session's strand, once. Destroyed without
 // having been called (a handler bug, a dropped task), it answers 500 rather than stall the
 // connection. It holds outstanding work on the io_context so run() cannot return under it.
+template <class Session>
 class reply_sender {
  public:
-  reply_sender(std::shared_ptr<session> s, std::uint64_t seq, tracked_strand work)
+  reply_sender(std::shared_ptr<Session> s, std::uint64_t seq, tracked_strand work)
       : session_(std::move(s)), seq_(seq), work_(std::move(work)) {}
   ~reply_sender() {
     if (!sent_.exchange(true)) {
@@ -113,7 +113,7 @@ class reply_sender {
     work_.reset();
   }
 
-  std::shared_ptr<session> session_;
+  std::shared_ptr<Session> session_;
   std::uint64_t seq_;
   std::optional<tracked_strand> work_;
   std::atomic<bool> sent_{false};
@@ -121,30 +121,74 @@ class reply_sender {
 
 }  // namespace
 
-session::session(strand_socket socket, std::shared_ptr<shared_state> state)
-    : stream_(std::move(socket)), state_(std::move(state)), read_timer_(stream_.get_executor()) {
+template <class Stream>
+session<Stream>::session(Stream stream, std::shared_ptr<shared_state> state)
+    : stream_(std::move(stream)), state_(std::move(state)), read_timer_(stream_.get_executor()) {
   error_code ec;
-  const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  const tcp::endpoint peer = socket().remote_endpoint(ec);
   remote_ = ec ? std::string("-") : peer.address().to_string() + ":" + std::to_string(peer.port());
 }
 
-session::~session() { state_->leave(this); }
+template <class Stream>
+session<Stream>::~session() {
+  state_->leave(this);
+}
 
-void session::run() {
+template <class Stream>
+void session<Stream>::run() {
   // Hop onto the strand: every member is touched there only.
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     if (self->state_->stopping()) self->stopping_ = true;
-    self->do_read();
+    if constexpr (is_tls<Stream>) {
+      self->do_handshake();
+    } else {
+      self->do_read();
+    }
   });
 }
 
-void session::shutdown() {
+template <class Stream>
+void session<Stream>::shutdown() {
   net::post(stream_.get_executor(), [self = shared_from_this()] { self->do_shutdown(); });
+}
+
+// ---- TLS handshake ----
+
+// Bounded by the read timer like a header block: a client that never completes it is cut.
+template <class Stream>
+void session<Stream>::do_handshake() {
+  if constexpr (is_tls<Stream>) {
+    reading_ = reading::header;
+    arm_read_timer(state_->settings().tls_handshake_timeout);
+    stream_.async_handshake(net::ssl::stream_base::server,
+                            beast::bind_front_handler(&session::on_handshake, shared_from_this()));
+  }
+}
+
+template <class Stream>
+void session<Stream>::on_handshake(error_code ec) {
+  reading_ = reading::no;
+  read_timer_.cancel();
+  if (!ec) return do_read();
+  state_->log().event(log_level::debug, remote_ + " TLS handshake failed: " + ec.message());
+  if (ec.category() == net::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_HTTP_REQUEST) {
+    // Plain HTTP sent to the TLS port: say so in plain HTTP, as a fresh socket takes it at once.
+    static constexpr std::string_view plain =
+        "HTTP/1.1 400 Bad Request\r\nServer: amphora/0.1\r\nContent-Type: text/plain\r\n"
+        "Content-Length: 33\r\nConnection: close\r\n\r\nthis port speaks HTTPS, not HTTP\n";
+    error_code ignored;
+    socket().non_blocking(true, ignored);
+    socket().write_some(net::buffer(plain.data(), plain.size()), ignored);
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+  close_socket();
 }
 
 // ---- reading ----
 
-void session::do_read() {
+template <class Stream>
+void session<Stream>::do_read() {
   if (stopping_) read_closed_ = true;
   if (read_closed_ || closing_) {
     if (pending_.empty() && !writing_) do_close();
@@ -158,12 +202,13 @@ void session::do_read() {
   request_bytes_ = 0;
   reading_ = reading::header;
   arm_read_timer(state_->settings().header_timeout);
-  stream_.expires_never();  // our own timer bounds reads; the stream's bounds writes
+  tcp_layer().expires_never();  // our own timer bounds reads; the stream's bounds writes
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&session::on_read_header, shared_from_this()));
 }
 
-void session::on_read_header(error_code ec, std::size_t bytes) {
+template <class Stream>
+void session<Stream>::on_read_header(error_code ec, std::size_t bytes) {
   request_bytes_ += bytes;
   if (ec) return on_read_error(ec);
   if (parser_->is_done()) return on_request();
@@ -182,16 +227,18 @@ void session::on_read_header(error_code ec, std::size_t bytes) {
   do_read_body();
 }
 
-void session::write_continue() {
+template <class Stream>
+void session<Stream>::write_continue() {
   static constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
   continue_deferred_ = false;
   writing_ = true;
-  stream_.expires_after(state_->settings().write_timeout);
+  tcp_layer().expires_after(state_->settings().write_timeout);
   net::async_write(stream_, net::buffer(continue_100.data(), continue_100.size()),
                    beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
 }
 
-void session::on_continue_written(error_code ec, std::size_t) {
+template <class Stream>
+void session<Stream>::on_continue_written(error_code ec, std::size_t) {
   writing_ = false;
   if (ec) {
     state_->log().event(log_level::debug, remote_ + " write failed: " + ec.message());
@@ -200,20 +247,23 @@ void session::on_continue_written(error_code ec, std::size_t) {
   do_read_body();
 }
 
-void session::do_read_body() {
+template <class Stream>
+void session<Stream>::do_read_body() {
   if (closing_) return;
-  stream_.expires_never();
+  tcp_layer().expires_never();
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&session::on_read_body, shared_from_this()));
 }
 
-void session::on_read_body(error_code ec, std::size_t bytes) {
+template <class Stream>
+void session<Stream>::on_read_body(error_code ec, std::size_t bytes) {
   request_bytes_ += bytes;
   if (ec) return on_read_error(ec);
   on_request();
 }
 
-void session::on_read_error(error_code ec) {
+template <class Stream>
+void session<Stream>::on_read_error(error_code ec) {
   const reading was = reading_;
   reading_ = reading::no;
   read_timer_.cancel();
@@ -250,7 +300,8 @@ void session::on_read_error(error_code ec) {
   if (pending_.empty() && !writing_) do_close();
 }
 
-void session::on_request() {
+template <class Stream>
+void session<Stream>::on_request() {
   reading_ = reading::no;
   read_timer_.cancel();
   const http::request<http::vector_body<std::uint8_t>>& req = parser_->get();
@@ -309,23 +360,26 @@ void session::on_request() {
 }
 
 // After a request: read the next one unless the pipeline is full (on_write resumes then).
-void session::finish_reading() {
+template <class Stream>
+void session<Stream>::finish_reading() {
   if (!read_closed_ && reading_ == reading::no && pending_.size() < state_->settings().pipeline_limit) {
     do_read();
   }
 }
 
 // Hands the socket to a WebSocket connection; this session then ends.
-void session::upgrade(const websocket_route& route) {
+template <class Stream>
+void session<Stream>::upgrade(const websocket_route& route) {
   read_timer_.cancel();
   read_closed_ = true;
   closing_ = true;
   pending_.clear();
-  websocket_session::start(std::move(stream_), parser_->release(), route, state_, remote_);
+  websocket_session<Stream>::start(std::move(stream_), parser_->release(), route, state_, remote_);
 }
 
-void session::call_handler(const route_info& route,
-                           const http::request<http::vector_body<std::uint8_t>>& req) {
+template <class Stream>
+void session<Stream>::call_handler(const route_info& route,
+                                   const http::request<http::vector_body<std::uint8_t>>& req) {
   const std::string_view target = view(req.target());
   const std::size_t q = target.find('?');
   request_view rv;
@@ -341,7 +395,7 @@ void session::call_handler(const route_info& route,
   rv.body = req.body();
 
   const std::uint64_t seq = front_seq_ + pending_.size() - 1;
-  auto sender = std::make_shared<reply_sender>(
+  auto sender = std::make_shared<reply_sender<session>>(
       shared_from_this(), seq, net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked));
   try {
     route.target->handle(rv, [sender](reply r) { sender->send(std::move(r)); });
@@ -361,14 +415,17 @@ void session::call_handler(const route_info& route,
 }
 
 // Answers the newest slot now (built-in responses and errors).
-void session::answer(unsigned status, std::string_view content_type, std::string body, header_list headers) {
+template <class Stream>
+void session<Stream>::answer(unsigned status, std::string_view content_type, std::string body,
+                             header_list headers) {
   slot& s = pending_.back();
   state_->cors().add_headers(s.origin, headers);
   s.res = make_response(s.version, s.keep_alive, status, content_type, to_bytes(body), headers);
   do_write();
 }
 
-void session::on_reply(std::uint64_t seq, reply r) {
+template <class Stream>
+void session<Stream>::on_reply(std::uint64_t seq, reply r) {
   if (seq < front_seq_ || seq - front_seq_ >= pending_.size()) return;  // the connection moved on
   slot& s = pending_[static_cast<std::size_t>(seq - front_seq_)];
   if (s.res) return;
@@ -380,19 +437,21 @@ void session::on_reply(std::uint64_t seq, reply r) {
 
 // ---- writing: one at a time, in request order ----
 
-void session::do_write() {
+template <class Stream>
+void session<Stream>::do_write() {
   if (writing_ || closing_ || pending_.empty() || !pending_.front().res) return;
   response& res = *pending_.front().res;
   // Stopping: the last response we owe says so and ends the connection.
   if (stopping_ && pending_.size() == 1) res.keep_alive(false);
   writing_ = true;
-  stream_.expires_after(state_->settings().write_timeout);
+  tcp_layer().expires_after(state_->settings().write_timeout);
   serialize_head(res, head_);
   const std::array<net::const_buffer, 2> parts{net::buffer(head_), net::buffer(res.body())};
   net::async_write(stream_, parts, beast::bind_front_handler(&session::on_write, shared_from_this()));
 }
 
-void session::on_write(error_code ec, std::size_t bytes) {
+template <class Stream>
+void session<Stream>::on_write(error_code ec, std::size_t bytes) {
   writing_ = false;
   slot& s = pending_.front();
   s.record.status = s.res->result_int();
@@ -415,12 +474,14 @@ void session::on_write(error_code ec, std::size_t bytes) {
 
 // ---- timers, stop, close ----
 
-void session::arm_read_timer(std::chrono::milliseconds timeout) {
+template <class Stream>
+void session<Stream>::arm_read_timer(std::chrono::milliseconds timeout) {
   read_timer_.expires_after(timeout);
   read_timer_.async_wait(beast::bind_front_handler(&session::on_read_timer, shared_from_this()));
 }
 
-void session::on_read_timer(error_code ec) {
+template <class Stream>
+void session<Stream>::on_read_timer(error_code ec) {
   if (ec == net::error::operation_aborted || reading_ == reading::no || closing_) return;
   if (read_timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed since: stale
   if (reading_ == reading::header && !pending_.empty()) {
@@ -431,7 +492,8 @@ void session::on_read_timer(error_code ec) {
   close_socket();  // aborts the read; on_read_error finishes
 }
 
-void session::do_shutdown() {
+template <class Stream>
+void session<Stream>::do_shutdown() {
   stopping_ = true;
   if (closing_) return;
   // Idle between requests: close now. Mid-body: let it finish (bounded by body_timeout), answer, close.
@@ -442,34 +504,48 @@ void session::do_shutdown() {
 
 // After our last response: shut down our side, then discard what the client still sends for a
 // little while (bounded) so a client still writing gets our response rather than a reset.
-void session::do_close() {
+template <class Stream>
+void session<Stream>::do_close() {
   if (closing_) return;
   closing_ = true;
   read_timer_.cancel();
+  if constexpr (is_tls<Stream>) {
+    // close_notify, and the peer's, within linger_timeout; then the socket closes.
+    if (!peer_eof_ && reading_ == reading::no) {
+      tcp_layer().expires_after(linger_timeout);
+      return stream_.async_shutdown([self = shared_from_this()](error_code) { self->close_socket(); });
+    }
+  }
   error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec || peer_eof_ || reading_ != reading::no) return close_socket();
   buffer_.consume(buffer_.size());
   do_linger();
 }
 
-void session::do_linger() {
-  stream_.expires_after(linger_timeout);
+template <class Stream>
+void session<Stream>::do_linger() {
+  tcp_layer().expires_after(linger_timeout);
   stream_.async_read_some(buffer_.prepare(4096),
                           beast::bind_front_handler(&session::on_linger, shared_from_this()));
 }
 
-void session::on_linger(error_code ec, std::size_t bytes) {
+template <class Stream>
+void session<Stream>::on_linger(error_code ec, std::size_t bytes) {
   lingered_ += bytes;
   if (ec || lingered_ > linger_limit) return close_socket();
   do_linger();
 }
 
-void session::close_socket() {
+template <class Stream>
+void session<Stream>::close_socket() {
   closing_ = true;
   read_timer_.cancel();
   error_code ec;
-  stream_.socket().close(ec);
+  socket().close(ec);
 }
+
+template class session<strand_stream>;
+template class session<tls_stream>;
 
 }  // namespace amphora::server::detail

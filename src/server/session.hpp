@@ -3,6 +3,10 @@
 // strictly in request order, one write at a time. Everything runs on the connection's strand;
 // handlers may answer from any thread (their reply is posted back).
 //
+// Over TLS (Stream = tls_stream) the handshake comes first and must complete within
+// tls_handshake_timeout; the close then sends close_notify instead of lingering. The one
+// template serves both streams (session.cpp instantiates it for each).
+//
 // Timeouts: the whole header block (and the keep-alive wait) must arrive within header_timeout,
 // the whole body within body_timeout, each response be written within write_timeout. The header
 // timer is re-armed while the client waits for one of our responses: it is then not idle.
@@ -22,11 +26,15 @@
 
 namespace amphora::server::detail {
 
-class session : public connection, public std::enable_shared_from_this<session> {
- public:
-  using response = http::response<http::vector_body<std::uint8_t>>;
+using http_response = http::response<http::vector_body<std::uint8_t>>;
 
-  session(strand_socket socket, std::shared_ptr<shared_state> state);
+template <class Stream>
+class session : public connection, public std::enable_shared_from_this<session<Stream>> {
+ public:
+  using response = http_response;
+  using std::enable_shared_from_this<session>::shared_from_this;
+
+  session(Stream stream, std::shared_ptr<shared_state> state);
   ~session() override;
   session(const session&) = delete;
   session& operator=(const session&) = delete;
@@ -50,6 +58,8 @@ class session : public connection, public std::enable_shared_from_this<session> 
     std::optional<response> res;  // set once answered
   };
 
+  void do_handshake();  // TLS only
+  void on_handshake(error_code ec);
   void do_read();
   void on_read_header(error_code ec, std::size_t bytes);
   void write_continue();                                       // "100 Continue", then the body is read
@@ -74,7 +84,10 @@ class session : public connection, public std::enable_shared_from_this<session> 
   void on_linger(error_code ec, std::size_t bytes);
   void close_socket();
 
-  strand_stream stream_;
+  strand_stream& tcp_layer() noexcept { return beast::get_lowest_layer(stream_); }
+  strand_socket& socket() noexcept { return tcp_layer().socket(); }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> state_;
   std::string remote_;

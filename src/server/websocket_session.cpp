@@ -16,9 +16,10 @@ constexpr std::size_t max_reason_bytes = 123;  // RFC 6455: a close frame's payl
 std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size()}; }
 
 // The channel's handle on the connection: posts to the connection's strand.
+template <class Session>
 class sink final : public message_sink {
  public:
-  sink(std::weak_ptr<websocket_session> session, strand executor)
+  sink(std::weak_ptr<Session> session, strand executor)
       : session_(std::move(session)), strand_(std::move(executor)) {}
 
   bool send(std::vector<std::uint8_t> message) override {
@@ -37,23 +38,25 @@ class sink final : public message_sink {
   void end() noexcept { ended_.store(true, std::memory_order_release); }
 
  private:
-  std::weak_ptr<websocket_session> session_;
+  std::weak_ptr<Session> session_;
   strand strand_;
   std::atomic<bool> ended_{false};
 };
 
 }  // namespace
 
-void websocket_session::start(strand_stream stream, request req, const websocket_route& route,
-                              std::shared_ptr<shared_state> state, std::string remote) {
+template <class Stream>
+void websocket_session<Stream>::start(Stream stream, request req, const websocket_route& route,
+                                      std::shared_ptr<shared_state> state, std::string remote) {
   auto s =
       std::make_shared<websocket_session>(std::move(stream), std::move(req), route, state, std::move(remote));
   state->join(s);
   s->run();
 }
 
-websocket_session::websocket_session(strand_stream stream, request req, const websocket_route& route,
-                                     std::shared_ptr<shared_state> state, std::string remote)
+template <class Stream>
+websocket_session<Stream>::websocket_session(Stream stream, request req, const websocket_route& route,
+                                             std::shared_ptr<shared_state> state, std::string remote)
     : ws_(std::move(stream)),
       request_(std::move(req)),
       handler_(route.target),
@@ -61,10 +64,14 @@ websocket_session::websocket_session(strand_stream stream, request req, const we
       state_(std::move(state)),
       remote_(std::move(remote)) {}
 
-websocket_session::~websocket_session() { state_->leave(this); }
+template <class Stream>
+websocket_session<Stream>::~websocket_session() {
+  state_->leave(this);
+}
 
-void websocket_session::run() {
-  sink_ = std::make_shared<sink>(weak_from_this(), ws_.get_executor());
+template <class Stream>
+void websocket_session<Stream>::run() {
+  sink_ = std::make_shared<sink<websocket_session>>(weak_from_this(), ws_.get_executor());
   beast::get_lowest_layer(ws_).expires_never();  // Beast's websocket timeouts take over
   ws_.set_option(websocket::stream_base::timeout{settings_.handshake_timeout, settings_.idle_timeout,
                                                  /*keep_alive_pings=*/true});
@@ -79,7 +86,8 @@ void websocket_session::run() {
   ws_.async_accept(request_, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
 }
 
-void websocket_session::on_accept(error_code ec) {
+template <class Stream>
+void websocket_session<Stream>::on_accept(error_code ec) {
   if (ec) {
     state_->log().event(log_level::debug, remote_ + " websocket handshake failed: " + ec.message());
     return finish();
@@ -110,11 +118,13 @@ void websocket_session::on_accept(error_code ec) {
   do_read();
 }
 
-void websocket_session::do_read() {
+template <class Stream>
+void websocket_session<Stream>::do_read() {
   ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
 }
 
-void websocket_session::on_read(error_code ec, std::size_t) {
+template <class Stream>
+void websocket_session<Stream>::on_read(error_code ec, std::size_t) {
   if (ec) {
     if (ec != websocket::error::closed && state_->log().enabled(log_level::debug)) {
       state_->log().event(log_level::debug, remote_ + " websocket ended: " + ec.message());
@@ -133,7 +143,8 @@ void websocket_session::on_read(error_code ec, std::size_t) {
   do_read();  // after a close we sent, until the peer's close frame ends the read
 }
 
-void websocket_session::do_send(std::vector<std::uint8_t> message) {
+template <class Stream>
+void websocket_session<Stream>::do_send(std::vector<std::uint8_t> message) {
   if (closing_ || finished_) return;
   if (outbox_.size() >= settings_.max_queued_messages) {
     return do_close(close_code::policy_error, "client reads too slowly");
@@ -142,7 +153,8 @@ void websocket_session::do_send(std::vector<std::uint8_t> message) {
   do_write();
 }
 
-void websocket_session::do_write() {
+template <class Stream>
+void websocket_session<Stream>::do_write() {
   if (writing_ || finished_ || !open_) return;
   if (outbox_.empty()) {
     if (!closing_) return;
@@ -156,21 +168,24 @@ void websocket_session::do_write() {
                   beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
 }
 
-void websocket_session::on_write(error_code ec, std::size_t) {
+template <class Stream>
+void websocket_session<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
   if (!outbox_.empty()) outbox_.pop_front();
   if (ec) return finish();
   do_write();
 }
 
-void websocket_session::on_closed(error_code) {
+template <class Stream>
+void websocket_session<Stream>::on_closed(error_code) {
   // The read loop ends when the peer's close frame arrives (or the socket is torn down).
 }
 
-void websocket_session::do_close(std::uint16_t code, std::string reason) {
+template <class Stream>
+void websocket_session<Stream>::do_close(std::uint16_t code, std::string reason) {
   if (closing_ || finished_) return;
   closing_ = true;
-  static_cast<sink&>(*sink_).end();
+  static_cast<sink<websocket_session>&>(*sink_).end();
   if (reason.size() > max_reason_bytes) reason.resize(max_reason_bytes);
   close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
                                           beast::string_view(reason.data(), reason.size()));
@@ -182,15 +197,17 @@ void websocket_session::do_close(std::uint16_t code, std::string reason) {
   do_write();
 }
 
-void websocket_session::shutdown() {
+template <class Stream>
+void websocket_session<Stream>::shutdown() {
   net::post(ws_.get_executor(),
             [self = shared_from_this()] { self->do_close(close_code::going_away, "server stopping"); });
 }
 
-void websocket_session::finish() {
+template <class Stream>
+void websocket_session<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
-  static_cast<sink&>(*sink_).end();
+  static_cast<sink<websocket_session>&>(*sink_).end();
   error_code ignored;
   beast::get_lowest_layer(ws_).socket().close(ignored);
   if (connection_) {
@@ -202,5 +219,8 @@ void websocket_session::finish() {
     connection_.reset();
   }
 }
+
+template class websocket_session<strand_stream>;
+template class websocket_session<tls_stream>;
 
 }  // namespace amphora::server::detail

@@ -1,10 +1,12 @@
 // One WebSocket connection, upgraded from an HTTP session (session.cpp hands over its socket and
 // the upgrade request). Shaped like Beast's websocket chat example: one read loop, one write at a
 // time from a bounded queue, everything on the connection's strand. Beast's own timeouts bound
-// the handshake and idleness (with keep-alive pings); the graceful stop closes with 1001.
+// the handshake and idleness (with keep-alive pings); the graceful stop closes with 1001. A template
+// on the stream (plain TCP, or TLS for WSS), instantiated for both in websocket_session.cpp.
 #pragma once
 
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -18,15 +20,18 @@
 
 namespace amphora::server::detail {
 
-class websocket_session : public connection, public std::enable_shared_from_this<websocket_session> {
+template <class Stream>
+class websocket_session : public connection, public std::enable_shared_from_this<websocket_session<Stream>> {
  public:
   using request = http::request<http::vector_body<std::uint8_t>>;
+  using std::enable_shared_from_this<websocket_session>::shared_from_this;
+  using std::enable_shared_from_this<websocket_session>::weak_from_this;
 
   // Registers the connection with `state` and answers the upgrade.
-  static void start(strand_stream stream, request req, const websocket_route& route,
+  static void start(Stream stream, request req, const websocket_route& route,
                     std::shared_ptr<shared_state> state, std::string remote);
 
-  websocket_session(strand_stream stream, request req, const websocket_route& route,
+  websocket_session(Stream stream, request req, const websocket_route& route,
                     std::shared_ptr<shared_state> state, std::string remote);
   ~websocket_session() override;
   websocket_session(const websocket_session&) = delete;
@@ -47,7 +52,7 @@ class websocket_session : public connection, public std::enable_shared_from_this
   void on_closed(error_code ec);
   void finish();
 
-  beast::websocket::stream<strand_stream> ws_;
+  beast::websocket::stream<Stream> ws_;
   beast::flat_buffer buffer_;
   request request_;
   std::shared_ptr<websocket_handler> handler_;

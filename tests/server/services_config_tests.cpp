@@ -62,8 +62,11 @@ TEST(services_config, reads_the_sample_channels) {
   EXPECT_EQ(cfg.channels[0].path, "/messagebroker/amf");
   EXPECT_EQ(cfg.channels[0].kind, "amf");
   EXPECT_TRUE(cfg.channels[0].mounted);
-  EXPECT_EQ(cfg.channels[1].path, "/messagebroker/amfsecure");  // TLS is a proxy's job: served too
+  EXPECT_FALSE(cfg.channels[0].secure);
+  EXPECT_EQ(cfg.channels[1].path, "/messagebroker/amfsecure");  // served on both listeners
   EXPECT_TRUE(cfg.channels[1].mounted);
+  EXPECT_TRUE(cfg.channels[1].secure);  // SecureAMFChannel: for the TLS listener
+  EXPECT_FALSE(cfg.channels[2].secure);
   EXPECT_EQ(cfg.channels[2].kind, "polling");
   EXPECT_TRUE(cfg.channels[2].mounted);
   EXPECT_EQ(cfg.channels[2].polling_interval, std::chrono::seconds(4));

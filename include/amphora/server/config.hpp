@@ -55,13 +55,23 @@ struct config {
   std::string users_file;
   bool per_client_authentication = false;  // bind logins to the FlexClient, not a session cookie
   bool secure_cookie = false;              // the session cookie gets `Secure` (behind TLS)
+
+  // TLS (docs/security.md): with tls_cert and tls_key (PEM files), a second listener on tls_port
+  // serves HTTPS and WSS (TLS 1.2+); the plain listener on `port` stays unless plain_http is false.
+  // A TLS handshake must complete within tls_handshake_timeout.
+  std::string tls_cert;
+  std::string tls_key;
+  std::uint16_t tls_port = 8443;  // 0: any free port (server::tls_port() tells which)
+  bool plain_http = true;
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
 };
 
 // Sets one setting from its text form; the keys are the config file's (see docs/server.md): host,
 // port, threads, max_body, max_header, max_connections, pipeline_limit, header_timeout_ms,
 // body_timeout_ms, write_timeout_ms, shutdown_timeout_ms, blocking_threads, blocking_queue,
 // cors_origins (comma-separated), cors_credentials, cors_headers, log_level, services_config, acl,
-// anonymous_role, users, per_client_authentication, secure_cookie. Sizes accept K/M/G.
+// anonymous_role, users, per_client_authentication, secure_cookie, tls_cert, tls_key, tls_port,
+// plain_http, tls_handshake_timeout_ms. Sizes accept K/M/G.
 // Returns an empty string, or what is wrong ("unknown key 'x'", "port: not a number").
 std::string apply_setting(config& cfg, std::string_view key, std::string_view value);
 

@@ -59,9 +59,12 @@ class server {
   // Called from the I/O threads, one line at a time.
   void set_log_sink(std::function<void(std::string_view line)> sink);
 
-  // Binds host:port and starts the I/O threads. Throws std::system_error when it cannot bind.
+  // Binds host:port (and host:tls_port with TLS) and starts the I/O threads. Throws
+  // std::system_error when it cannot bind, std::runtime_error when the TLS certificate or key
+  // cannot be used (missing, unreadable, not PEM, not a pair).
   void start();
-  std::uint16_t port() const noexcept;  // the bound port (the actual one when config.port was 0)
+  std::uint16_t port() const noexcept;      // the bound port (the actual one when config.port was 0)
+  std::uint16_t tls_port() const noexcept;  // the bound HTTPS port; 0 without TLS
   const config& settings() const noexcept;
 
   // The bounded worker pool for blocking services; valid for the server's lifetime. A handler that

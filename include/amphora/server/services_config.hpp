@@ -5,6 +5,8 @@
 //    polling channels (`<polling-enabled>true`) are mounted too, with their long-poll settings
 //    (wait-interval-millis, max-waiting-poll-requests, client-wait-interval-millis); streaming
 //    channels are listed but not mounted;
+//    secure channels (SecureAMFChannel, SecureAMFEndpoint, https URLs) are marked so:
+//    `amphora serve` serves them on its TLS listener (--tls-cert, --tls-key), and says so when it has none;
 //  - the remoting service's destinations, also from `<service-include file-path=...>` files
 //    (relative to the including file): destination id -> the registered C++ destination that
 //    answers it (`<properties><source>`, or the id itself);
@@ -35,6 +37,7 @@ struct services_config {
     std::string path;          // "/messagebroker/amf" ("" if the URL has no usable path)
     std::string kind;          // "amf", "polling", "streaming" or "other"
     bool mounted = false;      // an AMF or polling endpoint with a usable path
+    bool secure = false;       // a Secure* channel or endpoint class, or an https URL: for HTTPS
     // <properties> of a polling channel (kind "polling"); polling-interval-* is the client's.
     std::chrono::milliseconds polling_interval{0};
     std::chrono::milliseconds wait_interval{0};  // 0: polls are answered at once
