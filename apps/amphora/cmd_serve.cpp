@@ -13,7 +13,8 @@
 
 #include "amphora/messaging/broker.hpp"
 #include "amphora/security/policy_store.hpp"
-#include "amphora/security/user_store.hpp"
+#include "amphora/security/user_file.hpp"
+#include "amphora/server/admin_service.hpp"
 #include "amphora/server/config.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/server.hpp"
@@ -41,6 +42,10 @@ constexpr flag_setting flag_settings[] = {
     {"--acl", "acl"},
     {"--anonymous-role", "anonymous_role"},
     {"--users", "users"},
+    {"--tls-cert", "tls_cert"},
+    {"--tls-key", "tls_key"},
+    {"--tls-port", "tls_port"},
+    {"--plain-http", "plain_http"},
 };
 
 const std::vector<option_spec> serve_options = {
@@ -55,7 +60,12 @@ const std::vector<option_spec> serve_options = {
      "A BlazeDS services-config.xml: also serve its AMF channel paths, remoting and messaging destinations."},
     {"--acl", "", "FILE", "Check every call against this access policy (XML); SIGHUP reloads it."},
     {"--anonymous-role", "", "ROLE", "The role of callers who have not logged in (default anonymous)."},
-    {"--users", "", "FILE", "Enable login (Flex LOGIN, NetConnection Credentials) against this user file."},
+    {"--users", "", "FILE",
+     "Enable login (Flex LOGIN, NetConnection Credentials) against this user file; SIGHUP reloads it."},
+    {"--tls-cert", "", "FILE", "PEM certificate chain: also serve HTTPS and WSS on --tls-port."},
+    {"--tls-key", "", "FILE", "PEM private key of --tls-cert (keep it mode 600)."},
+    {"--tls-port", "", "PORT", "Port of the HTTPS/WSS listener (default 8443; 0 picks a free port)."},
+    {"--plain-http", "", "BOOL", "false: no plain HTTP listener, TLS only (default true)."},
 };
 
 // BlazeDS's channel paths; the long-polling one parks each poll up to 30 s (wait-interval-millis).
@@ -79,7 +89,12 @@ std::string url_host(const std::string& host) {
 
 void print_banner(const server::server& s, const server::gateway& amf) {
   std::printf("amphora %s: AMF remoting and messaging server\n", AMPHORA_VERSION);
-  std::printf("listening on http://%s:%u\n", url_host(s.settings().host).c_str(), unsigned{s.port()});
+  if (s.settings().plain_http) {
+    std::printf("listening on http://%s:%u\n", url_host(s.settings().host).c_str(), unsigned{s.port()});
+  }
+  if (s.tls_port() != 0) {
+    std::printf("listening on https://%s:%u\n", url_host(s.settings().host).c_str(), unsigned{s.tls_port()});
+  }
   std::printf("endpoints:\n");
   for (const server::route_info& r : s.routes()) {
     std::string methods;
@@ -131,6 +146,14 @@ int run(const command& c, const parsed_args& args) {
     for (const std::string& path : blazeds.amf_paths()) {
       if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
     }
+    for (const server::services_config::channel& channel : blazeds.channels) {
+      if (channel.secure && channel.mounted && cfg.tls_cert.empty() && cfg.level != server::log_level::off) {
+        std::fprintf(stderr,
+                     "services-config: channel '%s' is secure: give --tls-cert and --tls-key so that its "
+                     "clients can connect over HTTPS\n",
+                     channel.id.c_str());
+      }
+    }
   }
   server::gateway_options options;
   options.limits.max_input_bytes = cfg.max_body;
@@ -157,14 +180,40 @@ int run(const command& c, const parsed_args& args) {
     }
     options.anonymous_role = cfg.anonymous_role;
   }
-  std::shared_ptr<const security::file_user_store> users;
+  std::shared_ptr<security::user_file> users;
   if (!cfg.users_file.empty()) {
-    if (std::string error = security::file_user_store::load(cfg.users_file, users); !error.empty()) {
+    if (std::string error = security::user_file::open(cfg.users_file, users); !error.empty()) {
       return usage_error(c, error);
     }
     options.authentication.authenticator = users;
     options.authentication.per_client = cfg.per_client_authentication;
     options.authentication.secure_cookie = cfg.secure_cookie;
+  }
+  // SIGHUP and AmphoraAdmin.reload: the access policy and the user file, each kept on failure.
+  const auto reload = [access = options.access, users]() -> std::string {
+    std::string report;
+    std::string failed;
+    if (access) {
+      if (const std::string error = access->reload(); !error.empty()) {
+        failed += "access policy reload failed, the old policy stays: " + error;
+      } else {
+        report += "access policy reloaded from " + access->path();
+      }
+    }
+    if (users) {
+      if (const std::string error = users->reload(); !error.empty()) {
+        failed += (failed.empty() ? "" : "; ") + ("user file reload failed, the old users stay: " + error);
+      } else {
+        report += (report.empty() ? "" : "; ") +
+                  ("users reloaded from " + users->path() + " (" + std::to_string(users->size()) + " users)");
+      }
+    }
+    if (!failed.empty()) throw server::service_error(failed + (report.empty() ? "" : "; " + report));
+    return report;
+  };
+  if (options.access) {
+    server::add_admin_service(
+        services, {.access = options.access, .anonymous_role = options.anonymous_role, .reload = reload});
   }
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
@@ -172,6 +221,8 @@ int run(const command& c, const parsed_args& args) {
   server::websocket_channel_options websocket;
   websocket.access = options.access;
   websocket.anonymous_role = options.anonymous_role;
+  websocket.authenticator = users;  // LOGIN on the WebSocket too (null without --users)
+  websocket.runner = s.runner();
   s.mount_websocket(std::string(websocket_path), server::make_websocket_channel(options.broker, websocket));
   try {
     s.start();
@@ -181,13 +232,12 @@ int run(const command& c, const parsed_args& args) {
   print_banner(s, *amf);
   if (users) std::printf("authentication: %zu users from %s\n", users->size(), cfg.users_file.c_str());
   std::fflush(stdout);
-  if (options.access) {
-    s.stop_on_signals([store = options.access] {
-      if (const std::string error = store->reload(); !error.empty()) {
-        std::fprintf(stderr, "SIGHUP: access policy reload failed, the old policy stays: %s\n",
-                     error.c_str());
-      } else {
-        std::fprintf(stderr, "SIGHUP: access policy reloaded from %s\n", store->path().c_str());
+  if (options.access || users) {
+    s.stop_on_signals([reload] {
+      try {
+        std::fprintf(stderr, "SIGHUP: %s\n", reload().c_str());
+      } catch (const server::service_error& e) {
+        std::fprintf(stderr, "SIGHUP: %s\n", e.what());
       }
     });
   } else {
@@ -202,7 +252,7 @@ const command serve_command{
     .summary = "run the AMF server (NetConnection, Flex RemoteObject, Producer/Consumer)",
     .synopsis =
         "[--host HOST] [--port PORT] [--config FILE] [--services-config FILE] [--acl FILE] [--users FILE]\n"
-        "       [--threads N] ...",
+        "       [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--threads N] ...",
     .description =
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
         "built-in EchoService, messaging (Flex Producer/Consumer) on destination 'chat' through\n"
@@ -224,7 +274,14 @@ const command serve_command{
         "FILE:LINE: reason); SIGHUP reloads it, and a failed reload keeps the old policy.\n"
         "With --users FILE (see `amphora passwd`), Flex\n"
         "LOGIN and NetConnection credentials are checked against that user file and services see\n"
-        "the caller (docs/security.md); without it LOGIN is refused.",
+        "the caller (docs/security.md); without it LOGIN is refused. SIGHUP reloads the user file\n"
+        "too (a failed reload keeps the old users). With --acl, the remoting call\n"
+        "AmphoraAdmin.reload() does what SIGHUP does, for callers granted privilege 'reload' on\n"
+        "resource 'amphora.admin'.\n"
+        "With --tls-cert and --tls-key (PEM files) a second listener on --tls-port (default 8443)\n"
+        "serves the same endpoints over HTTPS and WSS (TLS 1.2+; Flex SecureAMFChannel clients);\n"
+        "the plain listener stays unless --plain-http false. A missing certificate or key, or a\n"
+        "key that is not the certificate's, stops the start (exit 1).",
     .options = serve_options,
     .max_positionals = 0,
     .examples =
@@ -232,7 +289,8 @@ const command serve_command{
         "amphora serve --port 0 --log-level warn\n"
         "amphora serve --config amphora.conf --cors-origins http://localhost:3000\n"
         "amphora serve --services-config WEB-INF/flex/services-config.xml\n"
-        "amphora serve --acl acl.xml --anonymous-role guest",
+        "amphora serve --acl acl.xml --anonymous-role guest\n"
+        "amphora serve --tls-cert cert.pem --tls-key key.pem --tls-port 8443",
     .run = run,
 };
 const command_registration registered{serve_command};

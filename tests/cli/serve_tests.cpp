@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -88,6 +89,16 @@ class server_process {
 
   std::string err() const { return read_file(err_); }
   bool started() const { return pid_ > 0; }
+  void hangup() const { ::kill(pid_, SIGHUP); }
+  // Waits (bounded) until stderr holds `text`.
+  bool err_shows(const std::string& text) const {
+    const auto deadline = std::chrono::steady_clock::now() + generous;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (err().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
 
  private:
   bool exited() {
@@ -195,6 +206,32 @@ TEST(serve, services_config_mounts_its_endpoints_and_destination_ids) {
   const std::string log = server.err();
   EXPECT_NE(log.find("services-config: destination 'echoService' -> EchoService"), std::string::npos) << log;
   EXPECT_NE(log.find("ignored <security>"), std::string::npos) << log;
+  EXPECT_NE(log.find("channel 'my-secure-amf' is secure: give --tls-cert and --tls-key"), std::string::npos)
+      << log;
+}
+
+TEST(serve, a_missing_tls_certificate_stops_startup) {
+  const run_result r = amphora({"serve", "--port", "0", "--tls-port", "0", "--tls-cert",
+                                "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("tls_cert /nonexistent/cert.pem: No such file or directory"), std::string::npos)
+      << r.err;
+}
+
+TEST(serve, sighup_reloads_the_user_file) {
+  const std::string users = scratch_file("sighup-users.txt", "");
+  ASSERT_EQ(amphora({"passwd", "--users", users, "--cost", "min", "alice"}, "one\n").exit_code, 0);
+  server_process server({"--port", "0", "--users", users});
+  ASSERT_TRUE(server.started());
+  ASSERT_NE(server.banner(), "") << server.err();
+  ASSERT_EQ(amphora({"passwd", "--users", users, "--cost", "min", "bob"}, "two\n").exit_code, 0);
+  server.hangup();
+  EXPECT_TRUE(server.err_shows("SIGHUP: users reloaded from " + users + " (2 users)")) << server.err();
+  std::ofstream(users, std::ios::app) << "broken line\n";
+  server.hangup();
+  EXPECT_TRUE(server.err_shows("SIGHUP: user file reload failed, the old users stay: " + users + ":"))
+      << server.err();
+  EXPECT_EQ(server.interrupt(), std::optional<int>(0));
 }
 
 TEST(serve, a_malformed_services_config_stops_startup_with_file_and_line) {
