@@ -113,13 +113,15 @@ hold() {
   rss_held=$(awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status")
   wait "${pids[@]}" || true
   stop_server
-  local held_a held_b
-  held_a=$(sed -n 's/.*"held":\([0-9]*\).*/\1/p' "$work/hold-a")
-  held_b=$(sed -n 's/.*"held":\([0-9]*\).*/\1/p' "$work/hold-b")
-  local held=$((${held_a:-0} + ${held_b:-0}))
+  # sum KEY: KEY's value in the two msgload reports, added.
+  sum() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$work/hold-a" "$work/hold-b" | awk '{n += $1} END {print n + 0}'; }
+  local held lost faults
+  held=$(sum held)
+  lost=$(sum lost)
+  faults=$(($(sum faults) + $(sum setup_failed)))
   local channel
   channel=$(sed -n 's/.*"channel":"\([a-z]*\)".*/\1/p' "$work/hold-a" "$work/hold-b" | sort -u | paste -sd+)
-  echo "{\"scenario\":\"hold\",\"channel\":\"$channel\",\"clients\":$((2 * half)),\"held\":$held,\"server_rss_before_mib\":$((rss_before / 1024)),\"server_rss_held_mib\":$((rss_held / 1024)),\"server_kib_per_client\":$(((rss_held - rss_before) / (held > 0 ? held : 1))),\"published\":0,\"deliveries\":0,\"expected\":0,\"deliveries_per_s\":0,\"p50_ms\":0,\"p99_ms\":0,\"max_ms\":0,\"server_cpu_us_per_delivery\":0,\"lost\":0,\"faults\":0}" |
+  echo "{\"scenario\":\"hold\",\"channel\":\"$channel\",\"clients\":$((2 * half)),\"held\":$held,\"server_rss_before_mib\":$((rss_before / 1024)),\"server_rss_held_mib\":$((rss_held / 1024)),\"server_kib_per_client\":$(((rss_held - rss_before) / (held > 0 ? held : 1))),\"published\":0,\"deliveries\":0,\"expected\":0,\"deliveries_per_s\":0,\"p50_ms\":0,\"p99_ms\":0,\"max_ms\":0,\"server_cpu_us_per_delivery\":0,\"lost\":$lost,\"faults\":$faults}" |
     tee -a "$results" >&2
 }
 
