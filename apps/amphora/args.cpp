@@ -96,4 +96,12 @@ std::optional<std::size_t> parse_size(std::string_view text) noexcept {
   return n << shift;
 }
 
+std::optional<double> parse_seconds(std::string_view text, double max) noexcept {
+  double v = 0;
+  const char* last = text.data() + text.size();
+  const auto [end, ec] = std::from_chars(text.data(), last, v);
+  if (ec != std::errc{} || end != last || !(v >= 0) || v > max) return std::nullopt;
+  return v;
+}
+
 }  // namespace amphora::cli

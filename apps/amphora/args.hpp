@@ -57,4 +57,7 @@ std::vector<option_spec> join_options(std::initializer_list<std::span<const opti
 // An unsigned count with an optional K, M or G suffix (powers of 1024): "64", "16K", "2M".
 std::optional<std::size_t> parse_size(std::string_view text) noexcept;
 
+// A number of seconds from 0 to `max` ("2", "0.5").
+std::optional<double> parse_seconds(std::string_view text, double max) noexcept;
+
 }  // namespace amphora::cli

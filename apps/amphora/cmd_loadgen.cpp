@@ -23,6 +23,7 @@
 #include "amphora/amf/json.hpp"
 #include "amphora/amf/packet.hpp"
 #include "command.hpp"
+#include "http_frame.hpp"
 
 namespace amphora::cli {
 namespace {
@@ -120,60 +121,6 @@ struct tally {
   std::size_t bad_responses = 0;  // unreadable or oversized response
 };
 
-bool iequal_prefix(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    const char a = text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] + 32) : text[i];
-    if (a != prefix[i]) return false;
-  }
-  return true;
-}
-
-// What a complete response looks like: its status and where its header and body end.
-struct response_frame {
-  enum { incomplete, complete, bad } state = incomplete;
-  unsigned status = 0;
-  std::size_t header_size = 0;
-  std::size_t total_size = 0;
-};
-
-response_frame frame(std::string_view data) {
-  response_frame f;
-  const std::size_t end = data.find("\r\n\r\n");
-  if (end == std::string_view::npos) {
-    if (data.size() > 64 * 1024) f.state = response_frame::bad;
-    return f;
-  }
-  f.header_size = end + 4;
-  const std::string_view header = data.substr(0, end);
-  if (header.size() < 12 || header.substr(0, 5) != "HTTP/") {
-    f.state = response_frame::bad;
-    return f;
-  }
-  f.status = static_cast<unsigned>((header[9] - '0') * 100 + (header[10] - '0') * 10 + (header[11] - '0'));
-  std::size_t length = 0;
-  bool has_length = false;
-  for (std::size_t at = header.find("\r\n"); at != std::string_view::npos; at = header.find("\r\n", at + 2)) {
-    const std::string_view line = header.substr(at + 2);
-    if (!iequal_prefix(line, "content-length:")) continue;
-    std::size_t i = 15;
-    while (i < line.size() && line[i] == ' ') ++i;
-    for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) {
-      length = length * 10 + static_cast<std::size_t>(line[i] - '0');
-      if (length > max_response) break;
-    }
-    has_length = true;
-    break;
-  }
-  if (!has_length || length > max_response) {
-    f.state = response_frame::bad;
-    return f;
-  }
-  f.total_size = f.header_size + length;
-  if (data.size() >= f.total_size) f.state = response_frame::complete;
-  return f;
-}
-
 class connection : public std::enable_shared_from_this<connection> {
  public:
   connection(net::io_context& ioc, run_state& state, tally& out) : socket_(ioc), state_(state), out_(out) {
@@ -229,7 +176,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
   void on_data() {
     const std::string_view data(buffer_.data(), used_);
-    const response_frame f = frame(data);
+    const response_frame f = frame(data, max_response);
     if (f.state == response_frame::incomplete) {
       if (used_ == buffer_.size() && buffer_.size() >= max_response) {
         ++out_.bad_responses;
@@ -288,17 +235,6 @@ double percentile(const std::vector<std::uint64_t>& sorted, double p) {
   return static_cast<double>(sorted[std::min(at, sorted.size() - 1)]) / 1e6;  // ms
 }
 
-std::optional<double> parse_seconds(std::string_view text) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(std::string(text), &used);
-    if (used != text.size() || !(v >= 0) || v > max_seconds) return std::nullopt;
-    return v;
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
 int run(const command& c, const parsed_args& args) {
   const std::string_view kind = args.value("--request").value_or("nc");
   if (kind != "nc" && kind != "flex" && kind != "health")
@@ -321,8 +257,8 @@ int run(const command& c, const parsed_args& args) {
   if (!threads || *threads == 0 || *threads > max_threads) {
     return usage_error(c, "--threads: 1 to " + std::to_string(max_threads));
   }
-  const auto duration = parse_seconds(args.value("--duration").value_or("5"));
-  const auto warmup = parse_seconds(args.value("--warmup").value_or("1"));
+  const auto duration = parse_seconds(args.value("--duration").value_or("5"), max_seconds);
+  const auto warmup = parse_seconds(args.value("--warmup").value_or("1"), max_seconds);
   if (!duration || *duration <= 0 || !warmup)
     return usage_error(c, "--duration, --warmup: seconds, at most 600");
   const auto count = parse_size(args.value("--count").value_or("0"));

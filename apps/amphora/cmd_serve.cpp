@@ -22,6 +22,7 @@
 #include "amphora/server/services_config.hpp"
 #include "amphora/server/websocket_channel.hpp"
 #include "command.hpp"
+#include "fd_limit.hpp"
 
 namespace amphora::cli {
 namespace {
@@ -36,6 +37,7 @@ constexpr flag_setting flag_settings[] = {
     {"--port", "port"},
     {"--threads", "threads"},
     {"--max-body", "max_body"},
+    {"--max-connections", "max_connections"},
     {"--log-level", "log_level"},
     {"--cors-origins", "cors_origins"},
     {"--services-config", "services_config"},
@@ -54,6 +56,8 @@ const std::vector<option_spec> serve_options = {
     {"--config", "-c", "FILE", "Read settings from FILE (key = value lines); flags override it."},
     {"--threads", "", "N", "I/O threads (default: one per core)."},
     {"--max-body", "", "BYTES", "Request body limit, K/M/G suffixes allowed (default 16M); 413 over it."},
+    {"--max-connections", "", "N", "Connections held at once (default 10000); further ones get 503."},
+    {"--max-waiting-polls", "", "N", "Polls parked at once on the long-polling endpoint (default 10000)."},
     {"--cors-origins", "", "LIST", "Comma-separated origins allowed to call from a browser ('*': any)."},
     {"--log-level", "", "LEVEL", "off, error, warn, info (one line per request; default) or debug."},
     {"--services-config", "", "FILE",
@@ -73,13 +77,13 @@ constexpr std::string_view polling_path = "/messagebroker/amfpolling";
 constexpr std::string_view long_polling_path = "/messagebroker/amflongpolling";
 constexpr std::string_view websocket_path = "/messagebroker/websocket";
 
-std::vector<server::polling_channel> default_channels() {
+std::vector<server::polling_channel> default_channels(std::size_t max_waiting_polls) {
   server::polling_channel polling;
   polling.path = polling_path;
   server::polling_channel long_polling;
   long_polling.path = long_polling_path;
   long_polling.wait_interval = std::chrono::seconds(30);
-  long_polling.max_waiting_polls = 10000;
+  long_polling.max_waiting_polls = max_waiting_polls;
   return {polling, long_polling};
 }
 
@@ -126,6 +130,17 @@ int run(const command& c, const parsed_args& args) {
       return usage_error(c, std::string(f.flag) + ": " + error);
     }
   }
+  const auto max_waiting_polls = parse_size(args.value("--max-waiting-polls").value_or("10000"));
+  if (!max_waiting_polls) return usage_error(c, "--max-waiting-polls: a count");
+  // One descriptor per connection, and a few for the listener, the log and the event loop.
+  const std::size_t wanted_fds = cfg.max_connections + 64;
+  if (const std::size_t fds = raise_fd_limit(wanted_fds); fds < wanted_fds) {
+    std::fprintf(
+        stderr,
+        "warning: the open-file limit is %zu, below the %zu descriptors --max-connections %zu needs, and "
+        "cannot be raised (ulimit -Hn): connections beyond about %zu will fail\n",
+        fds, wanted_fds, cfg.max_connections, fds > 64 ? fds - 64 : 0);
+  }
 
   server::server s(cfg);
   server::service_registry services;
@@ -160,7 +175,7 @@ int run(const command& c, const parsed_args& args) {
   messaging::broker_config messaging;
   messaging.destinations = blazeds.broker_destinations();
   if (messaging.destinations.empty()) messaging.destinations.emplace_back().name = "chat";
-  options.channels = default_channels();
+  options.channels = default_channels(*max_waiting_polls);
   for (server::polling_channel& configured : blazeds.polling_channels()) {  // replaces a default path
     std::erase_if(options.channels,
                   [&](const server::polling_channel& p) { return p.path == configured.path; });

@@ -456,7 +456,8 @@ void session<Stream>::on_write(error_code ec, std::size_t bytes) {
   slot& s = pending_.front();
   s.record.status = s.res->result_int();
   s.record.response_bytes = bytes;
-  s.record.elapsed = std::chrono::steady_clock::now() - s.started;
+  last_response_ = std::chrono::steady_clock::now();
+  s.record.elapsed = last_response_ - s.started;
   state_->log().request(s.record);
   const bool close = ec || s.res->need_eof();
   pending_.pop_front();
@@ -487,6 +488,14 @@ void session<Stream>::on_read_timer(error_code ec) {
   if (reading_ == reading::header && !pending_.empty()) {
     // The client waits for our answer: not idle. Keep waiting; handlers are bounded by the stop deadline.
     return arm_read_timer(state_->settings().header_timeout);
+  }
+  // Idle keep-alive time runs from our last response, not from when this read began: a long poll
+  // answered just now (its wait ended at the same moment as this timer) leaves a client that has
+  // not had time to send its next poll, not an idle one.
+  const auto idle_end = last_response_ + state_->settings().header_timeout;
+  if (reading_ == reading::header && pending_.empty() && idle_end > std::chrono::steady_clock::now()) {
+    return arm_read_timer(
+        std::chrono::ceil<std::chrono::milliseconds>(idle_end - std::chrono::steady_clock::now()));
   }
   state_->log().event(log_level::debug, remote_ + " read timeout");
   close_socket();  // aborts the read; on_read_error finishes

@@ -94,6 +94,7 @@ class session : public connection, public std::enable_shared_from_this<session<S
   std::optional<request_parser> parser_;
   std::string head_;  // the status line and header block of the response being written
   strand_timer read_timer_;
+  std::chrono::steady_clock::time_point last_response_{};  // when the last response was written
 
   std::deque<slot> pending_;
   std::uint64_t front_seq_ = 0;  // sequence number of pending_.front()

@@ -37,6 +37,7 @@ class background_process {
 
   std::string out() const;  // what it printed so far
   std::string err() const;
+  int pid() const { return pid_; }  // -1 once stopped
   // Stops it (as the destructor does) and returns its exit code (128 + signal number if killed).
   int stop();
 

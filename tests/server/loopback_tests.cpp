@@ -419,6 +419,26 @@ TEST(loopback, a_waiting_client_is_not_idle) {
   EXPECT_EQ(res->body(), "slow");
 }
 
+TEST(loopback, idle_time_runs_from_the_last_answer) {
+  // The header timer starts when the server begins reading the next request, here as the slow
+  // call begins; the answer comes 300 ms later (as a long poll's does when its wait ends). The
+  // client's next request, 250 ms after that answer, is within the header timeout of the answer,
+  // though not of when the timer started: the connection must still be open.
+  config cfg = test_config();
+  cfg.header_timeout = 400ms;
+  fixture f(cfg);
+  client c(f.srv.port());
+  c.write_raw_request("POST", "/threaded", "slow");
+  const auto first = c.read();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body(), "slow");
+  std::this_thread::sleep_for(250ms);
+  c.write_raw_request("GET", "/health");
+  const auto second = c.read();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->result_int(), 200u);
+}
+
 TEST(loopback, max_connections_refuses_the_excess_cleanly) {
   config cfg = test_config();
   cfg.max_connections = 2;

@@ -1,0 +1,99 @@
+// amphora msgload against a real `amphora serve` started on 127.0.0.1, port 0, for each test and
+// always stopped: 50 subscribers, a few messages, every subscriber held and every message
+// delivered to each. No timing is asserted: the figures are the benchmark's business
+// (bench/messaging/run_messaging_bench.sh).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace amphora::cli::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The number after "\"key\":" in msgload's --json line, or -1.
+double json_number(const std::string& json, const std::string& key) {
+  const std::size_t at = json.find("\"" + key + "\":");
+  if (at == std::string::npos) return -1;
+  return std::stod(json.substr(at + key.size() + 3));
+}
+
+class Msgload : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_ = listening_port(server_);
+    ASSERT_NE(port_, 0u) << server_.err();
+  }
+
+  background_process server_{{"serve", "--port", "0", "--log-level", "warn"}};
+  unsigned port_ = 0;
+};
+
+TEST_F(Msgload, EverySubscriberGetsEveryMessageOnBothChannels) {
+  for (const std::string channel : {"longpoll", "websocket"}) {
+    SCOPED_TRACE(channel);
+    const run_result r = amphora({"msgload", "--port", std::to_string(port_), "--channel", channel,
+                                  "--clients", "50", "--threads", "2", "--messages", "4", "--hold", "0.2",
+                                  "--drain", "60", "--setup-timeout", "60", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_THAT(r.out, HasSubstr("\"channel\":\"" + channel + "\""));
+    EXPECT_EQ(json_number(r.out, "held"), 50);
+    EXPECT_EQ(json_number(r.out, "published"), 4);
+    EXPECT_EQ(json_number(r.out, "deliveries"), 200);
+    EXPECT_EQ(json_number(r.out, "expected"), 200);
+    EXPECT_EQ(json_number(r.out, "lost"), 0);
+    EXPECT_EQ(json_number(r.out, "faults"), 0);
+    EXPECT_GT(json_number(r.out, "p99_ms"), 0);
+  }
+  EXPECT_EQ(server_.stop(), 0) << server_.err();
+}
+
+TEST_F(Msgload, TextReportWithSourceAddressesAndTheServersMemory) {
+  // 127.0.0.1 twice: a source list without needing other loopback addresses configured.
+  const std::string pid = std::to_string(server_.pid());
+  const run_result r = amphora({"msgload", "--port", std::to_string(port_), "-c", "10", "--sources",
+                                "127.0.0.1,127.0.0.1", "-n", "2", "--hold", "0", "--server-pid", pid});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("longpoll /messagebroker/amflongpolling: 10 subscribers on 'chat', 2 source"));
+  EXPECT_THAT(r.out, HasSubstr("held:        10 ("));
+  EXPECT_THAT(r.out, HasSubstr("server RSS:  "));
+  EXPECT_THAT(r.out, HasSubstr("deliveries:  20 of 20 ("));
+  EXPECT_THAT(r.out, HasSubstr("errors:      0 lost connections, 0 faults"));
+}
+
+TEST_F(Msgload, AnUnknownDestinationHoldsNoSubscriber) {
+  const run_result r = amphora({"msgload", "--port", std::to_string(port_), "-c", "3", "--destination",
+                                "nowhere", "-n", "0", "--hold", "0", "--setup-timeout", "30"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("SUBSCRIBE: not acknowledged"));
+  EXPECT_THAT(r.err, HasSubstr("no subscriber was held"));
+}
+
+TEST(MsgloadAlone, UsageErrors) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--host", "10.0.0.1"},
+           {"--channel", "carrier-pigeon"},
+           {"--port", "0"},
+           {"--clients", "0"},
+           {"--sources", "10.0.0.1-10.0.0.5"},
+           {"--sources", "127.0.0.9-127.0.0.2"},
+           {"--rate", "-1"},
+           {"--hold", "601"},
+           {"--path", "amf"},
+           {"--destination", "a\"b"},
+       }) {
+    std::vector<std::string> argv{"msgload"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    const run_result r = amphora(argv);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("amphora msgload: "));
+  }
+}
+
+}  // namespace
+}  // namespace amphora::cli::test
