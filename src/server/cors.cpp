@@ -25,7 +25,6 @@ void cors_policy::add_headers(std::string_view origin, header_list& out) const {
 void cors_policy::add_preflight_headers(std::string_view origin, std::string_view methods,
                                         header_list& out) const {
   if (!allows(origin)) return;
-  add_headers(origin, out);
   out.emplace_back("Access-Control-Allow-Methods", std::string(methods));
   out.emplace_back("Access-Control-Allow-Headers", headers_);
   out.emplace_back("Access-Control-Max-Age", "600");

@@ -18,9 +18,11 @@ class cors_policy {
   explicit cors_policy(const config& cfg);
 
   bool allows(std::string_view origin) const noexcept;
-  // Access-Control-Allow-Origin (and -Credentials) for a normal request; nothing if not allowed.
+  // Access-Control-Allow-Origin (and -Credentials, Vary) for every response; nothing if not allowed.
   void add_headers(std::string_view origin, header_list& out) const;
-  // The above plus Allow-Methods, Allow-Headers and Max-Age, for an OPTIONS preflight.
+  // What an OPTIONS preflight answer has besides those: Allow-Methods, Allow-Headers and Max-Age
+  // (nothing if not allowed). Each header once: browsers refuse a preflight answer with two
+  // Access-Control-Allow-Origin values.
   void add_preflight_headers(std::string_view origin, std::string_view methods, header_list& out) const;
 
  private:

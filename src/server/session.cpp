@@ -346,7 +346,7 @@ void session<Stream>::on_request() {
       methods += "OPTIONS";
       headers.emplace_back("Allow", methods);
       state_->cors().add_preflight_headers(pending_.back().origin, methods, headers);
-      answer(200, "", "", std::move(headers));
+      answer(200, "", "", std::move(headers));  // which adds Access-Control-Allow-Origin
       break;
     }
     case router::outcome::method_not_allowed:

@@ -77,11 +77,26 @@ TEST(cors, wildcard_echoes_the_origin_and_preflight_lists_methods) {
   cfg.cors_credentials = false;
   const cors_policy cors(cfg);
   header_list h;
+  cors.add_headers("http://x.example", h);
   cors.add_preflight_headers("http://x.example", "POST, OPTIONS", h);
   EXPECT_EQ(find_header(h, "Access-Control-Allow-Origin")->second, "http://x.example");
   EXPECT_EQ(find_header(h, "Access-Control-Allow-Credentials"), h.end());
   EXPECT_EQ(find_header(h, "Access-Control-Allow-Methods")->second, "POST, OPTIONS");
   EXPECT_EQ(find_header(h, "Access-Control-Allow-Headers")->second, "Content-Type");
+}
+
+// The session adds add_headers to every answer, preflights included: the preflight part must not
+// add them again (Chromium refuses "Access-Control-Allow-Origin: a, a" and so every Royale call).
+TEST(cors, preflight_headers_leave_the_origin_to_add_headers) {
+  config cfg;
+  cfg.cors_origins = {"http://app.example"};
+  const cors_policy cors(cfg);
+  header_list h;
+  cors.add_preflight_headers("http://app.example", "POST, OPTIONS", h);
+  EXPECT_EQ(find_header(h, "Access-Control-Allow-Origin"), h.end());
+  EXPECT_EQ(find_header(h, "Access-Control-Allow-Credentials"), h.end());
+  EXPECT_EQ(find_header(h, "Vary"), h.end());
+  EXPECT_EQ(find_header(h, "Access-Control-Max-Age")->second, "600");
 }
 
 TEST(cors, no_origins_configured_means_no_headers) {

@@ -524,6 +524,10 @@ TEST(loopback, cors_preflight_and_headers_for_allowed_origins) {
   EXPECT_EQ(res->result_int(), 200u);
   EXPECT_EQ(to_string((*res)[http::field::access_control_allow_origin]), "http://app.example");
   EXPECT_EQ(to_string((*res)[http::field::access_control_allow_credentials]), "true");
+  // Each once: a browser refuses a preflight answer with two Access-Control-Allow-Origin values.
+  EXPECT_EQ(res->count(http::field::access_control_allow_origin), 1u);
+  EXPECT_EQ(res->count(http::field::access_control_allow_credentials), 1u);
+  EXPECT_EQ(res->count(http::field::vary), 1u);
   EXPECT_EQ(to_string((*res)[http::field::access_control_allow_methods]), "POST, OPTIONS");
   EXPECT_EQ(to_string((*res)[http::field::access_control_allow_headers]), "Content-Type");
   EXPECT_EQ(to_string((*res)[http::field::content_length]), "0");
@@ -532,6 +536,7 @@ TEST(loopback, cors_preflight_and_headers_for_allowed_origins) {
   res = c.read();
   ASSERT_TRUE(res);
   EXPECT_EQ(to_string((*res)[http::field::access_control_allow_origin]), "http://app.example");
+  EXPECT_EQ(res->count(http::field::access_control_allow_origin), 1u);
   EXPECT_EQ(to_string((*res)[http::field::cache_control]), "no-cache");
 
   c.write_raw_request("OPTIONS", "/echo", "", "Origin: http://evil.example\r\n");

@@ -119,25 +119,39 @@ function evaluationOrder(entryPoints, provides) {
   return order;
 }
 
+// The scripts that load the entry points (class names) from the SWCs named, in evaluation order:
+// Closure's base.js first, then each file after what it requires. [{name, text}]; what a browser
+// page loads as one script (browser/run.js) and what loadRoyale evaluates here.
+function royaleScripts({ swcs = SWCS, entryPoints = ENTRY_POINTS } = {}) {
+  if (!fs.existsSync(SWC_DIR)) throw new Error(`Royale is not installed (${SWC_DIR} missing): run npm ci`);
+  const provides = indexSources(swcs);
+  const order = evaluationOrder(entryPoints, provides);
+  const base = path.join(CLOSURE, 'base.js');
+  return [{ name: 'base.js', text: fs.readFileSync(base, 'utf8') },
+    ...order.map((source) => ({ name: source.name, text: source.text() }))];
+}
+
+// What Closure's base.js must find before it runs: no deps.js and no script-tag loader (the files
+// come in order).
+const CLOSURE_GLOBALS = {
+  CLOSURE_NO_DEPS: true,
+  CLOSURE_UNCOMPILED_DEFINES: { 'goog.ENABLE_DEBUG_LOADER': false },
+};
+
 let loaded = null;
 
 // Returns the `org.apache.royale` namespace, loading it on first use: the entry points (class names)
 // from the SWCs named, and what they require. Later calls return the same namespace, whatever their
 // options (the classes live in this global context). Royale's Flex classes (mx.*) land in globalThis.mx.
-function loadRoyale({ swcs = SWCS, entryPoints = ENTRY_POINTS } = {}) {
+function loadRoyale(options = {}) {
   if (loaded) return loaded;
-  if (!fs.existsSync(SWC_DIR)) throw new Error(`Royale is not installed (${SWC_DIR} missing): run npm ci`);
-  const provides = indexSources(swcs);
-  const order = evaluationOrder(entryPoints, provides);
-
+  const scripts = royaleScripts(options);
   globalThis.window = globalThis;
-  globalThis.CLOSURE_NO_DEPS = true;  // no deps.js, no script-tag loader: files come in `order`
-  globalThis.CLOSURE_UNCOMPILED_DEFINES = { 'goog.ENABLE_DEBUG_LOADER': false };
-  vm.runInThisContext(fs.readFileSync(path.join(CLOSURE, 'base.js'), 'utf8'), { filename: 'base.js' });
-  for (const source of order) vm.runInThisContext(source.text(), { filename: source.name });
+  Object.assign(globalThis, CLOSURE_GLOBALS);
+  for (const script of scripts) vm.runInThisContext(script.text, { filename: script.name });
   loaded = globalThis.org.apache.royale;
   loaded.net.remoting.amf.AMFBinaryData.verboseLogging = false;
   return loaded;
 }
 
-module.exports = { loadRoyale, SWCS, ENTRY_POINTS };
+module.exports = { loadRoyale, royaleScripts, CLOSURE_GLOBALS, SWCS, ENTRY_POINTS };

@@ -37,29 +37,43 @@ const FLEX_CLASSES = [
   'org.apache.royale.net.remoting.amf.AMFNetConnection',
 ];
 
+// The SWCs those classes come from: XMLJS because most mx files require XML.
+const FLEX_SWCS = [...SWCS, 'MXRoyaleBaseJS', 'XMLJS'];
+
+// The [RemoteClass] aliases of the Flex message classes and of ArrayCollection, and the Royale class
+// each one names. Also registered in the browser (../browser/run.js builds the page's script).
+const FLEX_ALIASES = {
+  'flex.messaging.messages.CommandMessage': 'mx.messaging.messages.CommandMessage',
+  'flex.messaging.messages.RemotingMessage': 'mx.messaging.messages.RemotingMessage',
+  'flex.messaging.messages.AcknowledgeMessage': 'mx.messaging.messages.AcknowledgeMessage',
+  'flex.messaging.messages.ErrorMessage': 'mx.messaging.messages.ErrorMessage',
+  'flex.messaging.messages.AsyncMessage': 'mx.messaging.messages.AsyncMessage',
+  DSK: 'mx.messaging.messages.AcknowledgeMessageExt',
+  DSA: 'mx.messaging.messages.AsyncMessageExt',
+  DSC: 'mx.messaging.messages.CommandMessageExt',
+  'flex.messaging.io.ArrayCollection': 'mx.collections.ArrayCollection',
+};
+
+// Registers FLEX_ALIASES in a context where Royale is loaded (`root`: its global object). Also run in
+// the browser, as source text: it uses nothing from this module.
+function registerFlexAliases(root, aliases) {
+  for (const [alias, className] of Object.entries(aliases)) {
+    const Class = className.split('.').reduce((namespace, name) => namespace[name], root);
+    root.org.apache.royale.reflection.registerClassAlias(alias, Class);
+  }
+}
+
 // Loads the client once; returns {mx, royale, Person}.
 let client = null;
 function loadFlexClient() {
   if (client) return client;
   globalThis.XMLHttpRequest = XMLHttpRequest;
   const royale = loadRoyale({
-    swcs: [...SWCS, 'MXRoyaleBaseJS', 'XMLJS'],  // XMLJS: most mx files require XML
+    swcs: FLEX_SWCS,
     entryPoints: [...ENTRY_POINTS, ...FLEX_CLASSES],
   });
   const { mx } = globalThis;
-  const M = mx.messaging.messages;
-  const aliases = {
-    'flex.messaging.messages.CommandMessage': M.CommandMessage,
-    'flex.messaging.messages.RemotingMessage': M.RemotingMessage,
-    'flex.messaging.messages.AcknowledgeMessage': M.AcknowledgeMessage,
-    'flex.messaging.messages.ErrorMessage': M.ErrorMessage,
-    'flex.messaging.messages.AsyncMessage': M.AsyncMessage,
-    DSK: M.AcknowledgeMessageExt,
-    DSA: M.AsyncMessageExt,
-    DSC: M.CommandMessageExt,
-    'flex.messaging.io.ArrayCollection': mx.collections.ArrayCollection,
-  };
-  for (const [alias, Class] of Object.entries(aliases)) royale.reflection.registerClassAlias(alias, Class);
+  registerFlexAliases(globalThis, FLEX_ALIASES);
   // The value object, defined as Royale's compiler emits an AS3 class with public variables.
   royalePeer.setup({ [PERSON_ALIAS]: { fields: { name: 'String', age: 'int', tags: 'Array' } } });
   const Person = royale.reflection.getClassByAlias(PERSON_ALIAS);
@@ -76,4 +90,6 @@ function readPacket(bytes) {
   return new AMFNetConnection().org_apache_royale_net_remoting_amf_AMFNetConnection_readMessage(data);
 }
 
-module.exports = { loadFlexClient, readPacket, PERSON_ALIAS };
+module.exports = {
+  loadFlexClient, readPacket, registerFlexAliases, PERSON_ALIAS, FLEX_CLASSES, FLEX_SWCS, FLEX_ALIASES,
+};

@@ -16,6 +16,7 @@ const { startServer, stopServer } = require('./server');
 const { startGuard } = require('./guard');
 const { loadFlexClient, readPacket, PERSON_ALIAS } = require('./flex');
 const { XMLHttpRequest } = require('./xhr');
+const { createChecks, expect, show } = require('../lib/checks');
 
 const CALL_SECONDS = 15;
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/i;
@@ -47,40 +48,7 @@ function parseArgs(argv) {
 
 const options = parseArgs(process.argv.slice(2));
 const guard = startGuard(options.seconds);
-const counts = { passed: 0, failed: 0 };
-
-function record(name, error) {
-  if (error) counts.failed++;
-  else counts.passed++;
-  guard.setCounts(counts.passed, counts.failed);
-  if (error) console.log(`FAIL ${name}\n       ${String(error.message || error).replace(/\n/g, '\n       ')}`);
-  else if (options.verbose) console.log(`ok   ${name}`);
-}
-
-async function check(name, body) {
-  try {
-    await body();
-    record(name, null);
-  } catch (e) {
-    record(name, e);
-  }
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function show(value) {
-  const seen = new Set();
-  return JSON.stringify(value, (k, v) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-    if (v && typeof v === 'object') {
-      if (seen.has(v)) return '<cycle>';
-      seen.add(v);
-    }
-    return v;
-  });
-}
+const { counts, record, check } = createChecks({ verbose: options.verbose, guard });
 
 // Deep equality of plain JS values as Royale decodes them: primitives (Object.is), Dates, arrays,
 // plain objects (same own keys).

@@ -5,9 +5,10 @@
 
 const { spawn } = require('child_process');
 
-function startServer(amphora, { startSeconds = 10 } = {}) {
+// `args`: more `amphora serve` arguments (e.g. --cors-origins).
+function startServer(amphora, { startSeconds = 10, args = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(amphora, ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2'],
+    const child = spawn(amphora, ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', ...args],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     const server = { child, pid: child.pid, stdout: '', stderr: '', exited: null };
     const killAtExit = () => {
