@@ -5,7 +5,7 @@
                          [--payload-dir ../shared/payloads]
 
 OUT/<target>/ gets one file per golden vector (tests/data/*.golden): amf0, amf3 and packet get the
-`hex` bytes of amf0.golden, amf3.golden, packet.golden; roundtrip the same bytes after the format
+`hex` bytes of amf0.golden, amf3.golden, packet.golden (gateway the packets too); roundtrip the same bytes after the format
 byte the round-trip fuzzer reads first (0 AMF3, 1 AMF0, 2 packet); json every `json` text, plus
 the small JSON payloads. The samples of the examples dir join them by extension (.amf0, .amf3, .amf
 for packets, .json). OUT is emptied first, so a vector removed from the golden files leaves no
@@ -15,8 +15,16 @@ seed behind. The build runs this (fuzz/CMakeLists.txt).
                            --out fuzz/corpus
 
 encodes the small payloads with our encoder and writes them as payload-* seeds into the committed fuzz/corpus/<target>/ (other files there are kept).
+
+    make_seeds.py gateway --amphora build/release/apps/amphora/amphora --out fuzz/corpus
+
+writes the gateway fuzzer's seeds into fuzz/corpus/gateway/: Flex requests (ping, subscribe,
+MULTI_SUBSCRIBE, publish and poll, login, logout, disconnect, a RemotingMessage) and a
+NetConnection call with a Credentials header, encoded by amphora from JSON. Their DSId is the
+placeholder the fuzzer replaces with an issued one (gateway_fuzz.cpp).
 """
 import argparse
+import json
 import pathlib
 import re
 import shutil
@@ -68,7 +76,7 @@ def write_seed(out, counts, target, name, data):
 def golden_seeds(args):
     if args.out.exists():
         shutil.rmtree(args.out)
-    counts = dict.fromkeys(("amf0", "amf3", "packet", "json", "roundtrip"), 0)
+    counts = dict.fromkeys(("amf0", "amf3", "packet", "json", "roundtrip", "gateway"), 0)
     for target in counts:
         (args.out / target).mkdir(parents=True)
 
@@ -83,6 +91,8 @@ def golden_seeds(args):
                     sys.exit(f"{golden}: [{name}]: hex is not hexadecimal")
                 write_seed(args.out, counts, target, seed, data)
                 write_seed(args.out, counts, "roundtrip", seed, bytes([format_byte]) + data)
+                if target == "packet":
+                    write_seed(args.out, counts, "gateway", seed, data)
             if "json" in fields:
                 write_seed(args.out, counts, "json", seed + ".json", fields["json"].encode("utf-8"))
 
@@ -92,6 +102,8 @@ def golden_seeds(args):
             fmt = EXAMPLES[path.suffix]
             write_seed(args.out, counts, fmt, seed, path.read_bytes())
             write_seed(args.out, counts, "roundtrip", seed, bytes([FORMATS[fmt][1]]) + path.read_bytes())
+            if fmt == "packet":
+                write_seed(args.out, counts, "gateway", seed, path.read_bytes())
         elif path.suffix == ".json":
             write_seed(args.out, counts, "json", seed, path.read_bytes())
 
@@ -123,6 +135,64 @@ def payload_seeds(args):
     print("payload seeds:", ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
+GATEWAY_DS_ID = "DSID0000-FUZZ-4000-8000-PLACEHOLDER0"  # gateway_fuzz.cpp's placeholder
+
+
+def gateway_requests():
+    """(name, packet as JSON) of the gateway seeds."""
+    def message(cls, **fields):
+        base = {"$class": "flex.messaging.messages." + cls, "body": None, "clientId": None,
+                "destination": "", "headers": {}, "messageId": "0C4D2B1A-0000-4000-8000-000000000001",
+                "timeToLive": 0, "timestamp": 0}
+        base.update(fields)
+        return {"$amf3": base}
+
+    def command(op, headers, **fields):
+        return message("CommandMessage", operation=op, correlationId="", headers=headers, **fields)
+
+    def flex(*messages):
+        return {"version": 3, "headers": [],
+                "bodies": [{"target": "null", "response": f"/{i + 1}", "value": [m]} for i, m in enumerate(messages)]}
+
+    d = GATEWAY_DS_ID
+    subscribe = command(0, {"DSId": d}, destination="chat", clientId="sub-1")
+    return {
+        "ping": flex(command(5, {"DSId": "nil", "DSMessagingVersion": 1})),
+        "subscribe": flex(command(0, {"DSId": d, "DSSubtopic": "news.sports",
+                                      "DSSelector": "priority > 3 AND name LIKE 'a%'"},
+                                  destination="chat", clientId="sub-1")),
+        "subscribe-unsubscribe": flex(subscribe, command(1, {"DSId": d}, destination="chat", clientId="sub-1")),
+        "multi-subscribe": flex(command(11, {"DSId": d, "DSAddSub": ["a_;_x = 1", "b_;_", "c.*_;_y IN ('p','q')"],
+                                             "DSRemSub": ["b_;_"]}, destination="chat", clientId="multi-1")),
+        "publish-poll": flex(subscribe, message("AsyncMessage", body="hello", destination="chat",
+                                                headers={"DSId": d, "DSSubtopic": "a", "priority": 5}),
+                             command(2, {"DSId": d})),
+        "login-logout": flex(command(8, {"DSId": d, "DSCredentialsCharset": "UTF-8"}, body="YWxpY2U6c2VjcmV0"),
+                             command(9, {"DSId": d})),
+        "login-wrong": flex(command(8, {"DSId": "nil"}, body="YWxpY2U6d3Jvbmc=")),
+        "disconnect": flex(command(12, {"DSId": d})),
+        "remoting-echo": flex(message("RemotingMessage", body=["hi", 1, {"a": [1, 2]}], destination="EchoService",
+                                      operation="echo", source=None, headers={"DSId": d})),
+        "netconnection-credentials": {
+            "version": 0,
+            "headers": [{"name": "Credentials", "mustUnderstand": False,
+                         "value": {"userid": "alice", "password": "secret"}}],
+            "bodies": [{"target": "EchoService.echo", "response": "/1", "value": ["x"]},
+                       {"target": "EchoService.add", "response": "/2", "value": [1, 2]}]},
+    }
+
+
+def gateway_seeds(args):
+    out = args.out / "gateway"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, packet in gateway_requests().items():
+        run = subprocess.run([str(args.amphora), "encode", "--packet", "-o", str(out / (name + ".amf")), "-"],
+                             input=json.dumps(packet).encode(), capture_output=True)
+        if run.returncode != 0:
+            sys.exit(f"amphora encode --packet ({name}) failed: {run.stderr.decode(errors='replace')}")
+    print("gateway seeds:", len(gateway_requests()))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -135,8 +205,11 @@ def main():
     payloads.add_argument("--amphora", type=pathlib.Path, required=True)
     payloads.add_argument("--payload-dir", type=pathlib.Path, required=True)
     payloads.add_argument("--out", type=pathlib.Path, required=True)
+    gateway = commands.add_parser("gateway", help="Flex and NetConnection requests, for fuzz/corpus/gateway/")
+    gateway.add_argument("--amphora", type=pathlib.Path, required=True)
+    gateway.add_argument("--out", type=pathlib.Path, required=True)
     args = parser.parse_args()
-    golden_seeds(args) if args.command == "golden" else payload_seeds(args)
+    {"golden": golden_seeds, "payloads": payload_seeds, "gateway": gateway_seeds}[args.command](args)
 
 
 if __name__ == "__main__":

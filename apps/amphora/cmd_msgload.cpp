@@ -894,7 +894,7 @@ const command msgload_command{
         "publish to the last delivery) and the p50, p99 and max publish-to-deliver latency.\n"
         "Raises the open-file limit to what N clients need and fails if it cannot.\n"
         "Exit code 1 unless every subscriber was held and got every message, without faults.\n"
-        "`amphora serve` holds at most --max-connections connections and --max-waiting-polls\n"
+        "`amphora serve` holds at most --max-connections connections and --max-parked-polls\n"
         "parked polls (10,000 each by default): raise them for more subscribers.",
     .options = msgload_options,
     .max_positionals = 0,

@@ -37,7 +37,13 @@ constexpr flag_setting flag_settings[] = {
     {"--port", "port"},
     {"--threads", "threads"},
     {"--max-body", "max_body"},
+    {"--max-header", "max_header"},
     {"--max-connections", "max_connections"},
+    {"--rate-limit", "rate_limit"},
+    {"--rate-burst", "rate_burst"},
+    {"--rate-exempt", "rate_exempt"},
+    {"--max-queued-messages", "max_queued_messages"},
+    {"--max-parked-polls", "max_parked_polls"},
     {"--log-level", "log_level"},
     {"--cors-origins", "cors_origins"},
     {"--services-config", "services_config"},
@@ -56,8 +62,18 @@ const std::vector<option_spec> serve_options = {
     {"--config", "-c", "FILE", "Read settings from FILE (key = value lines); flags override it."},
     {"--threads", "", "N", "I/O threads (default: one per core)."},
     {"--max-body", "", "BYTES", "Request body limit, K/M/G suffixes allowed (default 16M); 413 over it."},
-    {"--max-connections", "", "N", "Connections held at once (default 10000); further ones get 503."},
-    {"--max-waiting-polls", "", "N", "Polls parked at once on the long-polling endpoint (default 10000)."},
+    {"--max-header", "", "BYTES", "Request header block limit (default 8K); 431 over it."},
+    {"--max-connections", "", "N", "Open connections at most (default 10000); 503 for the next ones."},
+    {"--rate-limit", "", "N",
+     "Requests per second per client address, on average (default 100; 0: no limit); 429 over it."},
+    {"--rate-burst", "", "N",
+     "Requests a client address may send at once before --rate-limit applies (default 200)."},
+    {"--rate-exempt", "", "LIST",
+     "Comma-separated addresses never rate limited (default 127.0.0.1,::1; '' for none)."},
+    {"--max-queued-messages", "", "N",
+     "Messages waiting per FlexClient (default 1000); past it the oldest is dropped."},
+    {"--max-parked-polls", "", "N",
+     "Long polls waiting at once (default 10000; one per FlexClient); 0: none wait."},
     {"--cors-origins", "", "LIST", "Comma-separated origins allowed to call from a browser ('*': any)."},
     {"--log-level", "", "LEVEL", "off, error, warn, info (one line per request; default) or debug."},
     {"--services-config", "", "FILE",
@@ -130,8 +146,6 @@ int run(const command& c, const parsed_args& args) {
       return usage_error(c, std::string(f.flag) + ": " + error);
     }
   }
-  const auto max_waiting_polls = parse_size(args.value("--max-waiting-polls").value_or("10000"));
-  if (!max_waiting_polls) return usage_error(c, "--max-waiting-polls: a count");
   // One descriptor per connection, and a few for the listener, the log and the event loop.
   const std::size_t wanted_fds = cfg.max_connections + 64;
   if (const std::size_t fds = raise_fd_limit(wanted_fds); fds < wanted_fds) {
@@ -175,7 +189,8 @@ int run(const command& c, const parsed_args& args) {
   messaging::broker_config messaging;
   messaging.destinations = blazeds.broker_destinations();
   if (messaging.destinations.empty()) messaging.destinations.emplace_back().name = "chat";
-  options.channels = default_channels(*max_waiting_polls);
+  messaging.max_queue = cfg.max_queued_messages;
+  options.channels = default_channels(cfg.max_parked_polls);
   for (server::polling_channel& configured : blazeds.polling_channels()) {  // replaces a default path
     std::erase_if(options.channels,
                   [&](const server::polling_channel& p) { return p.path == configured.path; });
@@ -296,7 +311,12 @@ const command serve_command{
         "With --tls-cert and --tls-key (PEM files) a second listener on --tls-port (default 8443)\n"
         "serves the same endpoints over HTTPS and WSS (TLS 1.2+; Flex SecureAMFChannel clients);\n"
         "the plain listener stays unless --plain-http false. A missing certificate or key, or a\n"
-        "key that is not the certificate's, stops the start (exit 1).",
+        "key that is not the certificate's, stops the start (exit 1).\n"
+        "Limits (docs/security.md, \"Limits and defaults\"): each client address may send\n"
+        "--rate-limit requests per second on average, in bursts of --rate-burst; beyond that a\n"
+        "request is answered 429 Too Many Requests with Retry-After at once. Loopback clients are\n"
+        "exempt by default (--rate-exempt): behind a reverse proxy on another host, list the proxy\n"
+        "there or use --rate-limit 0, as every request would seem to come from it.",
     .options = serve_options,
     .max_positionals = 0,
     .examples =
@@ -305,7 +325,8 @@ const command serve_command{
         "amphora serve --config amphora.conf --cors-origins http://localhost:3000\n"
         "amphora serve --services-config WEB-INF/flex/services-config.xml\n"
         "amphora serve --acl acl.xml --anonymous-role guest\n"
-        "amphora serve --tls-cert cert.pem --tls-key key.pem --tls-port 8443",
+        "amphora serve --tls-cert cert.pem --tls-key key.pem --tls-port 8443\n"
+        "amphora serve --host 0.0.0.0 --rate-limit 20 --rate-burst 40 --max-connections 2000",
     .run = run,
 };
 const command_registration registered{serve_command};

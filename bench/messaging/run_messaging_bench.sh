@@ -61,7 +61,7 @@ port=
 start_server() {
   local max=$((hold_clients + 1000 < fd_limit - 64 ? hold_clients + 1000 : fd_limit - 64))
   "$server" serve --port 0 "${threads[@]}" --log-level warn --max-connections "$max" \
-    --max-waiting-polls "$max" >"$work/banner" 2>"$build/bench-messaging-serve.log" &
+    --max-parked-polls "$max" --rate-limit 0 >"$work/banner" 2>"$build/bench-messaging-serve.log" &
   server_pid=$!
   port=
   for _ in $(seq 50); do

@@ -120,6 +120,21 @@ std::string apply_setting(config& cfg, std::string_view key, std::string_view va
     if (error.empty() && cfg.pipeline_limit == 0) return "pipeline_limit: must be at least 1";
     return error;
   }
+  if (key == "rate_limit") return set_number(key, value, false, cfg.rate_limit);
+  if (key == "rate_burst") {
+    std::string error = set_number(key, value, false, cfg.rate_burst);
+    if (error.empty() && cfg.rate_burst == 0) return "rate_burst: must be at least 1";
+    return error;
+  }
+  if (key == "rate_exempt") {
+    cfg.rate_exempt = split_list(value);
+    return {};
+  }
+  if (key == "rate_clients") {
+    std::string error = set_number(key, value, false, cfg.rate_clients);
+    if (error.empty() && cfg.rate_clients == 0) return "rate_clients: must be at least 1";
+    return error;
+  }
   if (key == "header_timeout_ms") return set_ms(key, value, cfg.header_timeout);
   if (key == "body_timeout_ms") return set_ms(key, value, cfg.body_timeout);
   if (key == "write_timeout_ms") return set_ms(key, value, cfg.write_timeout);
@@ -139,6 +154,12 @@ std::string apply_setting(config& cfg, std::string_view key, std::string_view va
     cfg.services_config = std::string(value);
     return {};
   }
+  if (key == "max_queued_messages") {
+    std::string error = set_number(key, value, false, cfg.max_queued_messages);
+    if (error.empty() && cfg.max_queued_messages == 0) return "max_queued_messages: must be at least 1";
+    return error;
+  }
+  if (key == "max_parked_polls") return set_number(key, value, false, cfg.max_parked_polls);
   if (key == "log_level") {
     if (!parse_log_level(value, cfg.level)) {
       return "log_level: expected off, error, warn, info or debug, not '" + std::string(value) + "'";

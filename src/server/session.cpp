@@ -321,6 +321,13 @@ void session<Stream>::on_request() {
   pending_.push_back(std::move(s));
   if (!pending_.back().keep_alive) read_closed_ = true;
 
+  // Over its request rate, a client is told when to come back; nothing else is done for it.
+  std::chrono::seconds retry_after{};
+  if (!state_->rates().admit(address_of(remote_), std::chrono::steady_clock::now(), retry_after)) {
+    answer(429, "text/plain", "Too Many Requests\n", {{"Retry-After", std::to_string(retry_after.count())}});
+    return finish_reading();
+  }
+
   const router::match m = state_->routes().find(view(req.method_string()), path);
   switch (m.what) {
     case router::outcome::handler:
@@ -391,7 +398,7 @@ void session<Stream>::call_handler(const route_info& route,
   rv.origin = view(req[http::field::origin]);
   rv.user_agent = view(req[http::field::user_agent]);
   rv.cookie = view(req[http::field::cookie]);
-  rv.remote_address = remote_;
+  rv.remote_address = address_of(remote_);
   rv.body = req.body();
 
   const std::uint64_t seq = front_seq_ + pending_.size() - 1;

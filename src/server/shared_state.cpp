@@ -8,7 +8,8 @@ shared_state::shared_state(config cfg, router routes, request_log::sink log_sink
     : config_(std::move(cfg)),
       router_(std::move(routes)),
       cors_(config_),
-      log_(config_.level, std::move(log_sink)) {}
+      log_(config_.level, std::move(log_sink)),
+      rates_(config_) {}
 
 bool shared_state::full() const {
   const std::lock_guard lock(mutex_);

@@ -1,5 +1,6 @@
 // What every session shares, built once by the server: settings, routes, CORS, the log, the
-// worker pool, and the registry of live sessions (for max_connections and the graceful stop).
+// per-client request rates, the worker pool, and the registry of live sessions (for
+// max_connections and the graceful stop).
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include "amphora/server/config.hpp"
 #include "cors.hpp"
+#include "rate_limiter.hpp"
 #include "request_log.hpp"
 #include "router.hpp"
 
@@ -33,6 +35,7 @@ class shared_state {
   const router& routes() const noexcept { return router_; }
   const cors_policy& cors() const noexcept { return cors_; }
   request_log& log() noexcept { return log_; }
+  rate_limiter& rates() noexcept { return rates_; }
 
   // Whether max_connections sessions are live. Only the listener adds sessions, so its answer
   // holds until the listener's next join.
@@ -55,6 +58,7 @@ class shared_state {
   router router_;
   cors_policy cors_;
   request_log log_;
+  rate_limiter rates_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> io_running_{true};
 

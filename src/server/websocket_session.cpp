@@ -103,7 +103,7 @@ void websocket_session<Stream>::on_accept(error_code ec) {
   rv.origin = view(request_[http::field::origin]);
   rv.user_agent = view(request_[http::field::user_agent]);
   rv.cookie = view(request_[http::field::cookie]);
-  rv.remote_address = remote_;
+  rv.remote_address = address_of(remote_);
   try {
     connection_ = handler_->open(rv, sink_);
   } catch (const std::exception& e) {

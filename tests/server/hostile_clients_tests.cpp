@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -30,6 +31,10 @@
 
 #include "amphora/amf/json.hpp"
 #include "amphora/amf/packet.hpp"
+#include "amphora/flex/messages.hpp"
+#include "amphora/flex/small_messages.hpp"
+#include "amphora/messaging/broker.hpp"
+#include "amphora/security/authenticator.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/server.hpp"
 #include "amphora/server/service.hpp"
@@ -135,9 +140,20 @@ bytes repeat(std::string_view unit, std::size_t n) {
 
 class raw_socket {
  public:
-  explicit raw_socket(std::uint16_t port, bool with_timeouts = true) {
+  // From `source` (a loopback address other than 127.0.0.1 makes another client address), or any.
+  explicit raw_socket(std::uint16_t port, bool with_timeouts = true, const char* source = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0) return;
+    if (source != nullptr) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &from.sin_addr);
+      if (::bind(fd_, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        return;
+      }
+    }
     if (with_timeouts) {
       timeval tv{};
       tv.tv_sec = static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(io_wait).count());
@@ -176,6 +192,7 @@ class raw_socket {
     result what = result::timed_out;
     unsigned status = 0;
     std::string body;
+    std::string retry_after;  // the Retry-After header
   };
 
   // The next response, or how the connection ended instead.
@@ -196,6 +213,7 @@ class raw_socket {
           a.what = result::response;
           a.status = parser.get().result_int();
           a.body = parser.get().body();
+          a.retry_after = std::string(parser.get()[http::field::retry_after]);
           return a;
         }
         if (used > 0 && !pending_.empty()) continue;
@@ -573,6 +591,398 @@ TEST(hostile_clients, the_server_keeps_answering_and_memory_stays_bounded) {
   EXPECT_LT(rss_after, rss_before + bound)
       << "resident memory grew from " << (rss_before >> 20) << " MiB to " << (rss_after >> 20) << " MiB";
   RecordProperty("echo_calls", static_cast<int>(nc.ok + flex.ok));
+  RecordProperty("rss_growth_kib", static_cast<int>((rss_after - std::min(rss_after, rss_before)) >> 10));
+}
+
+// ---- floods: request rate, subscriptions, logins, reference bombs ----
+
+constexpr const char* flooder_address = "127.0.0.2";  // the only client address that is rate limited
+constexpr unsigned flood_rate = 1;                    // requests per second...
+constexpr unsigned flood_burst = 5;                   // ...in bursts of 5: a flood of 100 must see 429s
+constexpr std::size_t max_consumers = 16;             // per FlexClient (the broker's limit, lowered)
+constexpr std::size_t max_queue = 100;                // messages waiting per FlexClient
+
+struct messaging_server {
+  messaging_server() : srv(flood_config()) {
+    service_registry services;
+    add_echo_service(services);
+    messaging::broker_config bc;
+    bc.destinations.emplace_back().name = "chat";
+    bc.max_consumers_per_client = max_consumers;
+    bc.max_queue = max_queue;
+    broker = std::make_shared<messaging::broker>(std::move(bc));
+    gateway_options options;
+    options.limits.max_input_bytes = max_body;
+    options.broker = broker;
+    polling_channel polling;
+    polling.path = "/poll";  // answers at once (no wait interval): nothing parks
+    options.channels.push_back(polling);
+    options.authentication.authenticator = security::make_authenticator(
+        [](std::string_view user, std::string_view password) -> std::optional<security::principal> {
+          if (user == "alice" && password == "secret") return security::principal{"alice", {"user"}};
+          return std::nullopt;
+        });
+    const auto gw = make_amf_gateway(std::move(services), options, srv.runner());
+    srv.mount("/amf", gw);
+    srv.mount("/poll", gw);
+    srv.set_log_sink([](std::string_view) {});
+    srv.start();
+  }
+  ~messaging_server() { srv.stop(); }
+
+  static config flood_config() {
+    config cfg = hostile_config();
+    cfg.rate_limit = flood_rate;
+    cfg.rate_burst = flood_burst;
+    cfg.rate_exempt = {"127.0.0.1"};
+    return cfg;
+  }
+
+  server srv;
+  std::shared_ptr<messaging::broker> broker;
+};
+
+// A Flex message (the JSON of its $amf3 object's members, after $class) as a request packet.
+bytes flex_request(std::string_view cls, const std::string& members) {
+  return encode_json_packet(
+      R"({"version":3,"headers":[],"bodies":[{"target":"null","response":"/1","value":[{"$amf3":{)"
+      R"("$class":"flex.messaging.messages.)" +
+      std::string(cls) + R"(","messageId":"0C4D2B1A-0000-4000-8000-000000000002","timestamp":0,)" +
+      R"("timeToLive":0,)" + members + "}}]}]}");
+}
+
+// A CommandMessage: operation, DSId, destination, clientId, more headers (JSON members), body (JSON).
+bytes command(int op, std::string_view ds_id, std::string_view destination = "",
+              std::string_view client_id = "", std::string_view more_headers = "",
+              std::string_view body = "null") {
+  std::string headers = R"({"DSId":")" + std::string(ds_id) + "\"";
+  if (!more_headers.empty()) headers += "," + std::string(more_headers);
+  headers += "}";
+  const std::string client = client_id.empty() ? "null" : "\"" + std::string(client_id) + "\"";
+  return flex_request("CommandMessage", R"("operation":)" + std::to_string(op) + R"(,"destination":")" +
+                                            std::string(destination) + R"(","clientId":)" + client +
+                                            R"(,"correlationId":"","headers":)" + headers + R"(,"body":)" +
+                                            std::string(body));
+}
+constexpr int op_subscribe = 0, op_unsubscribe = 1, op_poll = 2, op_ping = 5, op_login = 8,
+              op_multi_subscribe = 11, op_disconnect = 12;
+
+bytes publish(std::string_view ds_id, std::string_view text) {
+  return flex_request("AsyncMessage", R"("destination":"chat","clientId":null,"headers":{"DSId":")" +
+                                          std::string(ds_id) + R"("},"body":")" + std::string(text) + "\"");
+}
+
+// The one Flex message of a 200 AMF answer, or nothing.
+std::optional<flex::message> flex_reply(const raw_socket::answer& a, amf::arena& memory) {
+  if (a.what != raw_socket::result::response || a.status != 200) return std::nullopt;
+  amf::decode_options options;
+  options.registry = &flex::registry();
+  const std::span<const std::uint8_t> body(reinterpret_cast<const std::uint8_t*>(memory.copy(a.body).data()),
+                                           a.body.size());
+  amf::result<amf::packet> p = amf::decode_packet(body, memory, options);
+  if (!p || p->bodies.size() != 1) return std::nullopt;
+  amf::result<flex::message> m = flex::read_message(p->bodies[0].val, memory);
+  if (!m) return std::nullopt;
+  return *m;
+}
+
+// A client on one keep-alive connection that sends Flex messages and reads the one reply.
+class flex_client {
+ public:
+  explicit flex_client(std::uint16_t port) : socket_(port) {}
+
+  std::optional<flex::message> send(const bytes& body, std::string_view path = "/amf") {
+    memory_ = std::make_unique<amf::arena>();
+    if (!socket_.send_all(http_post(body, path))) return std::nullopt;
+    return flex_reply(socket_.read_response(), *memory_);
+  }
+  // Acknowledged? (not an error, not a failure)
+  bool acked(const bytes& body, std::string_view path = "/amf") {
+    const std::optional<flex::message> m = send(body, path);
+    return m && std::holds_alternative<flex::acknowledge_message>(*m);
+  }
+  // The fault code of an ErrorMessage answer; "" for anything else.
+  std::string fault(const bytes& body) {
+    const std::optional<flex::message> m = send(body);
+    const auto* e = m ? std::get_if<flex::error_message>(&*m) : nullptr;
+    return e != nullptr ? std::string(e->fault_code) + ": " + std::string(e->fault_string) : "";
+  }
+  // CLIENT_PING with DSId "nil": the DSId the server issued ("" if none).
+  std::string ping() {
+    const std::optional<flex::message> m = send(command(op_ping, "nil"));
+    const auto* ack = m ? std::get_if<flex::acknowledge_message>(&*m) : nullptr;
+    const amf::value* id = ack != nullptr ? ack->header("DSId") : nullptr;
+    return id != nullptr && id->is(amf::kind::string) ? std::string(id->as_string()) : "";
+  }
+  // A poll's message bodies (strings); nothing if the answer is not a poll result.
+  std::optional<std::vector<std::string>> poll(std::string_view ds_id) {
+    const std::optional<flex::message> m = send(command(op_poll, ds_id), "/poll");
+    if (!m) return std::nullopt;
+    std::vector<std::string> texts;
+    if (std::holds_alternative<flex::acknowledge_message>(*m)) return texts;  // nothing waiting
+    const auto* sync = std::get_if<flex::command_message>(&*m);
+    if (sync == nullptr || !sync->body.is(amf::kind::array)) return std::nullopt;
+    for (const amf::value& v : sync->body.as_array().dense) {
+      amf::result<flex::message> item = flex::read_message(v, *memory_);
+      const auto* async = item ? std::get_if<flex::async_message>(&*item) : nullptr;
+      if (async == nullptr || !async->body.is(amf::kind::string)) return std::nullopt;
+      texts.emplace_back(async->body.as_string());
+    }
+    return texts;
+  }
+
+ private:
+  raw_socket socket_;
+  std::unique_ptr<amf::arena> memory_;
+};
+
+// The well-behaved messaging pair: publish "message #i", then a poll must return exactly it.
+struct publish_and_poll {
+  std::size_t ok = 0;
+  std::vector<std::string> failures;
+
+  void run(std::uint16_t port, const std::string& subscriber_ds_id, const std::atomic<bool>& stop) {
+    flex_client publisher(port);
+    flex_client subscriber(port);
+    const std::string publisher_ds_id = publisher.ping();
+    for (std::size_t i = 0; !stop.load() && i < 20'000; ++i) {
+      const std::string text = "message #" + std::to_string(i);
+      if (!publisher.acked(publish(publisher_ds_id, text))) {
+        failures.push_back("publishing " + text + " was not acknowledged");
+        return;
+      }
+      const auto got = subscriber.poll(subscriber_ds_id);
+      if (!got || got->size() != 1 || got->front() != text) {
+        failures.push_back("the poll after " + text + " did not return exactly it");
+        return;
+      }
+      ++ok;
+    }
+  }
+};
+
+// 100 echo calls from the rate-limited address on one connection: each is answered 200 (a
+// result) or 429 with a Retry-After of at least one second; at least one is refused.
+void request_flood(std::uint16_t port, record& out) {
+  raw_socket s(port, true, flooder_address);
+  if (!s.connected()) return out.fail(std::string("cannot connect from ") + flooder_address);
+  const bytes request = http_post(nc_echo("flood"));
+  std::size_t limited = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (!s.send_all(request))
+      return out.fail("request flood: the connection closed at request " + std::to_string(i));
+    const raw_socket::answer a = s.read_response();
+    if (a.what == raw_socket::result::response && a.status == 429) {
+      unsigned seconds = 0;
+      const auto [end, ec] =
+          std::from_chars(a.retry_after.data(), a.retry_after.data() + a.retry_after.size(), seconds);
+      if (ec != std::errc{} || end != a.retry_after.data() + a.retry_after.size() || seconds < 1) {
+        out.fail("request flood: 429 with Retry-After '" + a.retry_after + "'");
+      }
+      ++limited;
+    } else if (a.what != raw_socket::result::response || a.status != 200 ||
+               a.body.find("/onResult") == std::string::npos) {
+      return out.fail("request flood #" + std::to_string(i) + ": " + describe(a));
+    }
+  }
+  if (limited == 0) out.fail("request flood: 100 requests in bursts of 5 at 1/s and no 429");
+}
+
+// One FlexClient subscribes and unsubscribes 300 times, MULTI_SUBSCRIBEs 1000 subtopics, fills its
+// consumers past the limit, then disconnects: everything it held must go. Another fills its
+// consumers and stays: it holds at most max_consumers.
+void subscription_flood(std::uint16_t port, record& out) {
+  for (const bool disconnect : {true, false}) {
+    const std::string who = disconnect ? "subscription flood (then DISCONNECT): " : "subscription flood: ";
+    flex_client c(port);
+    const std::string ds_id = c.ping();
+    if (ds_id.empty()) return out.fail(who + "ping not acknowledged");
+    for (int i = 0; i < 300; ++i) {
+      const std::string id = "flood-" + std::to_string(i);
+      if (!c.acked(command(op_subscribe, ds_id, "chat", id)) ||
+          !c.acked(command(op_unsubscribe, ds_id, "chat", id))) {
+        return out.fail(who + "subscribe/unsubscribe #" + std::to_string(i) + " not acknowledged");
+      }
+    }
+    std::string entries;
+    for (int i = 0; i < 1000; ++i)
+      entries += (i ? ",\"" : "\"") + std::string("topic") + std::to_string(i) + "_;_\"";
+    if (c.fault(command(op_multi_subscribe, ds_id, "chat", "multi", R"("DSAddSub":[)" + entries + "]"))
+            .empty()) {
+      out.fail(who + "MULTI_SUBSCRIBE of 1000 subtopics was not refused");
+    }
+    // The subtopics under the limit may have been added before the refusal: the consumer goes.
+    c.acked(command(op_unsubscribe, ds_id, "chat", "multi"));
+    for (std::size_t i = 0; i < max_consumers + 10; ++i) {
+      const bytes subscribe = command(op_subscribe, ds_id, "chat", "held-" + std::to_string(i));
+      if (i < max_consumers ? !c.acked(subscribe) : c.fault(subscribe).empty()) {
+        return out.fail(who + "consumer #" + std::to_string(i) +
+                        (i < max_consumers ? " refused" : " accepted"));
+      }
+    }
+    if (disconnect && !c.acked(command(op_disconnect, ds_id))) out.fail(who + "DISCONNECT not acknowledged");
+  }
+}
+
+// 40 logins with wrong passwords, each for another user on a new connection: every one is a
+// Client.Authentication fault, and the throttle (per address, whatever the port) refuses some.
+void wrong_logins(std::uint16_t port, record& out) {
+  std::size_t throttled = 0;
+  for (int i = 0; i < 40; ++i) {
+    flex_client c(port);
+    const std::string ds_id = c.ping();
+    const std::string credentials = "user" + std::to_string(i) + ":wrong";
+    std::string base64;
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::size_t at = 0; at < credentials.size(); at += 3) {
+      std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(credentials[at])) << 16;
+      if (at + 1 < credentials.size())
+        n |= static_cast<std::uint32_t>(static_cast<unsigned char>(credentials[at + 1])) << 8;
+      if (at + 2 < credentials.size()) n |= static_cast<unsigned char>(credentials[at + 2]);
+      base64 += alphabet[(n >> 18) & 63];
+      base64 += alphabet[(n >> 12) & 63];
+      base64 += at + 1 < credentials.size() ? alphabet[(n >> 6) & 63] : '=';
+      base64 += at + 2 < credentials.size() ? alphabet[n & 63] : '=';
+    }
+    const std::string fault = c.fault(command(op_login, ds_id, "", "", "", "\"" + base64 + "\""));
+    if (fault.rfind("Client.Authentication: ", 0) != 0) {
+      return out.fail("wrong login #" + std::to_string(i) + ": '" + fault +
+                      "' instead of Client.Authentication");
+    }
+    if (fault.find("Too many") != std::string::npos) ++throttled;
+  }
+  if (throttled == 0) out.fail("40 wrong logins from one address in a row and none throttled");
+}
+
+// AMF3 U29 (values below 2^28).
+bytes u29(std::uint32_t v) {
+  bytes out;
+  if (v < 0x80) {
+    out += static_cast<char>(v);
+  } else if (v < 0x4000) {
+    out += static_cast<char>(0x80 | (v >> 7));
+    out += static_cast<char>(v & 0x7f);
+  } else if (v < 0x200000) {
+    out += static_cast<char>(0x80 | (v >> 14));
+    out += static_cast<char>(0x80 | ((v >> 7) & 0x7f));
+    out += static_cast<char>(v & 0x7f);
+  } else {
+    out += static_cast<char>(0x80 | (v >> 22));
+    out += static_cast<char>(0x80 | ((v >> 15) & 0x7f));
+    out += static_cast<char>(0x80 | ((v >> 8) & 0x7f));
+    out += static_cast<char>(v & 0xff);
+  }
+  return out;
+}
+
+// Small bodies whose decoded graphs stand for billions of values through references: each must
+// be refused or answered with a small body (references kept, never expanded).
+void reference_bombs(std::uint16_t port, record& out) {
+  // AMF3 arrays 10 levels deep, each of 10 references to the next level: 10^10 strings.
+  bytes laughs = "\x11";
+  constexpr std::uint32_t levels = 10;
+  for (std::uint32_t d = 0; d < levels; ++d) {
+    laughs += "\x09" + u29(10 << 1 | 1) + "\x01";  // an array of 10, no associative part
+    if (d + 1 == levels) {
+      laughs += "\x06" + u29(3 << 1 | 1) + "lol" + repeat(bytes("\x06\x00", 2), 9);
+      break;
+    }
+  }
+  // Close the levels from the inside out: after each inner array, 9 references to it.
+  for (std::uint32_t d = levels - 1; d > 0; --d) laughs += repeat("\x09" + u29(d << 1), 9);
+  // One 4 KB string and 20,000 references to it: 80 MB as copies. (Bigger strings cost CPU: the
+  // encoder hashes a string's bytes for each reference it writes; docs/security.md.)
+  bytes strings = "\x11\x09" + u29(20'000 << 1 | 1) + "\x01\x06" + u29(4'000 << 1 | 1) + bytes(4'000, 's') +
+                  repeat(bytes("\x06\x00", 2), 20'000 - 1);
+  // AMF0: a strict array of an object and 60,000 references to it (reference 0 is the arguments
+  // array, 1 this array, 2 the object).
+  bytes amf0 = "\x0A";
+  put_u32(amf0, 60'001);
+  amf0 += bytes(
+              "\x03\x00\x01"
+              "a"
+              "\x02\x00\x03"
+              "lol"
+              "\x00\x00\x09",
+              13) +
+          repeat(bytes("\x07\x00\x02", 3), 60'000);
+  // Each the one argument of EchoService.echo, so that the answer would carry it back.
+  const auto one_argument = [](const bytes& value) {
+    bytes args = "\x0A";
+    put_u32(args, 1);
+    return envelope(args + value);
+  };
+  const std::vector<std::pair<std::string, bytes>> bombs = {
+      {"AMF3 array reference bomb", one_argument(laughs)},
+      {"AMF3 string reference bomb", one_argument(strings)},
+      {"AMF0 object reference bomb", one_argument(amf0)},
+  };
+  for (const auto& [name, body] : bombs) {
+    for (int i = 0; i < 3; ++i) {
+      raw_socket s(port);
+      if (!s.connected()) return out.fail(name + ": cannot connect");
+      s.send_all(http_post(body));
+      const raw_socket::answer a = s.read_response();
+      const bool small_answer =
+          a.what == raw_socket::result::response && a.status == 200 && a.body.size() < body.size() + 4096;
+      if (!refused_properly(a) && !small_answer)
+        out.fail(name + ": " + describe(a) + " (" + std::to_string(a.body.size()) + " bytes)");
+    }
+  }
+}
+
+TEST(hostile_clients, floods_are_refused_and_messages_keep_flowing) {
+  messaging_server s;
+  const std::uint16_t port = s.srv.port();
+
+  // The well-behaved subscriber, before any hostile client.
+  flex_client subscriber(port);
+  const std::string subscriber_ds_id = subscriber.ping();
+  ASSERT_FALSE(subscriber_ds_id.empty());
+  ASSERT_TRUE(subscriber.acked(command(op_subscribe, subscriber_ds_id, "chat", "good-consumer")));
+  well_behaved echo(port, flex_echo, "well-behaved caller during floods");
+  {
+    raw_socket warm(port);
+    ASSERT_TRUE(echo.call(warm));
+  }
+  const messaging::broker_stats baseline = s.broker->stats();
+  ASSERT_EQ(baseline.consumers, 1u);
+  const std::size_t rss_before = resident_bytes();
+
+  record out;
+  std::atomic<bool> stop{false};
+  publish_and_poll messages;
+  std::thread messages_thread([&] { messages.run(port, subscriber_ds_id, stop); });
+  std::thread echo_thread([&] { echo.run(stop, 20'000); });
+  {
+    std::vector<std::thread> hostile;
+    hostile.emplace_back([&] { request_flood(port, out); });
+    hostile.emplace_back([&] { subscription_flood(port, out); });
+    hostile.emplace_back([&] { wrong_logins(port, out); });
+    hostile.emplace_back([&] { reference_bombs(port, out); });
+    for (std::thread& t : hostile) t.join();
+  }
+  stop = true;
+  messages_thread.join();
+  echo_thread.join();
+  const std::size_t rss_after = resident_bytes();
+
+  for (const std::string& f : out.failures()) ADD_FAILURE() << f;
+  for (const std::string& f : messages.failures) ADD_FAILURE() << f;
+  EXPECT_GT(messages.ok, 0u);
+  EXPECT_GT(echo.ok, 0u);
+  EXPECT_EQ(echo.failed, 0u) << echo.ok << " calls succeeded first";
+
+  // The server's own accounting: the flood that disconnected left nothing; the one that stayed
+  // holds its max_consumers and a queue of at most max_queue; no poll is parked.
+  const messaging::broker_stats after = s.broker->stats();
+  EXPECT_EQ(after.consumers, baseline.consumers + max_consumers);
+  EXPECT_LE(after.queued, max_queue);
+  EXPECT_EQ(after.waiting, 0u);
+  const std::size_t bound = memory_bound + (under_asan ? asan_quarantine : 0);
+  EXPECT_LT(rss_after, rss_before + bound)
+      << "resident memory grew from " << (rss_before >> 20) << " MiB to " << (rss_after >> 20) << " MiB";
+  RecordProperty("messages", static_cast<int>(messages.ok));
   RecordProperty("rss_growth_kib", static_cast<int>((rss_after - std::min(rss_after, rss_before)) >> 10));
 }
 

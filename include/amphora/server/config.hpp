@@ -24,6 +24,15 @@ struct config {
   std::size_t max_connections = 10000;  // further connections get 503 and are closed at once
   std::size_t pipeline_limit = 8;       // requests read ahead of their responses, per connection
 
+  // Request rate per client address (a token bucket: rate_limit requests per second on average,
+  // bursts of rate_burst). Over it a request gets 429 with Retry-After, at once. 0: no limit.
+  // Addresses in rate_exempt are never limited (by default loopback: local tools, a reverse proxy
+  // on the same host, benchmarks). At most rate_clients addresses are tracked.
+  unsigned rate_limit = 100;
+  unsigned rate_burst = 200;
+  std::vector<std::string> rate_exempt = {"127.0.0.1", "::1"};
+  std::size_t rate_clients = 100000;
+
   // Timeouts. header_timeout bounds the whole header block (and idle keep-alive time), so a client
   // trickling bytes cannot hold a connection; body_timeout bounds the whole body.
   std::chrono::milliseconds header_timeout{30'000};
@@ -46,6 +55,13 @@ struct config {
   // uses (services_config.hpp); "" for none. Read by the application, not by the server.
   std::string services_config;
 
+  // Messaging limits `amphora serve` gives its broker and long-polling endpoint (read by the
+  // application, not by the server): messages waiting per FlexClient (the oldest is dropped past
+  // it), and long polls parked at once (one per FlexClient at most; past it a poll is answered
+  // at once with DSPollWait).
+  std::size_t max_queued_messages = 1000;
+  std::size_t max_parked_polls = 10000;
+
   // Access control (docs/security.md): the policy file ("": every call allowed) and the role of
   // callers who have not logged in.
   std::string acl;
@@ -67,11 +83,12 @@ struct config {
 };
 
 // Sets one setting from its text form; the keys are the config file's (see docs/server.md): host,
-// port, threads, max_body, max_header, max_connections, pipeline_limit, header_timeout_ms,
+// port, threads, max_body, max_header, max_connections, pipeline_limit, rate_limit, rate_burst,
+// rate_exempt (comma-separated), rate_clients, header_timeout_ms,
 // body_timeout_ms, write_timeout_ms, shutdown_timeout_ms, blocking_threads, blocking_queue,
-// cors_origins (comma-separated), cors_credentials, cors_headers, log_level, services_config, acl,
-// anonymous_role, users, per_client_authentication, secure_cookie, tls_cert, tls_key, tls_port,
-// plain_http, tls_handshake_timeout_ms. Sizes accept K/M/G.
+// cors_origins (comma-separated), cors_credentials, cors_headers, log_level, services_config,
+// max_queued_messages, max_parked_polls, acl, anonymous_role, users, per_client_authentication,
+// secure_cookie, tls_cert, tls_key, tls_port, plain_http, tls_handshake_timeout_ms. Sizes accept K/M/G.
 // Returns an empty string, or what is wrong ("unknown key 'x'", "port: not a number").
 std::string apply_setting(config& cfg, std::string_view key, std::string_view value);
 

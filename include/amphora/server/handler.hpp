@@ -23,8 +23,8 @@ struct request_view {
   std::string_view content_type;  // "application/x-amf"
   std::string_view origin;        // Origin header ("" if none)
   std::string_view user_agent;
-  std::string_view cookie;  // Cookie header ("" if none)
-  std::string_view remote_address;
+  std::string_view cookie;          // Cookie header ("" if none)
+  std::string_view remote_address;  // the client's IP address, no port: "127.0.0.1", "::1"
   std::span<const std::uint8_t> body;
 };
 

@@ -122,9 +122,11 @@ class flex_body {
   // LOGIN (authentication.cpp checks the credentials, on the blocking runner): the ack is a
   // ping's (DSId, DSMessagingVersion) with body "success", as BlazeDS answers.
   void run_login(const flex::command_message& login) {
+    // The continuation holds the exchange: on the worker pool it runs after handle() has
+    // returned, and it answers through the exchange (whose arena holds the LOGIN message).
     check_login(ex_, login,
-                [self = *this, login](std::shared_ptr<const security::principal> user,
-                                      std::optional<fault> f) mutable {
+                [self = *this, login, keep = ex_.shared_from_this()](
+                    std::shared_ptr<const security::principal> user, std::optional<fault> f) mutable {
                   if (f) return self.reply(self.error_body(login, f->code, f->message, f->detail));
                   flex::acknowledge_message ack = self.ping_ack(login);
                   bind_login(self.ex_, self.ds_id_, std::move(user));
