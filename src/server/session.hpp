@@ -17,6 +17,7 @@
 #include <string>
 
 #include "amphora/server/handler.hpp"
+#include "amphora/server/stream.hpp"
 #include "net.hpp"
 #include "shared_state.hpp"
 
@@ -40,6 +41,17 @@ class session : public connection, public std::enable_shared_from_this<session> 
  private:
   using request_parser = http::request_parser<http::vector_body<std::uint8_t>>;
 
+  // A streamed reply's connection until the stream takes it over; told on_close if it never does.
+  struct stream_guard {
+    std::shared_ptr<stream_connection> connection;
+    stream_guard() = default;
+    stream_guard(stream_guard&& other) noexcept = default;
+    stream_guard& operator=(stream_guard&& other) noexcept;
+    stream_guard(const stream_guard&) = delete;
+    stream_guard& operator=(const stream_guard&) = delete;
+    ~stream_guard();
+  };
+
   // A request read and not yet written back, in arrival order.
   struct slot {
     request_record record;
@@ -48,6 +60,7 @@ class session : public connection, public std::enable_shared_from_this<session> 
     bool keep_alive = true;
     std::string origin;
     std::optional<response> res;  // set once answered
+    stream_guard stream;          // a streamed reply (stream.hpp): the head is `res`
   };
 
   void do_read();
@@ -62,6 +75,8 @@ class session : public connection, public std::enable_shared_from_this<session> 
   void answer(unsigned status, std::string_view content_type, std::string body, header_list headers = {});
   void finish_reading();
   void upgrade(const websocket_route& route);
+  void hand_over(std::shared_ptr<stream_connection> stream);  // after a streamed reply's head
+  void finish_hand_over();
 
   void do_write();
   void on_write(error_code ec, std::size_t bytes);
@@ -86,6 +101,7 @@ class session : public connection, public std::enable_shared_from_this<session> 
   std::uint64_t front_seq_ = 0;  // sequence number of pending_.front()
   std::size_t request_bytes_ = 0;
   std::size_t lingered_ = 0;
+  std::shared_ptr<stream_connection> handing_over_;  // waits for the read in flight to end
 
   enum class reading { no, header, body };
   reading reading_ = reading::no;
