@@ -209,7 +209,8 @@ class reader {
       c.mounted = (c.kind == "amf" || c.kind == "polling" || c.kind == "streaming") && !c.path.empty();
       if (!c.mounted) {
         out_.notes.push_back(file.where(definition) + ": channel '" + c.id + "' (" + c.kind + ", '" +
-                             c.endpoint_url + "'): not mounted; only AMF, AMF polling and streaming endpoints are");
+                             c.endpoint_url +
+                             "'): not mounted; only AMF, AMF polling and streaming endpoints are");
       }
       if (c.kind == "polling") read_polling_properties(file, definition.child("properties"), c);
       out_.channels.push_back(std::move(c));
@@ -483,7 +484,8 @@ class reader {
 namespace {
 
 // The paths of the mounted channels for which `streaming` is as given, each once, in file order.
-std::vector<std::string> mounted_paths(const std::vector<services_config::channel>& channels, bool streaming) {
+std::vector<std::string> mounted_paths(const std::vector<services_config::channel>& channels,
+                                       bool streaming) {
   std::vector<std::string> paths;
   for (const services_config::channel& c : channels) {
     if (c.mounted && (c.kind == "streaming") == streaming &&
