@@ -1,6 +1,6 @@
 // amphora serve: the AMF server (the gateway with the built-in EchoService and the messaging
 // destination "chat" at /amf and /messagebroker/amf, the polling and long-polling endpoints,
-// the WebSocket channel, /health), until SIGINT or SIGTERM.
+// the HTTP streaming channel, the WebSocket channel, /health), until SIGINT or SIGTERM.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,6 +20,7 @@
 #include "amphora/server/server.hpp"
 #include "amphora/server/service.hpp"
 #include "amphora/server/services_config.hpp"
+#include "amphora/server/streaming_channel.hpp"
 #include "amphora/server/websocket_channel.hpp"
 #include "command.hpp"
 #include "fd_limit.hpp"
@@ -92,6 +93,7 @@ const std::vector<option_spec> serve_options = {
 constexpr std::string_view polling_path = "/messagebroker/amfpolling";
 constexpr std::string_view long_polling_path = "/messagebroker/amflongpolling";
 constexpr std::string_view websocket_path = "/messagebroker/websocket";
+constexpr std::string_view streaming_path = "/messagebroker/streamingamf";
 
 std::vector<server::polling_channel> default_channels(std::size_t max_waiting_polls) {
   server::polling_channel polling;
@@ -162,6 +164,7 @@ int run(const command& c, const parsed_args& args) {
   std::vector<std::string> paths = {"/amf", "/messagebroker/amf", std::string(polling_path),
                                     std::string(long_polling_path)};
   server::services_config blazeds;
+  std::vector<std::string> streaming_paths = {std::string(streaming_path)};
   if (!cfg.services_config.empty()) {
     if (std::string error = server::load_services_config(cfg.services_config, blazeds); !error.empty()) {
       return data_error(c, error);
@@ -174,6 +177,12 @@ int run(const command& c, const parsed_args& args) {
     }
     for (const std::string& path : blazeds.amf_paths()) {
       if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+    }
+    for (const std::string& path : blazeds.streaming_paths()) {
+      if (std::find(paths.begin(), paths.end(), path) == paths.end() &&
+          std::find(streaming_paths.begin(), streaming_paths.end(), path) == streaming_paths.end()) {
+        streaming_paths.push_back(path);
+      }
     }
     for (const server::services_config::channel& channel : blazeds.channels) {
       if (channel.secure && channel.mounted && cfg.tls_cert.empty() && cfg.level != server::log_level::off) {
@@ -248,6 +257,10 @@ int run(const command& c, const parsed_args& args) {
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
   for (const std::string& path : paths) s.mount(path, amf);
+  server::streaming_channel_options streaming;
+  streaming.timers = s.timers();
+  const std::shared_ptr<server::handler> streaming_channel = server::make_streaming_channel(amf, streaming);
+  for (const std::string& path : streaming_paths) s.mount(path, streaming_channel);
   server::websocket_channel_options websocket;
   websocket.access = options.access;
   websocket.anonymous_role = options.anonymous_role;
@@ -287,8 +300,9 @@ const command serve_command{
         "Serves AMF remoting at /amf and /messagebroker/amf (BlazeDS's default path) with the\n"
         "built-in EchoService, messaging (Flex Producer/Consumer) on destination 'chat' through\n"
         "every endpoint, polling at /messagebroker/amfpolling and long-polling (polls wait up to\n"
-        "30 s for a message) at /messagebroker/amflongpolling, pushes over the WebSocket channel\n"
-        "at /messagebroker/websocket (docs/protocol.md), and GET /health. Prints 'listening on\n"
+        "30 s for a message) at /messagebroker/amflongpolling, pushes over the HTTP streaming\n"
+        "channel at /messagebroker/streamingamf and the WebSocket channel at\n"
+        "/messagebroker/websocket (docs/protocol.md), and GET /health. Prints 'listening on\n"
         "http://HOST:PORT' (the\n"
         "actual port when --port 0 was given), the endpoints and the destinations, then logs one\n"
         "line per request on stderr: time, client, method, path, status, bytes in, bytes out,\n"

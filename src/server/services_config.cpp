@@ -215,10 +215,11 @@ class reader {
       c.path = endpoint_path(c.endpoint_url);
       c.kind = channel_kind(definition);
       c.secure = channel_secure(definition, c.endpoint_url);
-      c.mounted = (c.kind == "amf" || c.kind == "polling") && !c.path.empty();
+      c.mounted = (c.kind == "amf" || c.kind == "polling" || c.kind == "streaming") && !c.path.empty();
       if (!c.mounted) {
         out_.notes.push_back(file.where(definition) + ": channel '" + c.id + "' (" + c.kind + ", '" +
-                             c.endpoint_url + "'): not mounted; only AMF and AMF polling endpoints are");
+                             c.endpoint_url +
+                             "'): not mounted; only AMF, AMF polling and streaming endpoints are");
       }
       if (c.kind == "polling") read_polling_properties(file, definition.child("properties"), c);
       out_.channels.push_back(std::move(c));
@@ -489,13 +490,26 @@ class reader {
 
 }  // namespace
 
-std::vector<std::string> services_config::amf_paths() const {
+namespace {
+
+// The paths of the mounted channels for which `streaming` is as given, each once, in file order.
+std::vector<std::string> mounted_paths(const std::vector<services_config::channel>& channels,
+                                       bool streaming) {
   std::vector<std::string> paths;
-  for (const channel& c : channels) {
-    if (c.mounted && std::find(paths.begin(), paths.end(), c.path) == paths.end()) paths.push_back(c.path);
+  for (const services_config::channel& c : channels) {
+    if (c.mounted && (c.kind == "streaming") == streaming &&
+        std::find(paths.begin(), paths.end(), c.path) == paths.end()) {
+      paths.push_back(c.path);
+    }
   }
   return paths;
 }
+
+}  // namespace
+
+std::vector<std::string> services_config::amf_paths() const { return mounted_paths(channels, false); }
+
+std::vector<std::string> services_config::streaming_paths() const { return mounted_paths(channels, true); }
 
 std::vector<polling_channel> services_config::polling_channels() const {
   std::vector<polling_channel> out;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "stream_session.hpp"
 #include "websocket_session.hpp"
 
 namespace amphora::server::detail {
@@ -209,6 +210,7 @@ void session<Stream>::do_read() {
 
 template <class Stream>
 void session<Stream>::on_read_header(error_code ec, std::size_t bytes) {
+  if (handing_over_) return finish_hand_over();
   request_bytes_ += bytes;
   if (ec) return on_read_error(ec);
   if (parser_->is_done()) return on_request();
@@ -257,6 +259,7 @@ void session<Stream>::do_read_body() {
 
 template <class Stream>
 void session<Stream>::on_read_body(error_code ec, std::size_t bytes) {
+  if (handing_over_) return finish_hand_over();
   request_bytes_ += bytes;
   if (ec) return on_read_error(ec);
   on_request();
@@ -400,6 +403,7 @@ void session<Stream>::call_handler(const route_info& route,
   rv.cookie = view(req[http::field::cookie]);
   rv.remote_address = address_of(remote_);
   rv.body = req.body();
+  rv.http_version = req.version();
 
   const std::uint64_t seq = front_seq_ + pending_.size() - 1;
   auto sender = std::make_shared<reply_sender<session>>(
@@ -436,10 +440,61 @@ void session<Stream>::on_reply(std::uint64_t seq, reply r) {
   if (seq < front_seq_ || seq - front_seq_ >= pending_.size()) return;  // the connection moved on
   slot& s = pending_[static_cast<std::size_t>(seq - front_seq_)];
   if (s.res) return;
+  if (r.stream) {
+    // A streamed body: chunked, and the connection's last response (HTTP/1.1 only).
+    s.stream.connection = std::move(r.stream);
+    if (s.version < 11 || r.status != 200) {
+      s.stream = stream_guard{};  // a handler bug: the stream is told on_close
+      r.status = 500;
+    }
+    r.body.clear();
+    s.keep_alive = false;
+    read_closed_ = true;
+  }
   add_no_cache(r.headers);
   state_->cors().add_headers(s.origin, r.headers);
   s.res = make_response(s.version, s.keep_alive, r.status, r.content_type, std::move(r.body), r.headers);
+  if (s.stream.connection) s.res->chunked(true);  // Transfer-Encoding: chunked, no Content-Length
   do_write();
+}
+
+stream_guard& stream_guard::operator=(stream_guard&& other) noexcept {
+  if (this != &other) {
+    stream_guard old(std::move(*this));
+    connection = std::move(other.connection);
+  }
+  return *this;
+}
+
+stream_guard::~stream_guard() {
+  if (!connection) return;
+  try {
+    connection->on_close();
+  } catch (...) {
+    // nothing to tell anyone: the stream never started
+  }
+}
+
+// The head of a streamed reply is out: the connection becomes the stream's. A read still in
+// flight (requests read ahead) is cancelled first; its handler finishes the hand-over.
+template <class Stream>
+void session<Stream>::hand_over(std::shared_ptr<stream_connection> stream) {
+  read_timer_.cancel();
+  read_closed_ = true;
+  closing_ = true;
+  handing_over_ = std::move(stream);
+  if (reading_ != reading::no && !continue_deferred_) {  // (a deferred 100 Continue: no read in flight)
+    tcp_layer().cancel();
+    return;
+  }
+  finish_hand_over();
+}
+
+template <class Stream>
+void session<Stream>::finish_hand_over() {
+  reading_ = reading::no;
+  pending_.clear();  // requests read behind the stream are never answered (Connection: close)
+  stream_session<Stream>::start(std::move(stream_), std::move(handing_over_), state_, remote_);
 }
 
 // ---- writing: one at a time, in request order ----
@@ -467,12 +522,15 @@ void session<Stream>::on_write(error_code ec, std::size_t bytes) {
   s.record.elapsed = last_response_ - s.started;
   state_->log().request(s.record);
   const bool close = ec || s.res->need_eof();
+  std::shared_ptr<stream_connection> stream = std::move(s.stream.connection);
   pending_.pop_front();
   ++front_seq_;
   if (ec) {
     state_->log().event(log_level::debug, remote_ + " write failed: " + ec.message());
+    if (stream) stream->on_close();
     return close_socket();
   }
+  if (stream) return hand_over(std::move(stream));
   if (close) return do_close();
   if ((read_closed_ || stopping_) && pending_.empty()) return do_close();
   if (continue_deferred_ && pending_.empty()) return write_continue();  // every earlier answer is out

@@ -21,12 +21,24 @@
 #include <string>
 
 #include "amphora/server/handler.hpp"
+#include "amphora/server/stream.hpp"
 #include "net.hpp"
 #include "shared_state.hpp"
 
 namespace amphora::server::detail {
 
 using http_response = http::response<http::vector_body<std::uint8_t>>;
+
+// A streamed reply's connection until the stream takes it over; told on_close if it never does.
+struct stream_guard {
+  std::shared_ptr<stream_connection> connection;
+  stream_guard() = default;
+  stream_guard(stream_guard&& other) noexcept = default;
+  stream_guard& operator=(stream_guard&& other) noexcept;
+  stream_guard(const stream_guard&) = delete;
+  stream_guard& operator=(const stream_guard&) = delete;
+  ~stream_guard();
+};
 
 template <class Stream>
 class session : public connection, public std::enable_shared_from_this<session<Stream>> {
@@ -56,6 +68,7 @@ class session : public connection, public std::enable_shared_from_this<session<S
     bool keep_alive = true;
     std::string origin;
     std::optional<response> res;  // set once answered
+    stream_guard stream;          // a streamed reply (stream.hpp): the head is `res`
   };
 
   void do_handshake();  // TLS only
@@ -72,6 +85,8 @@ class session : public connection, public std::enable_shared_from_this<session<S
   void answer(unsigned status, std::string_view content_type, std::string body, header_list headers = {});
   void finish_reading();
   void upgrade(const websocket_route& route);
+  void hand_over(std::shared_ptr<stream_connection> stream);  // after a streamed reply's head
+  void finish_hand_over();
 
   void do_write();
   void on_write(error_code ec, std::size_t bytes);
@@ -100,6 +115,7 @@ class session : public connection, public std::enable_shared_from_this<session<S
   std::uint64_t front_seq_ = 0;  // sequence number of pending_.front()
   std::size_t request_bytes_ = 0;
   std::size_t lingered_ = 0;
+  std::shared_ptr<stream_connection> handing_over_;  // waits for the read in flight to end
 
   enum class reading { no, header, body };
   reading reading_ = reading::no;

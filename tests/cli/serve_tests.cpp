@@ -186,6 +186,7 @@ TEST(serve, services_config_mounts_its_endpoints_and_destination_ids) {
   const std::string banner = server.banner();
   ASSERT_NE(banner, "") << server.err();
   EXPECT_NE(banner.find("  POST  /messagebroker/amfsecure\n"), std::string::npos) << banner;
+  EXPECT_NE(banner.find("  POST  /messagebroker/streamingamf\n"), std::string::npos) << banner;
   EXPECT_NE(banner.find("  echoService -> EchoService\n"), std::string::npos) << banner;
   // A Flex RemotingMessage for the BlazeDS destination id "echoService", on a channel's path.
   const run_result request = amphora({"encode", "--packet"}, R"({"version":3,"headers":[],"bodies":[

@@ -14,7 +14,10 @@
 #include <mutex>
 #include <thread>
 
+#include "amphora/amf/amf3.hpp"
 #include "amphora/security/policy_store.hpp"
+#include "amphora/server/stream.hpp"
+#include "amphora/server/streaming_channel.hpp"
 #include "gateway_test_util.hpp"
 
 namespace amphora::server {
@@ -23,43 +26,54 @@ namespace {
 using namespace std::chrono_literals;
 using test::decode_reply;
 using test::encode_request;
+using test::fake_timers;
 using test::header_string;
 
 constexpr std::string_view polling = "/messagebroker/amfpolling";
 constexpr std::string_view long_polling = "/messagebroker/amflongpolling";
 
-// Timers that fire only when the test says so.
-class fake_timers final : public timer_service {
+// The stream side of the HTTP streaming channel without a socket: keeps each chunk written.
+class collecting_sink final : public stream_sink {
  public:
-  timer_id schedule(std::chrono::milliseconds, std::function<void()> fn) override {
+  bool write(std::vector<std::uint8_t> bytes) override {
     std::lock_guard lock(mutex_);
-    pending_.emplace(++next_, std::move(fn));
-    return next_;
+    chunks_.push_back(std::move(bytes));
+    changed_.notify_all();
+    return !ended_;
   }
-  void cancel(timer_id id) override {
+  void end() override {
     std::lock_guard lock(mutex_);
-    pending_.erase(id);
+    ended_ = true;
+    changed_.notify_all();
   }
-  // Runs every pending timer; returns how many ran.
-  std::size_t fire_all() {
-    std::map<timer_id, std::function<void()>> due;
-    {
-      std::lock_guard lock(mutex_);
-      due.swap(pending_);
-    }
-    for (auto& [id, fn] : due) fn();
-    return due.size();
-  }
-  std::size_t pending() {
-    std::lock_guard lock(mutex_);
-    return pending_.size();
+  // Waits (bounded: only reached if something is broken) until `count` chunks were written.
+  std::vector<std::vector<std::uint8_t>> wait_for(std::size_t count, std::chrono::seconds limit = 60s) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, limit, [&] { return chunks_.size() >= count; });
+    return chunks_;
   }
 
  private:
   std::mutex mutex_;
-  timer_id next_ = 0;
-  std::map<timer_id, std::function<void()>> pending_;
+  std::condition_variable changed_;
+  std::vector<std::vector<std::uint8_t>> chunks_;
+  bool ended_ = false;
 };
+
+// The message in one inner frame of the streaming channel (`<hex size>\r\n<AMF3>\r\n`).
+std::optional<flex::message> streamed_message(const std::vector<std::uint8_t>& chunk, amf::arena& memory) {
+  const std::string_view text(reinterpret_cast<const char*>(chunk.data()), chunk.size());
+  const std::size_t eol = text.find("\r\n");
+  if (eol == std::string_view::npos || chunk.size() < eol + 4) return std::nullopt;
+  amf::decode_options options;
+  options.registry = &flex::registry();
+  const std::span<const std::uint8_t> payload{chunk.data() + eol + 2, chunk.size() - eol - 4};
+  amf::result<amf::value> v = amf::decode_amf3(payload, memory, options);
+  if (!v) return std::nullopt;
+  amf::result<flex::message> m = flex::read_message(*v, memory);
+  if (!m) return std::nullopt;
+  return *m;
+}
 
 // A reply that may come later, from another thread.
 class pending_reply {
@@ -97,7 +111,7 @@ class messaging_gateway : public ::testing::Test {
     bc.destinations[1].name = "news";
     bc.max_queue = 100000;
     broker_ = std::make_shared<messaging::broker>(bc);
-    gw_ = std::make_unique<gateway>(service_registry{}, options());
+    gw_ = std::make_shared<gateway>(service_registry{}, options());
   }
 
   // The gateway's options: the broker, the fake timers, a polling and a long-polling endpoint.
@@ -240,7 +254,7 @@ class messaging_gateway : public ::testing::Test {
 
   std::shared_ptr<messaging::broker> broker_;
   std::shared_ptr<fake_timers> timers_ = std::make_shared<fake_timers>();
-  std::unique_ptr<gateway> gw_;
+  std::shared_ptr<gateway> gw_;
   amf::arena memory_;
 };
 
@@ -523,7 +537,7 @@ TEST_F(messaging_gateway, subscribe_and_publish_are_checked_against_the_access_p
   o.access = std::make_shared<security::policy_store>(path);
   o.anonymous_role = "guest";
   std::filesystem::remove(path);
-  gw_ = std::make_unique<gateway>(service_registry{}, o);
+  gw_ = std::make_shared<gateway>(service_registry{}, o);
 
   const std::string a = ping();
   auto reply_to = [&](flex::message m) {
@@ -570,8 +584,9 @@ TEST_F(messaging_gateway, without_a_broker_messaging_is_refused) {
 }
 
 // Publishers on their own threads send numbered messages; subscribers poll (plain and long) on
-// theirs until they hold every message. Each must receive every message exactly once, in order
-// per publisher. Bounded in count; the only wait bound is a safety net against a hang.
+// theirs until they hold every message, and one more gets them pushed over a stream. Each must receive every
+// message exactly once, in order per publisher. Bounded in count; the only wait bound is a safety net against
+// a hang.
 TEST_F(messaging_gateway, no_message_is_lost_or_duplicated) {
   constexpr int publishers = 4;
   constexpr int per_publisher = 150;
@@ -590,6 +605,24 @@ TEST_F(messaging_gateway, no_message_is_lost_or_duplicated) {
     subscribe(s.ds_id);
     subs.push_back(std::move(s));
   }
+  // And one over the HTTP streaming channel: every message is pushed as it is published.
+  const std::string streamer = ping();
+  subscribe(streamer);
+  const std::shared_ptr<handler> streaming = make_streaming_channel(gw_);  // no timers: no heartbeats
+  const std::string open_body = "DSId=" + streamer;
+  request_view open;
+  open.method = "POST";
+  open.target = "/messagebroker/streamingamf?command=open&version=1";
+  open.path = "/messagebroker/streamingamf";
+  open.query = "command=open&version=1";
+  open.content_type = "application/x-www-form-urlencoded";
+  open.body = {reinterpret_cast<const std::uint8_t*>(open_body.data()), open_body.size()};
+  std::optional<reply> opened;
+  streaming->handle(open, [&](reply r) { opened = std::move(r); });
+  ASSERT_TRUE(opened && opened->stream);
+  auto sink = std::make_shared<collecting_sink>();
+  opened->stream->on_open(sink);
+
   std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
   for (subscriber& each : subs) {
@@ -643,6 +676,21 @@ TEST_F(messaging_gateway, no_message_is_lost_or_duplicated) {
   // Long polls still parked (a subscriber that already has everything does not poll again).
   for (std::thread& t : threads) t.join();
   ASSERT_FALSE(failed);
+  subscriber streamed;
+  streamed.path = "streaming";
+  const std::vector<std::vector<std::uint8_t>> chunks = sink->wait_for(1 + total);  // the open ack first
+  opened->stream->on_close();
+  for (std::size_t i = 1; i < chunks.size(); ++i) {
+    amf::arena memory;
+    std::optional<flex::message> m = streamed_message(chunks[i], memory);
+    const auto* a = m ? std::get_if<flex::async_message>(&*m) : nullptr;
+    ASSERT_NE(a, nullptr) << "chunk " << i;
+    const std::string text(a->body.as_string());
+    const std::size_t dash = text.find('-');
+    streamed.seen[std::stoi(text.substr(0, dash))].push_back(std::stoi(text.substr(dash + 1)));
+    ++streamed.count;
+  }
+  subs.push_back(std::move(streamed));
   for (const subscriber& s : subs) {
     EXPECT_EQ(s.count, total) << s.path;
     for (int p = 0; p < publishers; ++p) {

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,9 +17,43 @@
 #include "amphora/flex/messages.hpp"
 #include "amphora/flex/small_messages.hpp"
 #include "amphora/server/gateway.hpp"
+#include "amphora/server/timer.hpp"
 #include "support/bytes.hpp"
 
 namespace amphora::test {
+
+// Timers that fire only when the test says so.
+class fake_timers final : public server::timer_service {
+ public:
+  timer_id schedule(std::chrono::milliseconds, std::function<void()> fn) override {
+    std::lock_guard lock(mutex_);
+    pending_.emplace(++next_, std::move(fn));
+    return next_;
+  }
+  void cancel(timer_id id) override {
+    std::lock_guard lock(mutex_);
+    pending_.erase(id);
+  }
+  // Runs every pending timer; returns how many ran.
+  std::size_t fire_all() {
+    std::map<timer_id, std::function<void()>> due;
+    {
+      std::lock_guard lock(mutex_);
+      due.swap(pending_);
+    }
+    for (auto& [id, fn] : due) fn();
+    return due.size();
+  }
+  std::size_t pending() {
+    std::lock_guard lock(mutex_);
+    return pending_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  timer_id next_ = 0;
+  std::map<timer_id, std::function<void()>> pending_;
+};
 
 // Calls the gateway; the reply if `done` ran before handle() returned.
 inline std::optional<server::reply> call_now(server::gateway& gw, std::span<const std::uint8_t> body,

@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -565,11 +566,10 @@ TEST(hostile_clients, the_server_keeps_answering_and_memory_stays_bounded) {
   std::thread nc_thread([&] { nc.run(stop, max_calls); });
   std::thread flex_thread([&] { flex.run(stop, max_calls); });
   {
-    std::vector<std::thread> hostile;
-    hostile.emplace_back([&] { slow_senders(port, out); });
-    hostile.emplace_back([&] { idle_connections(port, idle_count, out); });
-    hostile.emplace_back([&] { bad_requests(port, out); });
-    hostile.emplace_back([&] { deep_nesting(port, out); });
+    std::array<std::thread, 4> hostile{std::thread([&] { slow_senders(port, out); }),
+                                       std::thread([&] { idle_connections(port, idle_count, out); }),
+                                       std::thread([&] { bad_requests(port, out); }),
+                                       std::thread([&] { deep_nesting(port, out); })};
     for (std::thread& t : hostile) t.join();
   }
   stop = true;
@@ -955,11 +955,9 @@ TEST(hostile_clients, floods_are_refused_and_messages_keep_flowing) {
   std::thread messages_thread([&] { messages.run(port, subscriber_ds_id, stop); });
   std::thread echo_thread([&] { echo.run(stop, 20'000); });
   {
-    std::vector<std::thread> hostile;
-    hostile.emplace_back([&] { request_flood(port, out); });
-    hostile.emplace_back([&] { subscription_flood(port, out); });
-    hostile.emplace_back([&] { wrong_logins(port, out); });
-    hostile.emplace_back([&] { reference_bombs(port, out); });
+    std::array<std::thread, 4> hostile{
+        std::thread([&] { request_flood(port, out); }), std::thread([&] { subscription_flood(port, out); }),
+        std::thread([&] { wrong_logins(port, out); }), std::thread([&] { reference_bombs(port, out); })};
     for (std::thread& t : hostile) t.join();
   }
   stop = true;

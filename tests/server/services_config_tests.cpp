@@ -72,9 +72,10 @@ TEST(services_config, reads_the_sample_channels) {
   EXPECT_EQ(cfg.channels[2].polling_interval, std::chrono::seconds(4));
   EXPECT_EQ(cfg.channels[3].kind, "streaming");
   EXPECT_EQ(cfg.channels[3].path, "/messagebroker/streamingamf");
-  EXPECT_FALSE(cfg.channels[3].mounted);
+  EXPECT_TRUE(cfg.channels[3].mounted);  // the streaming channel (streaming_channel.hpp)
   EXPECT_EQ(cfg.amf_paths(), (std::vector<std::string>{"/messagebroker/amf", "/messagebroker/amfsecure",
                                                        "/messagebroker/amfpolling"}));
+  EXPECT_EQ(cfg.streaming_paths(), (std::vector<std::string>{"/messagebroker/streamingamf"}));
 }
 
 TEST(services_config, reads_included_remoting_destinations_and_notes_the_rest) {
@@ -92,7 +93,7 @@ TEST(services_config, reads_included_remoting_destinations_and_notes_the_rest) {
   EXPECT_TRUE(has_note(cfg.notes, "ignored <default-channels> in <services>"));
   EXPECT_TRUE(has_note(cfg.notes, "messaging-config.xml:5: ignored <adapters> of service 'message-service'"));
   EXPECT_TRUE(has_note(cfg.notes, "ignored <scope> of destination 'echoService'"));
-  EXPECT_TRUE(has_note(cfg.notes, "channel 'my-streaming-amf' (streaming"));
+  EXPECT_FALSE(has_note(cfg.notes, "channel 'my-streaming-amf' (streaming"));  // mounted
 }
 
 TEST(services_config, destination_ids_call_the_registered_services) {

@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "amphora/amf/limits.hpp"
@@ -88,6 +90,15 @@ class gateway final : public handler {
   // per alias (services-config.xml destination ids): "echo -> EchoService", then the broker's
   // messaging destinations: "chat (messaging)".
   std::vector<std::string> destinations() const;
+
+  // For channels beside the gateway (the streaming channel): whether `ds_id` is a FlexClient id
+  // this gateway issued and still remembers (refreshing its idle time), and whether messages to
+  // it go out small (the client announced DSMessagingVersion >= 1).
+  struct known_client {
+    bool small_messages = false;
+  };
+  std::optional<known_client> find_client(std::string_view ds_id);
+  const gateway_options& options() const noexcept;
 
  private:
   std::shared_ptr<detail::gateway_state> state_;

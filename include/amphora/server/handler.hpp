@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@
 #include <vector>
 
 namespace amphora::server {
+
+class stream_connection;  // stream.hpp
 
 // Valid only during the call to handler::handle: copy what must outlive it.
 struct request_view {
@@ -26,6 +29,7 @@ struct request_view {
   std::string_view cookie;          // Cookie header ("" if none)
   std::string_view remote_address;  // the client's IP address, no port: "127.0.0.1", "::1"
   std::span<const std::uint8_t> body;
+  unsigned http_version = 11;  // 10 for HTTP/1.0, 11 for HTTP/1.1
 };
 
 struct reply {
@@ -33,6 +37,10 @@ struct reply {
   std::string content_type = "application/x-amf";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Set-Cookie, ...)
   std::vector<std::uint8_t> body;
+  // Set: the body is streamed (stream.hpp). The server sends the status and headers with
+  // Transfer-Encoding: chunked and Connection: close, ignores `body`, and hands `stream` the
+  // connection; no further request is read on it.
+  std::shared_ptr<stream_connection> stream;
 };
 
 using reply_callback = std::function<void(reply)>;

@@ -4,7 +4,7 @@
 //    {context.root}/messagebroker/amf` -> `/messagebroker/amf`) is where the gateway is mounted;
 //    polling channels (`<polling-enabled>true`) are mounted too, with their long-poll settings
 //    (wait-interval-millis, max-waiting-poll-requests, client-wait-interval-millis); streaming
-//    channels are listed but not mounted;
+//    channels get the HTTP streaming channel (server/streaming_channel.hpp);
 //    secure channels (SecureAMFChannel, SecureAMFEndpoint, https URLs) are marked so:
 //    `amphora serve` serves them on its TLS listener (--tls-cert, --tls-key), and says so when it has none;
 //  - the remoting service's destinations, also from `<service-include file-path=...>` files
@@ -22,6 +22,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "amphora/messaging/broker.hpp"
@@ -36,7 +37,7 @@ struct services_config {
     std::string endpoint_url;  // as written, "http://{server.name}:{server.port}/{context.root}/..."
     std::string path;          // "/messagebroker/amf" ("" if the URL has no usable path)
     std::string kind;          // "amf", "polling", "streaming" or "other"
-    bool mounted = false;      // an AMF or polling endpoint with a usable path
+    bool mounted = false;      // an AMF, polling or streaming endpoint with a usable path
     bool secure = false;       // a Secure* channel or endpoint class, or an https URL: for HTTPS
     // <properties> of a polling channel (kind "polling"); polling-interval-* is the client's.
     std::chrono::milliseconds polling_interval{0};
@@ -62,8 +63,11 @@ struct services_config {
   std::optional<std::chrono::minutes> flex_client_timeout;  // <flex-client><timeout-minutes>
   std::vector<std::string> notes;  // "FILE:LINE: ignored <security>", one per thing not used
 
-  // The paths to mount the gateway at: the mounted channels' paths, each once, in file order.
+  // The paths to mount the gateway at: the mounted AMF and polling channels' paths, each once, in
+  // file order.
   std::vector<std::string> amf_paths() const;
+  // The paths to mount the streaming channel at (server/streaming_channel.hpp), likewise.
+  std::vector<std::string> streaming_paths() const;
   // The mounted polling channels as the gateway's polling endpoints, in file order.
   std::vector<polling_channel> polling_channels() const;
   // The messaging destinations as the broker's, in file order.

@@ -109,6 +109,14 @@ std::vector<std::string> gateway::destinations() const {
   return lines;
 }
 
+std::optional<gateway::known_client> gateway::find_client(std::string_view ds_id) {
+  const std::optional<detail::client_registry::client> c = state_->clients.touch(ds_id);
+  if (!c) return std::nullopt;
+  return known_client{.small_messages = state_->options.small_messages && c->messaging_version >= 1};
+}
+
+const gateway_options& gateway::options() const noexcept { return state_->options; }
+
 std::shared_ptr<gateway> make_amf_gateway(service_registry services, gateway_options options,
                                           blocking_runner runner) {
   return std::make_shared<gateway>(std::move(services), std::move(options), std::move(runner));

@@ -1,0 +1,47 @@
+// Streamed HTTP responses (the HTTP streaming channel), the seam between the server and a handler
+// whose answer is written over time. No Asio or Beast type appears here.
+//
+// A handler answers with reply::stream set. The server writes the status line and headers with
+// `Transfer-Encoding: chunked` and `Connection: close`, then calls stream_connection::on_open
+// with a stream_sink; each stream_sink::write becomes one HTTP chunk. The response ends with
+// stream_sink::end (the last chunk, then the connection closes), when the client goes away, when
+// a write fails or times out (config::write_timeout), or when the client reads too slowly
+// (more than max_queued_bytes waiting). on_close is called once in every case, also when the
+// response never started (the connection ended before it was its turn).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace amphora::server {
+
+// The response body, as the handler sees it. Thread-safe; calls after the end do nothing.
+class stream_sink {
+ public:
+  virtual ~stream_sink() = default;
+  // Queues `bytes` (not empty) as one HTTP chunk; chunks go out in the order of the calls. False if
+  // the stream has ended or is ending (the bytes are dropped).
+  virtual bool write(std::vector<std::uint8_t> bytes) = 0;
+  // Ends the response after the chunks queued so far; the connection then closes.
+  virtual void end() = 0;
+};
+
+// One streamed response's logic.
+class stream_connection {
+ public:
+  virtual ~stream_connection() = default;
+  // The status and headers are on their way; `sink` writes the body. Called at most once.
+  virtual void on_open(std::shared_ptr<stream_sink> sink) = 0;
+  // The server is stopping: say goodbye and end (the server closes the connection anyway once
+  // config::shutdown_timeout has passed). May be called more than once.
+  virtual void on_stop() = 0;
+  // The stream has ended (either side, a failure, the stop), or never started. Called once.
+  virtual void on_close() = 0;
+  // Bytes queued and not yet written beyond which the client counts as too slow: the connection
+  // is then closed at once, without the last chunk. A chunk written to an empty queue always fits.
+  virtual std::size_t max_queued_bytes() const { return std::size_t{1} << 20; }
+};
+
+}  // namespace amphora::server
