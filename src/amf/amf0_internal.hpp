@@ -73,11 +73,12 @@ class amf0_reader {
   [[gnu::always_inline]] bool read_item(value& out) {
     if (ctx_.remaining() >= 9 && !ctx_.tracing()) [[likely]] {
       const std::uint8_t* p = ctx_.cur;
+      if (p[0] == amf0::number_marker) {  // first: the commonest value in large arrays
+        out = value::number(load_be<double>(p + 1));
+        ctx_.cur = p + 9;
+        return true;
+      }
       switch (p[0]) {
-        case amf0::number_marker:
-          out = value::number(load_be<double>(p + 1));
-          ctx_.cur = p + 9;
-          return true;
         case amf0::boolean_marker:
           out = value::boolean(p[1] != 0);
           ctx_.cur = p + 2;
@@ -133,7 +134,15 @@ class amf0_reader {
   bool read_key(std::string_view& key, bool& end);
   bool read_member_list(list<member>& into);
   bool make_sealed(object_node& o);
-  bool register_node(value v);
+  // Enters a node into the reference table (before its children).
+  bool register_node(value v) {
+    if (refs_.size() > amf0::max_reference) return true;  // no u16 reference can reach it
+    if (refs_.size() >= ctx_.options->limits.max_object_refs) {
+      return ctx_.fail(errc::limit_exceeded, "more objects than max_object_refs");
+    }
+    refs_.push_back(v);
+    return true;
+  }
   bool enter(std::size_t at) noexcept;  // into the container whose marker is at `at`
   void leave() noexcept { --ctx_.depth; }
   void trace(std::size_t at, std::size_t length, std::string_view text);

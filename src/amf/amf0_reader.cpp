@@ -35,15 +35,6 @@ bool amf0_reader::enter(std::size_t at) noexcept {
   return true;
 }
 
-bool amf0_reader::register_node(value v) {
-  if (refs_.size() > amf0::max_reference) return true;  // no u16 reference can reach it
-  if (refs_.size() >= ctx_.options->limits.max_object_refs) {
-    return ctx_.fail(errc::limit_exceeded, "more objects than max_object_refs");
-  }
-  refs_.push_back(v);
-  return true;
-}
-
 bool amf0_reader::read_value(value& out) {
   const std::size_t at = ctx_.offset();
   std::uint8_t marker = 0;
@@ -185,7 +176,7 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
   object_node* object = nullptr;
   value self;
   if (what == members_of::ecma) {
-    array = new_array(memory);
+    array = memory.make<array_node>();
     if (array == nullptr) return ctx_.out_of_memory();
     array->ecma = true;
     self = value::of(array);
@@ -212,7 +203,8 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
     }
     trace(at, ctx_.offset() - at, text_);
   }
-  if (!enter(at) || !read_member_list(what == members_of::ecma ? array->assoc : object->dynamic)) return false;
+  if (!enter(at) || !read_member_list(what == members_of::ecma ? array->assoc : object->dynamic))
+    return false;
   leave();
   if (what == members_of::typed && !make_sealed(*object)) return ctx_.out_of_memory();
   out = self;
@@ -268,7 +260,7 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
     return ctx_.fail(errc::limit_exceeded, "array count exceeds max_elements");
   if (!ctx_.need_declared(count, 1, "strict array count")) return false;
   arena& memory = *ctx_.memory;
-  array_node* array = new_array(memory);
+  auto* array = memory.make<array_node>();
   if (array == nullptr || !array->dense.reserve(memory, count)) return ctx_.out_of_memory();
   array->dense.resize_within_capacity(count);
   if (!register_node(value::of(array))) return false;
@@ -295,7 +287,7 @@ bool amf0_reader::read_date(std::size_t at, value& out) {
   if (!ctx_.f64(millis) || !ctx_.u16(zone)) return false;
   if (!is_valid_date_millis(millis))
     return ctx_.fail_at(errc::invalid_date, field, "date is NaN, infinite or beyond 8.64e15 ms");
-  date_node* d = new_date(*ctx_.memory, millis, static_cast<std::int16_t>(zone));
+  date_node* d = ctx_.memory->make<date_node>(millis, static_cast<std::int16_t>(zone));
   if (d == nullptr) return ctx_.out_of_memory();
   out = value::of(d);
   if (ctx_.tracing()) {

@@ -357,7 +357,13 @@ struct amf3_reader::impl {
     array_node* node = make<array_node>();
     if (node == nullptr || !make_slots(node->dense, n)) return false;
     out = value::of(node);
-    if (!remember(out) || !read_members(node->assoc, role::assoc_key)) return false;
+    if (!remember(out)) return false;
+    // Most arrays have no associative part: the empty name at once.
+    if (ctx.cur != ctx.end && *ctx.cur == 0x01 && !ctx.tracing()) {
+      ++ctx.cur;
+    } else if (!read_members(node->assoc, role::assoc_key)) {
+      return false;
+    }
     for (value& item : node->dense) {
       if (!read_item(item)) return false;
     }
@@ -462,11 +468,6 @@ struct amf3_reader::impl {
   // for this shape; at most what the rest of the input can hold, 2 bytes a member) and doubles
   // when that is too few; outgrown storage stays in the arena (at most as much again).
   bool read_members(list<member>& into, role r, std::size_t expect = 0) {
-    // Most arrays have no associative part: the empty name at once.
-    if (ctx.cur != ctx.end && *ctx.cur == 0x01 && !ctx.tracing()) {
-      ++ctx.cur;
-      return true;
-    }
     const std::size_t max = lim().max_elements;
     std::size_t capacity = std::min({expect, ctx.remaining() / 2, max});
     if (!into.reserve(*ctx.memory, capacity)) return ctx.out_of_memory();

@@ -220,7 +220,7 @@ struct amf3_writer::impl {
           break;
       }
     }
-    return write_value(v);
+    return v.is_node() ? write_node(v) : write_value(v);
   }
 
   bool write_string(std::string_view s) {
