@@ -68,15 +68,61 @@ class amf0_reader {
  private:
   enum class members_of { anonymous, typed, ecma };
 
-  // A number (marker 0x00 and 8 bytes, the commonest value in arrays) read inline; otherwise
-  // read_value(). Same result, errors and trace items either way.
-  bool read_item(value& out) {
-    if (ctx_.remaining() >= 9 && *ctx_.cur == amf0::number_marker && !ctx_.tracing()) [[likely]] {
-      out = value::number(load_be<double>(ctx_.cur + 1));
-      ctx_.cur += 9;
-      return true;
+  // A member or element: numbers, booleans, null and short ASCII strings (most values) read
+  // inline at each call site; otherwise read_value(). Same result, errors and trace items.
+  [[gnu::always_inline]] bool read_item(value& out) {
+    if (ctx_.remaining() >= 9 && !ctx_.tracing()) [[likely]] {
+      const std::uint8_t* p = ctx_.cur;
+      if (p[0] == amf0::number_marker) {  // first: the commonest value in large arrays
+        out = value::number(load_be<double>(p + 1));
+        ctx_.cur = p + 9;
+        return true;
+      }
+      switch (p[0]) {
+        case amf0::boolean_marker:
+          out = value::boolean(p[1] != 0);
+          ctx_.cur = p + 2;
+          return true;
+        case amf0::null_marker:
+          out = value::null();
+          ctx_.cur = p + 1;
+          return true;
+        case amf0::string_marker: {
+          std::string_view s;
+          if (!short_ascii(p + 1, s)) break;
+          out = value::string(s);
+          return true;
+        }
+        default:
+          break;
+      }
     }
     return read_value(out);
+  }
+
+  // A member name, inline when it is not empty, ASCII and short; otherwise read_key(). Same
+  // result, errors and trace items.
+  [[gnu::always_inline]] bool read_name(std::string_view& key, bool& end) {
+    if (ctx_.remaining() >= 2 && !ctx_.tracing() && short_ascii(ctx_.cur, key)) [[likely]] {
+      end = false;
+      return true;
+    }
+    return read_key(key, end);
+  }
+
+  // At p (2 bytes inside the input), a u16 length of 1 to 16 and that many ASCII bytes, all in
+  // the input and within max_string_bytes: `s` views them and ctx_.cur moves past them. Else
+  // false, nothing moved.
+  bool short_ascii(const std::uint8_t* p, std::string_view& s) noexcept {
+    const std::size_t n = load_be<std::uint16_t>(p);
+    const std::uint8_t* text = p + 2;
+    if (n - 1 >= 16 || n > static_cast<std::size_t>(ctx_.end - text) ||
+        n > ctx_.options->limits.max_string_bytes || !is_ascii(text, n)) {
+      return false;
+    }
+    s = {reinterpret_cast<const char*>(text), n};
+    ctx_.cur = text + n;
+    return true;
   }
 
   bool read_reference(std::size_t at, value& out);
@@ -86,9 +132,17 @@ class amf0_reader {
   bool read_xml_document(std::size_t at, value& out);
   bool read_avmplus(std::size_t at, value& out);
   bool read_key(std::string_view& key, bool& end);
-  bool store_members(std::size_t base, list<member>& to);
-  bool store_members(std::size_t base, object_node& to);
-  bool register_node(value v);
+  bool read_member_list(list<member>& into);
+  bool make_sealed(object_node& o);
+  // Enters a node into the reference table (before its children).
+  bool register_node(value v) {
+    if (refs_.size() > amf0::max_reference) return true;  // no u16 reference can reach it
+    if (refs_.size() >= ctx_.options->limits.max_object_refs) {
+      return ctx_.fail(errc::limit_exceeded, "more objects than max_object_refs");
+    }
+    refs_.push_back(v);
+    return true;
+  }
   bool enter(std::size_t at) noexcept;  // into the container whose marker is at `at`
   void leave() noexcept { --ctx_.depth; }
   void trace(std::size_t at, std::size_t length, std::string_view text);
@@ -96,7 +150,7 @@ class amf0_reader {
 
   decode_context& ctx_;
   std::vector<value> refs_;          // at most amf0::max_reference + 1 entries
-  std::vector<member> scratch_;      // members of the objects being read, innermost last
+  std::uint32_t last_members_ = 0;   // members of the last object or ECMA array read: the next one's guess
   std::optional<amf3_reader> amf3_;  // made at the first AVM+ marker
   std::string text_;                 // trace item text, reused
 };

@@ -12,7 +12,6 @@ amf0_reader::~amf0_reader() = default;
 
 void amf0_reader::reset() noexcept {
   refs_.clear();
-  scratch_.clear();
   if (amf3_) amf3_->reset();
 }
 
@@ -33,15 +32,6 @@ bool amf0_reader::enter(std::size_t at) noexcept {
     return ctx_.fail_at(errc::depth_exceeded, at, "nesting deeper than max_depth");
   }
   ++ctx_.depth;
-  return true;
-}
-
-bool amf0_reader::register_node(value v) {
-  if (refs_.size() > amf0::max_reference) return true;  // no u16 reference can reach it
-  if (refs_.size() >= ctx_.options->limits.max_object_refs) {
-    return ctx_.fail(errc::limit_exceeded, "more objects than max_object_refs");
-  }
-  refs_.push_back(v);
   return true;
 }
 
@@ -186,7 +176,7 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
   object_node* object = nullptr;
   value self;
   if (what == members_of::ecma) {
-    array = new_array(memory);
+    array = memory.make<array_node>();
     if (array == nullptr) return ctx_.out_of_memory();
     array->ecma = true;
     self = value::of(array);
@@ -213,49 +203,53 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
     }
     trace(at, ctx_.offset() - at, text_);
   }
-  if (!enter(at)) return false;
-  // Members gather on the scratch stack (nested containers use the part above ours), so each
-  // list is allocated once, at its final size.
-  const std::size_t base = scratch_.size();
-  const std::size_t max_members = ctx_.options->limits.max_elements;
-  for (;;) {
-    std::string_view key;
-    bool end = false;
-    if (!read_key(key, end)) return false;
-    if (end) break;
-    if (scratch_.size() - base == max_members)
-      return ctx_.fail(errc::limit_exceeded, "more members than max_elements");
-    value v;
-    if (!read_item(v)) return false;
-    scratch_.push_back(member{key, v});
-  }
+  if (!enter(at) || !read_member_list(what == members_of::ecma ? array->assoc : object->dynamic))
+    return false;
   leave();
-  const bool stored =
-      what == members_of::ecma ? store_members(base, array->assoc) : store_members(base, *object);
-  scratch_.resize(base);
-  if (!stored) return ctx_.out_of_memory();
+  if (what == members_of::typed && !make_sealed(*object)) return ctx_.out_of_memory();
   out = self;
   return true;
 }
 
-bool amf0_reader::store_members(std::size_t base, list<member>& to) {
-  const std::size_t n = scratch_.size() - base;
-  if (!to.reserve(*ctx_.memory, n)) return false;
-  to.resize_within_capacity(n);
-  std::copy(scratch_.begin() + static_cast<std::ptrdiff_t>(base), scratch_.end(), to.begin());
+// Name/value pairs up to the end marker, read straight into `into`. Its storage is first reserved
+// for as many members as the last object had (at most what the rest of the input can hold, 3
+// bytes a member) and doubles when that is too few; outgrown storage stays in the arena (at most
+// as much again).
+bool amf0_reader::read_member_list(list<member>& into) {
+  const std::size_t max = ctx_.options->limits.max_elements;
+  std::size_t capacity = std::min({std::size_t{last_members_}, ctx_.remaining() / 3, max});
+  if (!into.reserve(*ctx_.memory, capacity)) return ctx_.out_of_memory();
+  for (;;) {
+    std::string_view key;
+    bool end = false;
+    if (!read_name(key, end)) return false;
+    if (end) break;
+    const std::size_t n = into.size();
+    if (n == capacity) {
+      if (n >= max) return ctx_.fail(errc::limit_exceeded, "more members than max_elements");
+      capacity = std::min(std::max<std::size_t>(4, n * 2), max);
+      if (!into.reserve(*ctx_.memory, capacity)) return ctx_.out_of_memory();
+    }
+    into.resize_within_capacity(n + 1);
+    member& m = into[n];  // nested values allocate elsewhere: `into` does not move meanwhile
+    m.name = key;
+    if (!read_item(m.val)) return false;
+  }
+  last_members_ = static_cast<std::uint32_t>(into.size());
   return true;
 }
 
-// Anonymous objects keep their members dynamic; typed ones make every member sealed.
-bool amf0_reader::store_members(std::size_t base, object_node& to) {
-  if (to.type->dynamic) return store_members(base, to.dynamic);
+// Typed objects make every member sealed: the members read as dynamic ones move to the traits
+// (names) and the sealed values.
+bool amf0_reader::make_sealed(object_node& o) {
   arena& memory = *ctx_.memory;
-  const std::size_t n = scratch_.size() - base;
-  if (!to.type->sealed.reserve(memory, n) || !to.sealed.reserve(memory, n)) return false;
-  for (std::size_t i = base; i < scratch_.size(); ++i) {
-    to.type->sealed.push_back(memory, scratch_[i].name);
-    to.sealed.push_back(memory, scratch_[i].val);
+  const std::size_t n = o.dynamic.size();
+  if (!o.type->sealed.reserve(memory, n) || !o.sealed.reserve(memory, n)) return false;
+  for (const member& m : o.dynamic) {
+    o.type->sealed.push_back(memory, m.name);
+    o.sealed.push_back(memory, m.val);
   }
+  o.dynamic.clear();
   return true;
 }
 
@@ -266,7 +260,7 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
     return ctx_.fail(errc::limit_exceeded, "array count exceeds max_elements");
   if (!ctx_.need_declared(count, 1, "strict array count")) return false;
   arena& memory = *ctx_.memory;
-  array_node* array = new_array(memory);
+  auto* array = memory.make<array_node>();
   if (array == nullptr || !array->dense.reserve(memory, count)) return ctx_.out_of_memory();
   array->dense.resize_within_capacity(count);
   if (!register_node(value::of(array))) return false;
@@ -293,7 +287,7 @@ bool amf0_reader::read_date(std::size_t at, value& out) {
   if (!ctx_.f64(millis) || !ctx_.u16(zone)) return false;
   if (!is_valid_date_millis(millis))
     return ctx_.fail_at(errc::invalid_date, field, "date is NaN, infinite or beyond 8.64e15 ms");
-  date_node* d = new_date(*ctx_.memory, millis, static_cast<std::int16_t>(zone));
+  date_node* d = ctx_.memory->make<date_node>(millis, static_cast<std::int16_t>(zone));
   if (d == nullptr) return ctx_.out_of_memory();
   out = value::of(d);
   if (ctx_.tracing()) {

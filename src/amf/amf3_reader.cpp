@@ -30,9 +30,9 @@ struct amf3_reader::impl {
   std::vector<value> objects;
   std::vector<traits*> trait_table;
   std::vector<const externalizable_codec*> trait_codecs;  // parallel to trait_table
-  // Members being read, innermost container's last: each list goes to the arena once complete,
-  // at its exact size.
-  std::vector<member> scratch;
+  // Parallel to trait_table: how many dynamic members the last object of those traits had, the
+  // guess for the next one (objects of one shape repeat their member count).
+  std::vector<std::uint32_t> trait_members;
 
   class external_input;
 
@@ -41,7 +41,7 @@ struct amf3_reader::impl {
     objects.clear();
     trait_table.clear();
     trait_codecs.clear();
-    scratch.clear();
+    trait_members.clear();
   }
 
   const limits& lim() const noexcept { return ctx.options->limits; }
@@ -103,10 +103,6 @@ struct amf3_reader::impl {
   bool check_count(std::uint32_t n, std::size_t min_each, const char* what) noexcept {
     if (n > lim().max_elements) return ctx.fail(errc::limit_exceeded, "more entries than max_elements");
     return ctx.need_declared(n, min_each, what);
-  }
-
-  bool check_more(std::size_t size) noexcept {
-    return size < lim().max_elements || ctx.fail(errc::limit_exceeded, "more entries than max_elements");
   }
 
   template <class T>
@@ -233,6 +229,55 @@ struct amf3_reader::impl {
     return true;
   }
 
+  // A member, element or item: the values that need no node (null, booleans, integers of one or
+  // two U29 bytes, doubles, one-byte string references; most values in practice) read inline at
+  // each call site, everything else by read_value(). Same result, errors and trace items.
+  [[gnu::always_inline]] bool read_item(value& out) {
+    if (ctx.remaining() >= 3 && !ctx.tracing()) [[likely]] {
+      const std::uint8_t* p = ctx.cur;
+      switch (p[0]) {
+        case amf3::null_marker:
+          out = value::null();
+          ctx.cur = p + 1;
+          return true;
+        case amf3::false_marker:
+        case amf3::true_marker:
+          out = value::boolean(p[0] == amf3::true_marker);
+          ctx.cur = p + 1;
+          return true;
+        case amf3::integer_marker:
+          if (p[1] < 0x80) {
+            out = value::integer(p[1]);
+            ctx.cur = p + 2;
+            return true;
+          }
+          if (p[2] < 0x80) {
+            out = value::integer((p[1] & 0x7F) << 7 | p[2]);
+            ctx.cur = p + 3;
+            return true;
+          }
+          break;
+        case amf3::double_marker:
+          if (ctx.remaining() >= 9) {
+            out = value::number(load_be<double>(p + 1));
+            ctx.cur = p + 9;
+            return true;
+          }
+          break;
+        case amf3::string_marker:
+          if ((p[1] & 0x81) == 0 && (p[1] >> 1) < strings.size()) {
+            out = value::string(strings[p[1] >> 1]);
+            ctx.cur = p + 2;
+            return true;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    return read_value(out);
+  }
+
   enum class header : std::uint8_t { failed, reference, fresh };
 
   // The U29 after the marker of an object-table type: a reference (`out` is set) or the header
@@ -312,9 +357,15 @@ struct amf3_reader::impl {
     array_node* node = make<array_node>();
     if (node == nullptr || !make_slots(node->dense, n)) return false;
     out = value::of(node);
-    if (!remember(out) || !read_members(node->assoc, role::assoc_key)) return false;
+    if (!remember(out)) return false;
+    // Most arrays have no associative part: the empty name at once.
+    if (ctx.cur != ctx.end && *ctx.cur == 0x01 && !ctx.tracing()) {
+      ++ctx.cur;
+    } else if (!read_members(node->assoc, role::assoc_key)) {
+      return false;
+    }
     for (value& item : node->dense) {
-      if (!read_value(item)) return false;
+      if (!read_item(item)) return false;
     }
     leave();
     return true;
@@ -322,9 +373,11 @@ struct amf3_reader::impl {
 
   // Inline traits or a traits reference, from the object header `h` read at `at`. `codec` is
   // set for externalizable traits.
-  bool read_traits(std::uint32_t h, const std::uint8_t* at, traits*& t, const externalizable_codec*& codec) {
+  // `index` is the traits' index in the table.
+  bool read_traits(std::uint32_t h, const std::uint8_t* at, traits*& t, const externalizable_codec*& codec,
+                   std::size_t& index) {
     if ((h & amf3::traits_inline_bit) == 0) {
-      const std::uint32_t index = h >> 2;
+      index = h >> 2;
       if (index >= trait_table.size())
         return ctx.fail_at(errc::bad_reference, offset_of(at), "traits reference");
       t = trait_table[index];
@@ -365,9 +418,15 @@ struct amf3_reader::impl {
       if (!read_string(name, role::sealed_name)) return false;
       t->sealed.push_back(*ctx.memory, name);  // within the reserved capacity
     }
+    index = trait_table.size();
+    add_traits(t, codec);
+    return true;
+  }
+
+  void add_traits(traits* t, const externalizable_codec* codec) {
     trait_table.push_back(t);
     trait_codecs.push_back(codec);
-    return true;
+    trait_members.push_back(0);
   }
 
   bool read_object(value& out, const std::uint8_t* start) {
@@ -377,7 +436,8 @@ struct amf3_reader::impl {
       trace_object(start);
     traits* t = nullptr;
     const externalizable_codec* codec = nullptr;
-    if (!read_traits(h, start + 1, t, codec) || !enter(start)) return false;
+    std::size_t index = 0;
+    if (!read_traits(h, start + 1, t, codec, index) || !enter(start)) return false;
     object_node* node = make<object_node>();
     if (node == nullptr) return false;
     node->type = t;
@@ -393,33 +453,39 @@ struct amf3_reader::impl {
       return false;
     }
     for (value& v : node->sealed) {
-      if (!read_value(v)) return false;
+      if (!read_item(v)) return false;
     }
-    if (t->dynamic && !read_members(node->dynamic, role::dynamic_key)) return false;
+    if (t->dynamic) {
+      if (!read_members(node->dynamic, role::dynamic_key, trait_members[index])) return false;
+      trait_members[index] = static_cast<std::uint32_t>(node->dynamic.size());
+    }
     leave();
     return true;
   }
 
-  // Name/value pairs up to the empty name (an array's associative part, dynamic members).
-  bool read_members(list<member>& into, role r) {
-    // Most arrays have no associative part: the empty name at once.
-    if (ctx.cur != ctx.end && *ctx.cur == 0x01 && !ctx.tracing()) {
-      ++ctx.cur;
-      return true;
-    }
-    const std::size_t base = scratch.size();
+  // Name/value pairs up to the empty name (an array's associative part, dynamic members), read
+  // straight into `into`. Its storage is first reserved for `expect` members (the count seen last
+  // for this shape; at most what the rest of the input can hold, 2 bytes a member) and doubles
+  // when that is too few; outgrown storage stays in the arena (at most as much again).
+  bool read_members(list<member>& into, role r, std::size_t expect = 0) {
+    const std::size_t max = lim().max_elements;
+    std::size_t capacity = std::min({expect, ctx.remaining() / 2, max});
+    if (!into.reserve(*ctx.memory, capacity)) return ctx.out_of_memory();
     for (;;) {
-      member m;
-      if (!read_string(m.name, r)) return false;
-      if (m.name.empty()) break;
-      if (!check_more(scratch.size() - base) || !read_value(m.val)) return false;
-      scratch.push_back(m);
+      std::string_view name;
+      if (!read_string(name, r)) return false;
+      if (name.empty()) return true;
+      const std::size_t n = into.size();
+      if (n == capacity) {
+        if (n >= max) return ctx.fail(errc::limit_exceeded, "more entries than max_elements");
+        capacity = std::min(std::max<std::size_t>(4, n * 2), max);
+        if (!into.reserve(*ctx.memory, capacity)) return ctx.out_of_memory();
+      }
+      into.resize_within_capacity(n + 1);
+      member& m = into[n];  // nested values allocate elsewhere: `into` does not move meanwhile
+      m.name = name;
+      if (!read_item(m.val)) return false;
     }
-    const std::size_t n = scratch.size() - base;
-    if (!make_slots(into, n)) return false;
-    std::copy(scratch.begin() + static_cast<std::ptrdiff_t>(base), scratch.end(), into.begin());
-    scratch.resize(base);
-    return true;
   }
 
   bool read_external(const externalizable_codec& codec, value& body);
@@ -463,7 +529,7 @@ struct amf3_reader::impl {
       return false;
     }
     for (value& item : node->items) {
-      if (!read_value(item)) return false;
+      if (!read_item(item)) return false;
     }
     leave();
     return true;
@@ -732,7 +798,8 @@ bool amf3_reader::read_u29(std::uint32_t& v) { return impl_->u29(v); }
 bool amf3_reader::read_string(std::string_view& out) { return impl_->read_string(out, role::none); }
 bool amf3_reader::read_traits(std::uint32_t h, const std::uint8_t* at, traits*& t) {
   const externalizable_codec* codec = nullptr;
-  return impl_->read_traits(h, at, t, codec);
+  std::size_t index = 0;
+  return impl_->read_traits(h, at, t, codec, index);
 }
 const traits* amf3_reader::traits_at(std::uint32_t index) const noexcept {
   return index < impl_->trait_table.size() ? impl_->trait_table[index] : nullptr;
@@ -749,8 +816,7 @@ bool amf3_reader::add_known_traits(traits* t) {
   }
   if (!t->alias.empty()) r.strings.push_back(t->alias);
   r.strings.insert(r.strings.end(), t->sealed.begin(), t->sealed.end());
-  r.trait_table.push_back(t);
-  r.trait_codecs.push_back(nullptr);
+  r.add_traits(t, nullptr);
   return true;
 }
 

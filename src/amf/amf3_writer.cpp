@@ -178,6 +178,51 @@ struct amf3_writer::impl {
     }
   }
 
+  // A member, element or item: scalars written inline at each call site, marker and payload
+  // behind one room check; everything else (and any value when the window is short) by
+  // write_value(). The same bytes either way.
+  [[gnu::always_inline]] bool write_item(const value& v) {
+    std::uint8_t* p = ctx.room(9);
+    if (p != nullptr) [[likely]] {
+      switch (v.type()) {
+        case kind::null:
+          *p = amf3::null_marker;
+          ctx.pos = p + 1;
+          return true;
+        case kind::boolean:
+          *p = v.as_bool() ? amf3::true_marker : amf3::false_marker;
+          ctx.pos = p + 1;
+          return true;
+        case kind::integer: {
+          const std::int64_t i = v.as_int();
+          if (i < 0 || i >= 0x4000) break;
+          p[0] = amf3::integer_marker;
+          if (i < 0x80) {
+            p[1] = static_cast<std::uint8_t>(i);
+            ctx.pos = p + 2;
+          } else {
+            p[1] = static_cast<std::uint8_t>(0x80 | (i >> 7));
+            p[2] = static_cast<std::uint8_t>(i & 0x7F);
+            ctx.pos = p + 3;
+          }
+          return true;
+        }
+        case kind::number:
+          p[0] = amf3::double_marker;
+          encode_context::put(p + 1, v.as_double());
+          ctx.pos = p + 9;
+          return true;
+        case kind::string:
+          p[0] = amf3::string_marker;
+          ctx.pos = p + 1;
+          return write_string(v.as_string());
+        default:
+          break;
+      }
+    }
+    return v.is_node() ? write_node(v) : write_value(v);
+  }
+
   bool write_string(std::string_view s) {
     if (s.empty()) {
       ctx.u8(0x01);
@@ -188,8 +233,20 @@ struct amf3_writer::impl {
     return inserted ? write_blob(s) : reference(index);
   }
 
-  // The name of the member at `position` of a member list (not empty).
-  bool write_member_name(std::string_view s, std::size_t position) {
+  // The name of the member at `position` of a member list (not empty). Inline: the name written
+  // last at this position again, as a one-byte reference; the rest is write_new_member_name().
+  [[gnu::always_inline]] bool write_member_name(std::string_view s, std::size_t position) {
+    const recent_name& recent = recent_names[position % recent_names.size()];
+    std::uint8_t* p = ctx.room(1);
+    if (recent.index < 0x40 && p != nullptr && same_bytes(recent.name, s)) [[likely]] {
+      *p = static_cast<std::uint8_t>(recent.index << 1);
+      ctx.pos = p + 1;
+      return true;
+    }
+    return write_new_member_name(s, position);
+  }
+
+  [[gnu::noinline]] bool write_new_member_name(std::string_view s, std::size_t position) {
     recent_name& recent = recent_names[position % recent_names.size()];
     if (same_bytes(recent.name, s)) return reference(recent.index);
     bool inserted = false;
@@ -257,11 +314,11 @@ struct amf3_writer::impl {
     for (std::size_t i = 0; i < a.assoc.size(); ++i) {
       const member& m = a.assoc[i];
       if (m.name.empty()) return ctx.fail(errc::unencodable, "empty key in an array's associative part");
-      if (!write_member_name(m.name, i) || !write_value(m.val)) return false;
+      if (!write_member_name(m.name, i) || !write_item(m.val)) return false;
     }
     ctx.u8(0x01);
     for (const value& item : a.dense) {
-      if (!write_value(item)) return false;
+      if (!write_item(item)) return false;
     }
     leave();
     return true;
@@ -285,13 +342,13 @@ struct amf3_writer::impl {
       return true;
     }
     for (const value& v : o.sealed) {
-      if (!write_value(v)) return false;
+      if (!write_item(v)) return false;
     }
     if (t->dynamic) {
       for (std::size_t i = 0; i < o.dynamic.size(); ++i) {
         const member& m = o.dynamic[i];
         if (m.name.empty()) return ctx.fail(errc::unencodable, "empty dynamic member name");
-        if (!write_member_name(m.name, i) || !write_value(m.val)) return false;
+        if (!write_member_name(m.name, i) || !write_item(m.val)) return false;
       }
       ctx.u8(0x01);
     }
@@ -360,7 +417,7 @@ struct amf3_writer::impl {
     ctx.u8(v.fixed ? 1 : 0);
     if (!write_string(v.type_name)) return false;
     for (const value& item : v.items) {
-      if (!write_value(item)) return false;
+      if (!write_item(item)) return false;
     }
     leave();
     return true;

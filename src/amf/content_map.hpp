@@ -68,6 +68,9 @@ inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
   if (n >= 4 && n < 8) {
     return word(a.data(), u) == word(b.data(), v) && word(a.data() + n - 4, u) == word(b.data() + n - 4, v);
   }
+  if (n < 4) {  // bytes 0, n/2 and n-1 cover all of them
+    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+  }
   return a == b;
 }
 

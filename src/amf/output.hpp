@@ -70,6 +70,20 @@ struct encode_context {
     std::memcpy(b, &swapped, sizeof(T));
     append(b, sizeof(T));
   }
+  // The write position when at least n bytes of the window are free, else nullptr (no window,
+  // or too little room): the caller then uses the checked writes above. A caller that got a
+  // pointer stores up to n bytes through it and moves `pos` past them: one check for a whole field.
+  std::uint8_t* room(std::size_t n) noexcept {
+    return static_cast<std::size_t>(limit - pos) >= n ? pos : nullptr;
+  }
+  // T big-endian at p (unchecked: p comes from room()).
+  template <class T>
+  static void put(std::uint8_t* p, T v) noexcept {
+    std::memcpy(p, &v, sizeof(T));
+    const T swapped = load_be<T>(p);
+    std::memcpy(p, &swapped, sizeof(T));
+  }
+
   void bytes(std::span<const std::uint8_t> s) { append(s.data(), s.size()); }
   void bytes(std::string_view s) { append(s.data(), s.size()); }
 
