@@ -3,6 +3,7 @@
 // referenced), nodes by identity, traits by content (alias, flags, sealed names). The tables
 // grow in the order the reader's do, so what one writes the other numbers the same way.
 #include <array>
+#include <cstdint>
 #include <vector>
 
 #include "amf3_format.hpp"
@@ -79,6 +80,16 @@ struct amf3_writer::impl {
     std::uint32_t index = 0;
   };
   std::array<recent_name, 16> recent_names{};
+  // Long strings by address: a string written many times from the same storage (a decoded string
+  // and its references, say) is found without hashing or comparing its bytes again, so a
+  // reference bomb of one long string costs no more to write than to read.
+  static constexpr std::size_t long_string_bytes = 64;
+  struct seen_string {
+    const char* data = nullptr;
+    std::size_t size = 0;
+    std::uint32_t index = 0;
+  };
+  std::array<seen_string, 64> long_strings{};
 
   class external_output;
 
@@ -90,6 +101,7 @@ struct amf3_writer::impl {
     trait_table.clear();
     trait_codecs.clear();
     recent_names.fill({});
+    long_strings.fill({});
   }
 
   // ---- primitives ----
@@ -256,8 +268,17 @@ struct amf3_writer::impl {
 
   // The string table index of `s` (not empty): the one it has, or the next one (`inserted`).
   std::uint32_t string_index(std::string_view s, bool& inserted) {
+    seen_string* seen = nullptr;
+    if (s.size() >= long_string_bytes) {
+      seen = &long_strings[(reinterpret_cast<std::uintptr_t>(s.data()) >> 4) % long_strings.size()];
+      if (seen->data == s.data() && seen->size == s.size()) {
+        inserted = false;
+        return seen->index;
+      }
+    }
     const std::uint32_t index = strings.find_or_insert(s, hash_bytes(s), string_count, inserted, same_bytes);
     if (inserted) ++string_count;
+    if (seen != nullptr) *seen = {s.data(), s.size(), index};
     return index;
   }
 

@@ -328,6 +328,35 @@ TEST(hostile_bombs, references_survive_json_and_re_encoding) {
   EXPECT_TRUE(again == input);
 }
 
+// Long strings and their references: the encoder finds a string written before from the same
+// storage by its address (so a bomb of references to one long string is cheap to echo), and one
+// from other storage by its content; either way the bytes are the canonical ones.
+TEST(hostile_bombs, long_string_references_re_encode_to_the_same_bytes) {
+  const std::string a(100, 'a');
+  const std::string b(100, 'b');  // same size, other bytes: never taken for `a`
+  builder in;
+  in.u8(0x09).u29(2 * 2002 + 1).u8(0x01);
+  in.u8(0x06).u29(2 * 100 + 1).raw(a).u8(0x06).u29(2 * 100 + 1).raw(b);
+  for (int i = 0; i < 1000; ++i) in.hex("06 00 06 02");  // references to strings #0 and #1
+  const bytes input = in.take();
+  arena memory;
+  auto r = amf::decode_amf3(input, memory);
+  ASSERT_TRUE(r) << describe(r.error());
+  bytes again;
+  ASSERT_TRUE(amf::encode_amf3(*r, again));
+  EXPECT_TRUE(again == input);
+
+  arena json_memory;  // two copies of `a` in separate storage, then `b`: found by content
+  auto twice = amf::value_from_json("[\"" + a + "\", \"" + a + "\", \"" + b + "\"]", json_memory);
+  ASSERT_TRUE(twice) << describe(twice.error());
+  bytes out;
+  ASSERT_TRUE(amf::encode_amf3(*twice, out));
+  builder expected;
+  expected.u8(0x09).u29(2 * 3 + 1).u8(0x01).u8(0x06).u29(2 * 100 + 1).raw(a).hex("06 00");
+  expected.u8(0x06).u29(2 * 100 + 1).raw(b);
+  EXPECT_TRUE(out == expected.take());
+}
+
 TEST(hostile_bombs, amf0_references_to_one_object) {
   builder b;
   b.u8(0x0A).u32(60000).hex("03 00 01 61 02 00 05 68 65 6C 6C 6F 00 00 09");
