@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "amf3_format.hpp"
 #include "amphora/amf/value.hpp"
 #include "input.hpp"
 #include "output.hpp"
@@ -60,5 +61,61 @@ class amf3_writer {
   struct impl;
   std::unique_ptr<impl> impl_;
 };
+
+// ---- writing, shared by the value-model encoder (amf3_writer.cpp) and the typed one ----
+
+// A U29 (v <= amf3::u29_max), 1 to 4 bytes.
+inline void put_u29(encode_context& ctx, std::uint32_t v) {
+  if (v < 0x80) {
+    ctx.u8(static_cast<std::uint8_t>(v));
+    return;
+  }
+  std::uint8_t b[4];
+  std::size_t n = 0;
+  if (v >= 0x200000) {
+    b[n++] = static_cast<std::uint8_t>(0x80 | (v >> 22));
+    b[n++] = static_cast<std::uint8_t>(0x80 | ((v >> 15) & 0x7F));
+    b[n++] = static_cast<std::uint8_t>(0x80 | ((v >> 8) & 0x7F));
+    b[n++] = static_cast<std::uint8_t>(v & 0xFF);
+  } else {
+    if (v >= 0x4000) b[n++] = static_cast<std::uint8_t>(0x80 | (v >> 14));
+    b[n++] = static_cast<std::uint8_t>(0x80 | ((v >> 7) & 0x7F));
+    b[n++] = static_cast<std::uint8_t>(v & 0x7F);
+  }
+  ctx.append(b, n);
+}
+
+// Writes v if it is undefined, null, a boolean, an integer (a double past 29 bits) or a number,
+// and says so; strings and nodes (which need the encoder's tables) are left to the caller.
+inline bool put_scalar(encode_context& ctx, const value& v) {
+  switch (v.type()) {
+    case kind::undefined:
+      ctx.u8(amf3::undefined_marker);
+      return true;
+    case kind::null:
+      ctx.u8(amf3::null_marker);
+      return true;
+    case kind::boolean:
+      ctx.u8(v.as_bool() ? amf3::true_marker : amf3::false_marker);
+      return true;
+    case kind::integer: {
+      const std::int64_t i = v.as_int();
+      if (i >= amf3::int_min && i <= amf3::int_max) {
+        ctx.u8(amf3::integer_marker);
+        put_u29(ctx, static_cast<std::uint32_t>(i) & amf3::u29_max);
+      } else {
+        ctx.u8(amf3::double_marker);
+        ctx.f64(static_cast<double>(i));
+      }
+      return true;
+    }
+    case kind::number:
+      ctx.u8(amf3::double_marker);
+      ctx.f64(v.as_double());
+      return true;
+    default:
+      return false;
+  }
+}
 
 }  // namespace amphora::amf::detail

@@ -106,31 +106,7 @@ struct amf3_writer::impl {
 
   // ---- primitives ----
 
-  void u29(std::uint32_t v) {  // v <= amf3::u29_max
-    if (v < 0x80) {
-      ctx.u8(static_cast<std::uint8_t>(v));
-      return;
-    }
-    std::uint8_t b[4];
-    std::size_t n;
-    if (v < 0x4000) {
-      b[0] = static_cast<std::uint8_t>(0x80 | (v >> 7));
-      b[1] = static_cast<std::uint8_t>(v & 0x7F);
-      n = 2;
-    } else if (v < 0x200000) {
-      b[0] = static_cast<std::uint8_t>(0x80 | (v >> 14));
-      b[1] = static_cast<std::uint8_t>(0x80 | ((v >> 7) & 0x7F));
-      b[2] = static_cast<std::uint8_t>(v & 0x7F);
-      n = 3;
-    } else {
-      b[0] = static_cast<std::uint8_t>(0x80 | (v >> 22));
-      b[1] = static_cast<std::uint8_t>(0x80 | ((v >> 15) & 0x7F));
-      b[2] = static_cast<std::uint8_t>(0x80 | ((v >> 8) & 0x7F));
-      b[3] = static_cast<std::uint8_t>(v & 0xFF);
-      n = 4;
-    }
-    ctx.append(b, n);
-  }
+  void u29(std::uint32_t v) { put_u29(ctx, v); }  // v <= amf3::u29_max
 
   // An inline length or count: (n << 1) | 1.
   bool length(std::size_t n) {
@@ -157,37 +133,10 @@ struct amf3_writer::impl {
   // ---- values ----
 
   bool write_value(const value& v) {
-    switch (v.type()) {
-      case kind::undefined:
-        ctx.u8(amf3::undefined_marker);
-        return true;
-      case kind::null:
-        ctx.u8(amf3::null_marker);
-        return true;
-      case kind::boolean:
-        ctx.u8(v.as_bool() ? amf3::true_marker : amf3::false_marker);
-        return true;
-      case kind::integer: {
-        const std::int64_t i = v.as_int();
-        if (i >= amf3::int_min && i <= amf3::int_max) {
-          ctx.u8(amf3::integer_marker);
-          u29(static_cast<std::uint32_t>(i) & amf3::u29_max);
-        } else {
-          ctx.u8(amf3::double_marker);
-          ctx.f64(static_cast<double>(i));
-        }
-        return true;
-      }
-      case kind::number:
-        ctx.u8(amf3::double_marker);
-        ctx.f64(v.as_double());
-        return true;
-      case kind::string:
-        ctx.u8(amf3::string_marker);
-        return write_string(v.as_string());
-      default:
-        return write_node(v);
-    }
+    if (put_scalar(ctx, v)) return true;
+    if (v.type() != kind::string) return write_node(v);
+    ctx.u8(amf3::string_marker);
+    return write_string(v.as_string());
   }
 
   // A member, element or item: scalars written inline at each call site, marker and payload

@@ -292,27 +292,6 @@ bool amf3_typed_in::holds_placeholder(const value& root) {
 
 namespace {
 
-// A U29 (v <= amf3::u29_max), 1 to 4 bytes.
-void put_u29(encode_context& ctx, std::uint32_t v) {
-  if (v < 0x80) {
-    ctx.u8(static_cast<std::uint8_t>(v));
-    return;
-  }
-  std::uint8_t b[4];
-  std::size_t n = 0;
-  if (v >= 0x200000) {
-    b[n++] = static_cast<std::uint8_t>(0x80 | (v >> 22));
-    b[n++] = static_cast<std::uint8_t>(0x80 | ((v >> 15) & 0x7F));
-    b[n++] = static_cast<std::uint8_t>(0x80 | ((v >> 8) & 0x7F));
-    b[n++] = static_cast<std::uint8_t>(v & 0xFF);
-  } else {
-    if (v >= 0x4000) b[n++] = static_cast<std::uint8_t>(0x80 | (v >> 14));
-    b[n++] = static_cast<std::uint8_t>(0x80 | ((v >> 7) & 0x7F));
-    b[n++] = static_cast<std::uint8_t>(v & 0x7F);
-  }
-  ctx.append(b, n);
-}
-
 // An inline length or count: (n << 1) | 1.
 bool put_length(encode_context& ctx, std::size_t n) {
   if (n > amf3::max_length) return ctx.fail(errc::unencodable, "length does not fit AMF3's 28 bits");
@@ -343,38 +322,10 @@ amf3_typed_out::~amf3_typed_out() {
 arena& amf3_typed_out::scratch() noexcept { return s_->scratch; }
 
 bool amf3_typed_out::write_value(const value& v) {
-  encode_context& ctx = s_->ctx;
-  switch (v.type()) {
-    case kind::undefined:
-      ctx.u8(amf3::undefined_marker);
-      return true;
-    case kind::null:
-      ctx.u8(amf3::null_marker);
-      return true;
-    case kind::boolean:
-      ctx.u8(v.as_bool() ? amf3::true_marker : amf3::false_marker);
-      return true;
-    case kind::integer: {
-      const std::int64_t i = v.as_int();
-      if (i >= amf3::int_min && i <= amf3::int_max) {
-        ctx.u8(amf3::integer_marker);
-        put_u29(ctx, static_cast<std::uint32_t>(i) & amf3::u29_max);
-      } else {
-        ctx.u8(amf3::double_marker);
-        ctx.f64(static_cast<double>(i));
-      }
-      return true;
-    }
-    case kind::number:
-      ctx.u8(amf3::double_marker);
-      ctx.f64(v.as_double());
-      return true;
-    case kind::string:
-      return write_string(v.as_string());
-    default:  // a node the value model may share: the whole encode goes through it
-      restart_ = true;
-      return false;
-  }
+  if (put_scalar(s_->ctx, v)) return true;
+  if (v.type() == kind::string) return write_string(v.as_string());
+  restart_ = true;  // a node the value model may share: the whole encode goes through it
+  return false;
 }
 
 bool amf3_typed_out::write_string(std::string_view s) {
