@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "amphora/amf/amf3.hpp"
 #include "amphora/amf/packet.hpp"
 #include "amphora/flex/messages.hpp"
 #include "amphora/flex/small_messages.hpp"
@@ -126,6 +127,30 @@ inline std::string member_string(const amf::value& object, std::string_view name
   if (v == nullptr) return "<absent>";
   if (!v->is(amf::kind::string)) return "<" + std::string(amf::kind_name(v->type())) + ">";
   return std::string(v->as_string());
+}
+
+// One Flex message as a bare AMF3 value (a WebSocket frame), and back (views into `memory`;
+// nullopt when it is not a message).
+inline std::vector<std::uint8_t> amf3_frame(const flex::message& m) {
+  amf::arena memory;
+  amf::result<amf::value> v = flex::to_value(memory, m);
+  EXPECT_TRUE(v.has_value());
+  std::vector<std::uint8_t> out;
+  amf::encode_options options;
+  options.registry = &flex::registry();
+  EXPECT_TRUE(amf::encode_amf3(*v, out, options).ok());
+  return out;
+}
+
+inline std::optional<flex::message> read_amf3_frame(const std::vector<std::uint8_t>& frame,
+                                                    amf::arena& memory) {
+  amf::decode_options options;
+  options.registry = &flex::registry();
+  amf::result<amf::value> v = amf::decode_amf3(frame, memory, options);
+  if (!v) return std::nullopt;
+  amf::result<flex::message> m = flex::read_message(*v, memory);
+  if (!m) return std::nullopt;
+  return *m;
 }
 
 inline std::string header_string(const flex::abstract_message& m, std::string_view name) {

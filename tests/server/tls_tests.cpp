@@ -241,27 +241,6 @@ class wss_client {
   beast::flat_buffer buffer_;
 };
 
-std::vector<std::uint8_t> encode(const flex::message& m) {
-  amf::arena memory;
-  amf::result<amf::value> v = flex::to_value(memory, m);
-  EXPECT_TRUE(v.has_value());
-  std::vector<std::uint8_t> out;
-  amf::encode_options options;
-  options.registry = &flex::registry();
-  EXPECT_TRUE(amf::encode_amf3(*v, out, options).ok());
-  return out;
-}
-
-std::optional<flex::message> decode(const std::vector<std::uint8_t>& frame, amf::arena& memory) {
-  amf::decode_options options;
-  options.registry = &flex::registry();
-  amf::result<amf::value> v = amf::decode_amf3(frame, memory, options);
-  if (!v) return std::nullopt;
-  amf::result<flex::message> m = flex::read_message(*v, memory);
-  if (!m) return std::nullopt;
-  return *m;
-}
-
 // ---- the server ----
 
 class tls_test : public ::testing::Test {
@@ -361,11 +340,11 @@ TEST_F(tls_test, websocket_subscribe_and_push_over_wss) {
   sub.operation = flex::command_operation::subscribe;
   sub.message_id = "m-sub";
   sub.destination = "chat";
-  ASSERT_TRUE(c.write(encode(sub)));
+  ASSERT_TRUE(c.write(test::amf3_frame(sub)));
   std::optional<std::vector<std::uint8_t>> ack_frame = c.read();
   ASSERT_TRUE(ack_frame.has_value());
   amf::arena memory;
-  std::optional<flex::message> ack = decode(*ack_frame, memory);
+  std::optional<flex::message> ack = test::read_amf3_frame(*ack_frame, memory);
   ASSERT_TRUE(ack.has_value());
   ASSERT_NE(std::get_if<flex::acknowledge_message>(&*ack), nullptr);
 
@@ -377,7 +356,7 @@ TEST_F(tls_test, websocket_subscribe_and_push_over_wss) {
   ASSERT_TRUE(std::holds_alternative<std::size_t>(broker_->publish(m)));
   std::optional<std::vector<std::uint8_t>> frame = c.read();
   ASSERT_TRUE(frame.has_value());
-  std::optional<flex::message> pushed = decode(*frame, memory);
+  std::optional<flex::message> pushed = test::read_amf3_frame(*frame, memory);
   ASSERT_TRUE(pushed.has_value());
   auto* p = std::get_if<flex::async_message>(&*pushed);
   ASSERT_NE(p, nullptr);

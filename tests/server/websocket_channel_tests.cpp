@@ -19,6 +19,7 @@
 #include "amphora/security/authenticator.hpp"
 #include "amphora/server/server.hpp"
 #include "amphora/server/websocket_channel.hpp"
+#include "gateway_test_util.hpp"
 #include "net.hpp"
 
 namespace amphora::server {
@@ -93,33 +94,6 @@ class ws_client {
   beast::flat_buffer buffer_;
 };
 
-std::vector<std::uint8_t> encode(const flex::message& m) {
-  amf::arena memory;
-  amf::result<amf::value> v = flex::to_value(memory, m);
-  EXPECT_TRUE(v.has_value());
-  std::vector<std::uint8_t> out;
-  amf::encode_options options;
-  options.registry = &flex::registry();
-  EXPECT_TRUE(amf::encode_amf3(*v, out, options).ok());
-  return out;
-}
-
-// A frame decoded back into a message (views into `memory`).
-std::optional<flex::message> decode(const std::vector<std::uint8_t>& frame, amf::arena& memory) {
-  amf::decode_options options;
-  options.registry = &flex::registry();
-  amf::result<amf::value> v = amf::decode_amf3(frame, memory, options);
-  if (!v) return std::nullopt;
-  amf::result<flex::message> m = flex::read_message(*v, memory);
-  if (!m) return std::nullopt;
-  return *m;
-}
-
-std::string header_string(const flex::abstract_message& m, std::string_view name) {
-  const amf::value* v = m.header(name);
-  return v != nullptr && v->is(amf::kind::string) ? std::string(v->as_string()) : std::string("<none>");
-}
-
 flex::command_message command(flex::command_operation op, std::string_view id) {
   flex::command_message c;
   c.operation = op;
@@ -154,12 +128,12 @@ class websocket_channel_test : public ::testing::Test {
 
   // Sends `m` and reads the one answer.
   flex::message call(ws_client& c, const flex::message& m, amf::arena& memory) {
-    EXPECT_TRUE(c.write(encode(m)));
+    EXPECT_TRUE(c.write(test::amf3_frame(m)));
     std::optional<std::vector<std::uint8_t>> frame = c.read();
     EXPECT_TRUE(frame.has_value()) << c.error.message();
     if (!frame) return flex::error_message{};
     frames_.push_back(std::move(*frame));
-    std::optional<flex::message> reply = decode(frames_.back(), memory);
+    std::optional<flex::message> reply = test::read_amf3_frame(frames_.back(), memory);
     EXPECT_TRUE(reply.has_value());
     return reply ? *reply : flex::message{flex::error_message{}};
   }
@@ -170,7 +144,7 @@ class websocket_channel_test : public ::testing::Test {
     EXPECT_TRUE(frame.has_value()) << c.error.message();
     if (!frame) return std::nullopt;
     frames_.push_back(std::move(*frame));
-    return decode(frames_.back(), memory);
+    return test::read_amf3_frame(frames_.back(), memory);
   }
 
   std::shared_ptr<messaging::broker> broker_;
@@ -188,7 +162,7 @@ TEST_F(websocket_channel_test, ping_subscribe_and_receive_pushed_messages) {
   auto* ack = std::get_if<flex::acknowledge_message>(&ping);
   ASSERT_NE(ack, nullptr);
   EXPECT_EQ(ack->correlation_id, "m-ping");
-  const std::string ds_id = header_string(*ack, flex::headers::ds_id);
+  const std::string ds_id = test::header_string(*ack, flex::headers::ds_id);
   EXPECT_EQ(ds_id.size(), 36u) << ds_id;
 
   flex::message sub = call(c, command(flex::command_operation::subscribe, "m-sub"), memory);
@@ -217,7 +191,7 @@ TEST_F(websocket_channel_test, ping_subscribe_and_receive_pushed_messages) {
     std::optional<std::vector<std::uint8_t>> frame = c.read();
     ASSERT_TRUE(frame.has_value()) << c.error.message();
     frames_.push_back(std::move(*frame));
-    std::optional<flex::message> pushed = decode(frames_.back(), memory);
+    std::optional<flex::message> pushed = test::read_amf3_frame(frames_.back(), memory);
     ASSERT_TRUE(pushed.has_value());
     auto* m = std::get_if<flex::async_message>(&*pushed);
     ASSERT_NE(m, nullptr);
@@ -233,14 +207,14 @@ TEST_F(websocket_channel_test, ping_subscribe_and_receive_pushed_messages) {
   own.destination = "chat";
   own.message_id = "own-1";
   own.body = amf::value::string("hello");
-  ASSERT_TRUE(c.write(encode(own)));
+  ASSERT_TRUE(c.write(test::amf3_frame(own)));
   bool acked = false;
   bool received = false;
   for (int i = 0; i < 2; ++i) {
     std::optional<std::vector<std::uint8_t>> frame = c.read();
     ASSERT_TRUE(frame.has_value());
     frames_.push_back(std::move(*frame));
-    std::optional<flex::message> m = decode(frames_.back(), memory);
+    std::optional<flex::message> m = test::read_amf3_frame(frames_.back(), memory);
     ASSERT_TRUE(m.has_value());
     if (auto* a = std::get_if<flex::acknowledge_message>(&*m)) acked = a->correlation_id == "own-1";
     if (auto* p = std::get_if<flex::async_message>(&*m)) received = p->message_id == "own-1";
@@ -267,7 +241,7 @@ TEST_F(websocket_channel_test, bad_frames_get_an_encoding_error_and_the_connecti
     std::optional<std::vector<std::uint8_t>> frame = c.read();
     ASSERT_TRUE(frame.has_value());
     frames_.push_back(std::move(*frame));
-    std::optional<flex::message> reply = decode(frames_.back(), memory);
+    std::optional<flex::message> reply = test::read_amf3_frame(frames_.back(), memory);
     ASSERT_TRUE(reply.has_value());
     auto* e = std::get_if<flex::error_message>(&*reply);
     ASSERT_NE(e, nullptr);
@@ -309,7 +283,8 @@ TEST_F(websocket_channel_test, disconnect_releases_the_flex_client_and_closes) {
   ASSERT_FALSE(c.handshake_error);
   amf::arena memory;
   flex::message ping = call(c, command(flex::command_operation::client_ping, "m-ping"), memory);
-  const std::string ds_id = header_string(std::get<flex::acknowledge_message>(ping), flex::headers::ds_id);
+  const std::string ds_id =
+      test::header_string(std::get<flex::acknowledge_message>(ping), flex::headers::ds_id);
   flex::message sub = call(c, command(flex::command_operation::subscribe, "m-sub"), memory);
   ASSERT_NE(std::get_if<flex::acknowledge_message>(&sub), nullptr);
   ASSERT_TRUE(broker_->has_client(ds_id));
