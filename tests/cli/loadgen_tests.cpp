@@ -14,13 +14,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// The number after "\"key\":" in loadgen's --json line, or -1.
-double json_number(const std::string& json, const std::string& key) {
-  const std::size_t at = json.find("\"" + key + "\":");
-  if (at == std::string::npos) return -1;
-  return std::stod(json.substr(at + key.size() + 3));
-}
-
 class Loadgen : public ::testing::Test {
  protected:
   void SetUp() override {

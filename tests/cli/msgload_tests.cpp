@@ -15,13 +15,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// The number after "\"key\":" in msgload's --json line, or -1.
-double json_number(const std::string& json, const std::string& key) {
-  const std::size_t at = json.find("\"" + key + "\":");
-  if (at == std::string::npos) return -1;
-  return std::stod(json.substr(at + key.size() + 3));
-}
-
 class Msgload : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -164,6 +164,12 @@ int background_process::stop() {
   return exit_code_;
 }
 
+double json_number(const std::string& json, const std::string& key) {
+  const std::size_t at = json.find("\"" + key + "\":");
+  if (at == std::string::npos) return -1;
+  return std::stod(json.substr(at + key.size() + 3));
+}
+
 unsigned listening_port(const background_process& server) {
   constexpr std::string_view prefix = "listening on http://127.0.0.1:";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -52,6 +52,9 @@ class background_process {
 // returns PORT, or 0 if the line did not come.
 unsigned listening_port(const background_process& server);
 
+// The number after "\"key\":" in a --json line (loadgen, msgload), or -1.
+double json_number(const std::string& json, const std::string& key);
+
 // The binary under test.
 std::string amphora_path();
 // A file in this process's scratch directory (removed at exit) holding `content`; returns its path.
