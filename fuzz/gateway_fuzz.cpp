@@ -140,9 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     amf::decode_options options;
     options.registry = &flex::registry();
     options.limits.max_memory_bytes = amphora::fuzz::max_memory_bytes;
-    // The gateway echoes a request's response URI into its answer's targets as it came, UTF-8 or
-    // not (the request decoder does not check envelope strings): well-formed AMF all the same.
-    options.limits.validate_utf8 = false;
+    // Every string of an answer, the echoed response URIs included, must be well-formed UTF-8.
     check(amf::decode_packet(r.body, memory, options).has_value(), "a 200 answer that does not decode");
   } else {
     check(r.status >= 400 && r.status < 500, "an answer that is neither 200 nor 4xx");

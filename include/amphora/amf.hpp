@@ -12,4 +12,5 @@
 #include "amphora/amf/packet.hpp"
 #include "amphora/amf/trace.hpp"
 #include "amphora/amf/typed.hpp"
+#include "amphora/amf/utf8.hpp"
 #include "amphora/amf/value.hpp"

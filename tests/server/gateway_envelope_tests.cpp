@@ -70,6 +70,20 @@ TEST(gateway_envelope, an_undecodable_packet_with_headers_is_http_400) {
   EXPECT_EQ(r->status, 400u);
 }
 
+TEST(gateway_envelope, an_undecodable_packet_whose_uris_are_not_utf8_is_http_400) {
+  // The first body's URIs would be echoed in the fault's target: not when they are not UTF-8.
+  gateway gw = echo_gateway();
+  for (std::string_view bad_target : {"", "\xC0\xAF"}) {
+    const std::string_view bad_response = bad_target.empty() ? "/1\xFF" : "/1";
+    test::builder b;
+    b.u16(0).u16(0).u16(1).str16(bad_target.empty() ? "EchoService.echo" : bad_target).str16(bad_response);
+    b.u32(0xFFFFFFFF).u8(0x0A).u32(1000);  // a strict array claiming 1000 elements with none there
+    std::optional<reply> r = call_now(gw, b.get());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400u);
+  }
+}
+
 TEST(gateway_envelope, a_packet_over_the_body_limit_gets_a_fault) {
   gateway_options options;
   options.limits.max_input_bytes = 64;

@@ -1,5 +1,6 @@
 #include "envelope.hpp"
 
+#include "amphora/amf/utf8.hpp"
 #include "processors.hpp"
 
 namespace amphora::server::detail {
@@ -42,8 +43,9 @@ std::optional<first_body> peek_first_body(std::span<const std::uint8_t> body) no
   first_body out;
   std::uint16_t headers = 0, bodies = 0;
   if (!in.u16(out.version) || !known_version(out.version) || !in.u16(headers) || headers != 0 ||
-      !in.u16(bodies) || bodies == 0 || !in.utf(out.target) || !in.utf(out.response)) {
-    return std::nullopt;
+      !in.u16(bodies) || bodies == 0 || !in.utf(out.target) || !in.utf(out.response) ||
+      !amf::is_valid_utf8(out.target) || !amf::is_valid_utf8(out.response)) {
+    return std::nullopt;  // the URIs are echoed in the answer: only well-formed UTF-8 is
   }
   return out;
 }
