@@ -228,8 +228,10 @@ int run(const command& c, const parsed_args& args) {
     options.authentication.per_client = cfg.per_client_authentication;
     options.authentication.secure_cookie = cfg.secure_cookie;
   }
-  // SIGHUP and AmphoraAdmin.reload: the access policy and the user file, each kept on failure.
-  const auto reload = [access = options.access, users]() -> std::string {
+  // SIGHUP and AmphoraAdmin.reload: the access policy, the user file and the TLS certificate and
+  // key, each kept on failure.
+  const bool tls = !cfg.tls_cert.empty();
+  const auto reload = [access = options.access, users, tls, &s, &cfg]() -> std::string {
     std::string report;
     std::string failed;
     if (access) {
@@ -245,6 +247,15 @@ int run(const command& c, const parsed_args& args) {
       } else {
         report += (report.empty() ? "" : "; ") +
                   ("users reloaded from " + users->path() + " (" + std::to_string(users->size()) + " users)");
+      }
+    }
+    if (tls) {
+      try {
+        s.reload_tls();
+        report += (report.empty() ? "" : "; ") + ("TLS certificate reloaded from " + cfg.tls_cert);
+      } catch (const std::exception& e) {
+        failed += (failed.empty() ? "" : "; ") +
+                  ("TLS reload failed, the old certificate stays: " + std::string(e.what()));
       }
     }
     if (!failed.empty()) throw server::service_error(failed + (report.empty() ? "" : "; " + report));
@@ -275,7 +286,7 @@ int run(const command& c, const parsed_args& args) {
   print_banner(s, *amf);
   if (users) std::printf("authentication: %zu users from %s\n", users->size(), cfg.users_file.c_str());
   std::fflush(stdout);
-  if (options.access || users) {
+  if (options.access || users || tls) {
     s.stop_on_signals([reload] {
       try {
         std::fprintf(stderr, "SIGHUP: %s\n", reload().c_str());
@@ -325,7 +336,9 @@ const command serve_command{
         "With --tls-cert and --tls-key (PEM files) a second listener on --tls-port (default 8443)\n"
         "serves the same endpoints over HTTPS and WSS (TLS 1.2+; Flex SecureAMFChannel clients);\n"
         "the plain listener stays unless --plain-http false. A missing certificate or key, or a\n"
-        "key that is not the certificate's, stops the start (exit 1).\n"
+        "key that is not the certificate's, stops the start (exit 1). SIGHUP (and\n"
+        "AmphoraAdmin.reload) reads them again for new connections (a renewed certificate); on\n"
+        "failure the old ones stay.\n"
         "Limits (docs/security.md, \"Limits and defaults\"): each client address may send\n"
         "--rate-limit requests per second on average, in bursts of --rate-burst; beyond that a\n"
         "request is answered 429 Too Many Requests with Retry-After at once. Loopback clients are\n"

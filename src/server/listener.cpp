@@ -46,6 +46,13 @@ void listener::stop() {
   net::post(acceptor_.get_executor(), [self = shared_from_this()] { self->do_stop(); });
 }
 
+void listener::set_tls(std::shared_ptr<net::ssl::context> tls) {
+  // A session's OpenSSL object holds its own reference to the context it was made from, so the
+  // old context may go while connections made from it live on.
+  net::post(acceptor_.get_executor(),
+            [self = shared_from_this(), tls = std::move(tls)]() mutable { self->tls_ = std::move(tls); });
+}
+
 void listener::do_accept() {
   if (!acceptor_.is_open()) return;
   // The new connection gets its own strand.

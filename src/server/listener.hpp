@@ -19,6 +19,8 @@ class listener : public std::enable_shared_from_this<listener> {
 
   void run();
   void stop();  // from any thread
+  // From any thread: connections accepted from now on use `tls` (a TLS listener stays one).
+  void set_tls(std::shared_ptr<net::ssl::context> tls);
   std::uint16_t port() const noexcept { return port_; }
 
  private:

@@ -154,6 +154,14 @@ std::uint16_t server::port() const noexcept { return impl_->port; }
 
 std::uint16_t server::tls_port() const noexcept { return impl_->tls_port; }
 
+void server::reload_tls() {
+  impl& m = *impl_;
+  if (!m.tls_acceptor) throw std::logic_error("server::reload_tls without TLS");
+  m.tls_acceptor->set_tls(make_tls_context(m.cfg.tls_cert, m.cfg.tls_key, [&m](const std::string& warning) {
+    m.state->log().event(log_level::warn, warning);
+  }));
+}
+
 const config& server::settings() const noexcept { return impl_->cfg; }
 
 blocking_runner server::runner() {

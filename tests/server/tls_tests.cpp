@@ -60,10 +60,10 @@ key_ptr new_key() {
   return key;
 }
 
-cert_ptr self_signed(EVP_PKEY* key) {
+cert_ptr self_signed(EVP_PKEY* key, long serial = 1) {
   cert_ptr cert(X509_new());
   X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
   X509_NAME* name = X509_get_subject_name(cert.get());
@@ -154,6 +154,25 @@ std::optional<http::response<http::vector_body<std::uint8_t>>> https_request(
   run_bounded(ioc, [&] { beast::get_lowest_layer(stream).cancel(); });
   if (!done) return std::nullopt;
   return res;
+}
+
+// The serial number of the certificate the server presents on a fresh connection; -1 when the
+// handshake fails.
+long served_serial(std::uint16_t port) {
+  net::io_context ioc;
+  ssl::context ctx = client_context();
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  bool done = false;
+  beast::get_lowest_layer(stream).async_connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port},
+                                                [&](error_code ec) {
+                                                  if (ec) return;
+                                                  stream.async_handshake(ssl::stream_base::client,
+                                                                         [&](error_code hec) { done = !hec; });
+                                                });
+  run_bounded(ioc, [&] { beast::get_lowest_layer(stream).cancel(); });
+  if (!done) return -1;
+  cert_ptr peer(SSL_get1_peer_certificate(stream.native_handle()));
+  return peer ? ASN1_INTEGER_get(X509_get_serialNumber(peer.get())) : -1;
 }
 
 // Raw TCP: sends `text` (maybe nothing), then reads until the server closes. The bytes read, and
@@ -438,4 +457,57 @@ TEST_F(tls_test, start_refuses_missing_or_unreadable_files) {
 }
 
 }  // namespace
+TEST_F(tls_test, reload_tls_serves_a_renewed_certificate_to_new_connections) {
+  start(tls_config());
+  EXPECT_EQ(served_serial(server_->tls_port()), 1);
+  wss_client open_before(server_->tls_port(), "/messagebroker/websocket");
+  ASSERT_FALSE(open_before.handshake_error) << open_before.handshake_error.message();
+
+  key_ptr key = new_key();
+  cert_ptr renewed = self_signed(key.get(), 2);
+  write_cert(cert_file_, renewed.get());
+  write_key(key_file_, key.get());
+  server_->reload_tls();
+  // The listener takes the new context on its own strand: the next connections see it.
+  EXPECT_EQ(served_serial(server_->tls_port()), 2);
+  EXPECT_EQ(served_serial(server_->tls_port()), 2);
+
+  // A connection made before the reload goes on working with the old context.
+  flex::command_message sub;
+  sub.operation = flex::command_operation::subscribe;
+  sub.message_id = "m-sub";
+  sub.destination = "chat";
+  ASSERT_TRUE(open_before.write(test::amf3_frame(sub)));
+  std::optional<std::vector<std::uint8_t>> ack_frame = open_before.read();
+  ASSERT_TRUE(ack_frame.has_value());
+  amf::arena memory;
+  std::optional<flex::message> ack = test::read_amf3_frame(*ack_frame, memory);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_NE(std::get_if<flex::acknowledge_message>(&*ack), nullptr);
+}
+
+TEST_F(tls_test, a_failed_reload_keeps_the_old_certificate) {
+  start(tls_config());
+  key_ptr other = new_key();
+  write_key(key_file_, other.get());  // not the certificate's key
+  try {
+    server_->reload_tls();
+    ADD_FAILURE() << "reloaded a key that is not the certificate's";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not belong to the certificate"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(served_serial(server_->tls_port()), 1);
+}
+
+TEST(tls, reload_tls_without_tls_is_a_logic_error) {
+  config cfg;
+  cfg.host = "127.0.0.1";
+  cfg.port = 0;
+  server s(cfg);
+  s.set_log_sink([](std::string_view) {});
+  s.start();
+  EXPECT_THROW(s.reload_tls(), std::logic_error);
+  s.stop();
+}
+
 }  // namespace amphora::server

@@ -66,6 +66,11 @@ class server {
   std::uint16_t port() const noexcept;      // the bound port (the actual one when config.port was 0)
   std::uint16_t tls_port() const noexcept;  // the bound HTTPS port; 0 without TLS
   const config& settings() const noexcept;
+  // After start(), from any thread: reads tls_cert and tls_key again (e.g. a renewed certificate).
+  // New HTTPS/WSS connections use them; open ones keep the ones they started with. Throws
+  // std::runtime_error naming the file and the reason, and keeps the old ones, when they cannot be
+  // used; std::logic_error without TLS.
+  void reload_tls();
 
   // The bounded worker pool for blocking services; valid for the server's lifetime. A handler that
   // is given this runner posts its blocking work there and calls done from the worker.
