@@ -163,12 +163,11 @@ long served_serial(std::uint16_t port) {
   ssl::context ctx = client_context();
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
   bool done = false;
-  beast::get_lowest_layer(stream).async_connect(tcp::endpoint{net::ip::make_address("127.0.0.1"), port},
-                                                [&](error_code ec) {
-                                                  if (ec) return;
-                                                  stream.async_handshake(ssl::stream_base::client,
-                                                                         [&](error_code hec) { done = !hec; });
-                                                });
+  beast::get_lowest_layer(stream).async_connect(
+      tcp::endpoint{net::ip::make_address("127.0.0.1"), port}, [&](error_code ec) {
+        if (ec) return;
+        stream.async_handshake(ssl::stream_base::client, [&](error_code hec) { done = !hec; });
+      });
   run_bounded(ioc, [&] { beast::get_lowest_layer(stream).cancel(); });
   if (!done) return -1;
   cert_ptr peer(SSL_get1_peer_certificate(stream.native_handle()));
@@ -494,7 +493,8 @@ TEST_F(tls_test, a_failed_reload_keeps_the_old_certificate) {
     server_->reload_tls();
     ADD_FAILURE() << "reloaded a key that is not the certificate's";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("does not belong to the certificate"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("does not belong to the certificate"), std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(served_serial(server_->tls_port()), 1);
 }
