@@ -1,5 +1,6 @@
 #include "listener.hpp"
 
+#include <array>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -9,15 +10,20 @@
 namespace amphora::server::detail {
 namespace {
 
-// Over max_connections: a short 503 written without waiting (a fresh socket's send buffer takes
-// it), then close. The client learns why instead of seeing a bare reset.
-void refuse(strand_socket& socket) {
+// Over max_connections: a short refusal written without waiting (a fresh socket's send buffer takes
+// it), then close. The client learns why instead of seeing a bare reset: a plain client gets a 503;
+// a TLS client, whose first bytes must be TLS, gets a fatal internal_error alert record before any
+// handshake (what a TLS library reports as the server's refusal), which costs no handshake.
+void refuse(strand_socket& socket, bool tls) {
   static constexpr std::string_view busy =
       "HTTP/1.1 503 Service Unavailable\r\nServer: amphora/0.1\r\nContent-Type: text/plain\r\n"
       "Content-Length: 20\r\nConnection: close\r\n\r\ntoo many connections";
+  // Record type alert (21), legacy version 3.1, length 2; level fatal (2), internal_error (80).
+  static constexpr std::array<unsigned char, 7> busy_tls = {0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x50};
   error_code ec;
   socket.non_blocking(true, ec);
-  if (!ec) socket.write_some(net::buffer(busy.data(), busy.size()), ec);
+  if (!ec && tls) socket.write_some(net::buffer(busy_tls), ec);
+  if (!ec && !tls) socket.write_some(net::buffer(busy.data(), busy.size()), ec);
   socket.shutdown(tcp::socket::shutdown_both, ec);
   socket.close(ec);
 }
@@ -71,7 +77,7 @@ void listener::on_accept(error_code ec, strand_socket socket) {
   }
   if (state_->full()) {
     state_->log().event(log_level::warn, "max_connections reached: connection refused");
-    refuse(socket);
+    refuse(socket, tls_ != nullptr);
   } else {
     socket.set_option(tcp::no_delay(true), ec);
     if (tls_) {

@@ -485,6 +485,19 @@ TEST_F(tls_test, reload_tls_serves_a_renewed_certificate_to_new_connections) {
   EXPECT_NE(std::get_if<flex::acknowledge_message>(&*ack), nullptr);
 }
 
+TEST_F(tls_test, past_max_connections_a_tls_client_gets_a_fatal_alert_not_http) {
+  config cfg = tls_config();
+  cfg.max_connections = 1;
+  start(cfg);
+  wss_client holder(server_->tls_port(), "/messagebroker/websocket");
+  ASSERT_FALSE(holder.handshake_error) << holder.handshake_error.message();
+  const raw_result r = raw_exchange(server_->tls_port(), "");
+  // One TLS alert record: fatal (2), internal_error (80); then the server closes.
+  EXPECT_EQ(r.received, std::string("\x15\x03\x01\x00\x02\x02\x50", 7));
+  EXPECT_TRUE(r.closed);
+  EXPECT_EQ(served_serial(server_->tls_port()), -1);
+}
+
 TEST_F(tls_test, a_failed_reload_keeps_the_old_certificate) {
   start(tls_config());
   key_ptr other = new_key();
