@@ -199,6 +199,10 @@ int run(const command& c, const parsed_args& args) {
   messaging.destinations = blazeds.broker_destinations();
   if (messaging.destinations.empty()) messaging.destinations.emplace_back().name = "chat";
   messaging.max_queue = cfg.max_queued_messages;
+  // A publish's pushes run on the I/O threads in batches, not one after another on the publisher's.
+  messaging.post_wakes = [timers = s.timers()](std::function<void()> batch) {
+    if (timers->schedule(std::chrono::milliseconds(0), batch) == 0) batch();  // stopped: here
+  };
   options.channels = default_channels(cfg.max_parked_polls);
   for (server::polling_channel& configured : blazeds.polling_channels()) {  // replaces a default path
     std::erase_if(options.channels,

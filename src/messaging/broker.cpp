@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <deque>
+#include <iterator>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
+#include "amphora/amf/amf3.hpp"
 #include "amphora/flex/constants.hpp"
+#include "amphora/flex/small_messages.hpp"
 #include "amphora/flex/uuid.hpp"
 #include "amphora/messaging/subtopic.hpp"
 #include "subscription_filter.hpp"
@@ -27,6 +31,16 @@ flex::message delivery::to_flex(amf::arena& memory) const {
   notice.client_id = *client_id;
   notice.destination = message->message().destination;
   return notice;
+}
+
+amf::status delivery::encode_full_form(std::vector<std::uint8_t>& out) const {
+  if (!invalidated) return message->append_full_form(*client_id, out);
+  amf::arena memory(512);
+  amf::result<amf::value> v = flex::to_value(memory, to_flex(memory), flex::form::full);
+  if (!v) return v.error();
+  amf::encode_options encode;
+  encode.registry = &flex::registry();
+  return amf::encode_amf3(*v, out, encode);
 }
 
 namespace {
@@ -74,6 +88,12 @@ struct client {
   bool wake_once = false;
 };
 
+void wake_all(std::vector<broker::wake_fn>& woken) {
+  for (broker::wake_fn& w : woken) {
+    if (w) w();
+  }
+}
+
 error make_error(errc code, std::string message, std::string detail = {}) {
   return error{code, std::move(message), std::move(detail)};
 }
@@ -118,6 +138,19 @@ struct broker::state {
 
   const broker_config config;
   const std::function<clock::time_point()> now;
+
+  // A publish's wakes: inline, or in batches through config.post_wakes.
+  void post_wakes(std::vector<wake_fn> woken) const {
+    const std::size_t batch = std::max<std::size_t>(config.wake_batch, 1);
+    if (!config.post_wakes || woken.empty()) return wake_all(woken);
+    for (std::size_t from = 0; from < woken.size(); from += batch) {
+      const std::size_t to = std::min(woken.size(), from + batch);
+      auto part = std::make_shared<std::vector<wake_fn>>(
+          std::make_move_iterator(woken.begin() + static_cast<std::ptrdiff_t>(from)),
+          std::make_move_iterator(woken.begin() + static_cast<std::ptrdiff_t>(to)));
+      config.post_wakes([part] { wake_all(*part); });
+    }
+  }
   string_map<std::size_t> destination_index;
   std::vector<std::shared_ptr<const stored_message>> notices;  // per destination: invalidations
   std::chrono::milliseconds shortest_timeout{0};               // of the subscription timeouts (0: none)
@@ -278,12 +311,6 @@ struct broker::state {
 };
 
 namespace {
-
-void wake_all(std::vector<broker::wake_fn>& woken) {
-  for (broker::wake_fn& w : woken) {
-    if (w) w();
-  }
-}
 
 bool matches(const consumer& k, const destination_config& d, std::span<const std::string_view> subtopics,
              const flex::abstract_message& m) {
@@ -489,7 +516,7 @@ std::variant<std::size_t, error> broker::publish(const flex::async_message& m) {
       }
     }
   }
-  wake_all(woken);
+  state_->post_wakes(std::move(woken));
   return count;
 }
 

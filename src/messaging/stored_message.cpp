@@ -1,10 +1,14 @@
 #include "amphora/messaging/stored_message.hpp"
 
+#include <cstring>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "amphora/amf/amf3.hpp"
 #include "amphora/flex/constants.hpp"
 #include "amphora/flex/small_messages.hpp"
+#include "amphora/flex/uuid.hpp"
 
 namespace amphora::messaging {
 namespace {
@@ -36,6 +40,45 @@ amf::result<amf::value> strip_headers(amf::arena& memory, const amf::value& head
     if (!add(m.name, m.val)) return fail(amf::errc::limit_exceeded, "out of memory");
   }
   return amf::value::of(out);
+}
+
+// `m` in full form with clientId = `client_id`, AMF3-encoded onto `out`.
+amf::status encode_full_form(const flex::async_message& m, std::string_view client_id,
+                             std::vector<std::uint8_t>& out) {
+  flex::async_message copy = m;
+  copy.client_id = client_id;
+  amf::arena memory(1024);
+  amf::result<amf::value> v = flex::to_value(memory, copy, flex::form::full);
+  if (!v) return v.error();
+  amf::encode_options encode;
+  encode.registry = &flex::registry();
+  return amf::encode_amf3(*v, out, encode);
+}
+
+// An inline AMF3 string's header: U29 (length << 1 | 1). Lengths up to 2^28 - 1.
+constexpr std::size_t max_inline_length = (std::size_t{1} << 28) - 1;
+
+void put_string_header(std::size_t length, std::vector<std::uint8_t>& out) {
+  const auto v = static_cast<std::uint32_t>(length << 1 | 1);
+  if (v < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(v));
+  } else if (v < 0x4000) {
+    out.push_back(static_cast<std::uint8_t>(v >> 7 | 0x80));
+    out.push_back(static_cast<std::uint8_t>(v & 0x7f));
+  } else if (v < 0x200000) {
+    out.push_back(static_cast<std::uint8_t>(v >> 14 | 0x80));
+    out.push_back(static_cast<std::uint8_t>((v >> 7 & 0x7f) | 0x80));
+    out.push_back(static_cast<std::uint8_t>(v & 0x7f));
+  } else {
+    out.push_back(static_cast<std::uint8_t>(v >> 22 | 0x80));
+    out.push_back(static_cast<std::uint8_t>((v >> 15 & 0x7f) | 0x80));
+    out.push_back(static_cast<std::uint8_t>((v >> 8 & 0x7f) | 0x80));
+    out.push_back(static_cast<std::uint8_t>(v & 0xff));
+  }
+}
+
+bool contains(std::span<const std::uint8_t> bytes, std::string_view s) noexcept {
+  return ::memmem(bytes.data(), bytes.size(), s.data(), s.size()) != nullptr;
 }
 
 }  // namespace
@@ -81,7 +124,45 @@ amf::result<std::shared_ptr<const stored_message>> stored_message::make(const fl
   out.timestamp = m.timestamp;
   out.time_to_live = m.time_to_live;
   stored->encoded_bytes_ = bytes.size();
+
+  // The template: the full form with a placeholder clientId that nothing in the message can
+  // contain (fresh from the CSPRNG), found once in the bytes.
+  const std::string placeholder = flex::new_uuid();
+  if (encode_full_form(out, placeholder, stored->full_form_)) {
+    const std::span<const std::uint8_t> all(stored->full_form_);
+    std::vector<std::uint8_t> needle;
+    put_string_header(placeholder.size(), needle);
+    needle.insert(needle.end(), placeholder.begin(), placeholder.end());
+    const auto* found =
+        static_cast<const std::uint8_t*>(::memmem(all.data(), all.size(), needle.data(), needle.size()));
+    if (found != nullptr) {
+      const auto at = static_cast<std::size_t>(found - all.data());
+      if (!contains(all.subspan(at + needle.size()), placeholder)) {
+        stored->id_at_ = at;
+        stored->id_end_ = at + needle.size();
+      }
+    }
+  }
   return std::shared_ptr<const stored_message>(std::move(stored));
+}
+
+amf::status stored_message::append_full_form(std::string_view client_id,
+                                             std::vector<std::uint8_t>& out) const {
+  const std::span<const std::uint8_t> all(full_form_);
+  const std::span<const std::uint8_t> head = all.first(id_at_);
+  const std::span<const std::uint8_t> tail = all.subspan(id_end_);
+  // An empty clientId is written as null, and one equal to another string of the message would
+  // be written (or referred to) differently: those are encoded afresh.
+  if (id_at_ == id_end_ || client_id.empty() || client_id.size() > max_inline_length ||
+      contains(head, client_id) || contains(tail, client_id)) {
+    return encode_full_form(message_, client_id, out);
+  }
+  out.reserve(out.size() + head.size() + 4 + client_id.size() + tail.size());
+  out.insert(out.end(), head.begin(), head.end());
+  put_string_header(client_id.size(), out);
+  out.insert(out.end(), client_id.begin(), client_id.end());
+  out.insert(out.end(), tail.begin(), tail.end());
+  return {};
 }
 
 }  // namespace amphora::messaging

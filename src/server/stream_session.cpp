@@ -1,5 +1,6 @@
 #include "stream_session.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <string_view>
@@ -10,6 +11,7 @@ namespace {
 
 constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
+constexpr std::size_t max_chunks_per_write = 21;  // 63 buffers: one writev (Asio passes at most 64)
 
 // The handler's handle on the stream: posts to the connection's strand.
 template <class Session>
@@ -143,21 +145,28 @@ void stream_session<Stream>::do_write() {
     return;
   }
   writing_ = true;
-  chunk_head_ = hex_size(outbox_.front().size());
-  chunk_head_ += crlf;
-  const std::array<net::const_buffer, 3> parts{net::buffer(chunk_head_), net::buffer(outbox_.front()),
-                                               net::buffer(crlf.data(), crlf.size())};
+  in_flight_ = std::min(outbox_.size(), max_chunks_per_write);
+  chunk_heads_.resize(in_flight_);
+  parts_.clear();
+  for (std::size_t i = 0; i < in_flight_; ++i) {  // outbox_ may grow meanwhile: a deque keeps these
+    chunk_heads_[i] = hex_size(outbox_[i].size());
+    chunk_heads_[i] += crlf;
+    parts_.push_back(net::buffer(chunk_heads_[i]));
+    parts_.push_back(net::buffer(outbox_[i]));
+    parts_.push_back(net::buffer(crlf.data(), crlf.size()));
+  }
   tcp_layer().expires_after(state_->settings().write_timeout);
-  net::async_write(stream_, parts, beast::bind_front_handler(&stream_session::on_write, shared_from_this()));
+  net::async_write(stream_, parts_, beast::bind_front_handler(&stream_session::on_write, shared_from_this()));
 }
 
 template <class Stream>
 void stream_session<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
-  if (!outbox_.empty()) {
+  for (; in_flight_ > 0 && !outbox_.empty(); --in_flight_) {
     queued_bytes_ -= outbox_.front().size();
     outbox_.pop_front();
   }
+  in_flight_ = 0;
   if (ec) {
     state_->log().event(log_level::debug, remote_ + " stream write failed: " + ec.message());
     return finish();

@@ -60,7 +60,11 @@ class stream_session : public connection, public std::enable_shared_from_this<st
 
   std::deque<std::vector<std::uint8_t>> outbox_;
   std::size_t queued_bytes_ = 0;
-  std::string chunk_head_;  // "<hex size>\r\n" of the chunk being written
+  // The chunks being written, at the front of outbox_: several queued chunks go out in one
+  // gather write, each as "<hex size>\r\n", its bytes, "\r\n".
+  std::size_t in_flight_ = 0;
+  std::vector<std::string> chunk_heads_;
+  std::vector<net::const_buffer> parts_;
   std::array<std::uint8_t, 4096> discard_{};
   bool writing_ = false;
   bool ending_ = false;  // end() was asked: the last chunk follows what is queued

@@ -2,6 +2,7 @@
 // policy, idle release, waiters and listeners (docs/protocol.md, "Messaging").
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -441,4 +442,36 @@ TEST_F(broker_test, a_destination_max_queue_bounds_each_consumer) {
 }
 
 }  // namespace
+
+TEST_F(broker_test, a_publish_hands_its_wakes_over_in_batches) {
+  broker_config c = config();
+  std::vector<std::function<void()>> posted;
+  c.post_wakes = [&](std::function<void()> batch) { posted.push_back(std::move(batch)); };
+  c.wake_batch = 2;
+  broker b(c, clock());
+  int woken = 0;
+  std::vector<std::string> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back("DS-" + std::to_string(i));
+    subscribe(b, clients.back(), "chat");
+    ASSERT_TRUE(b.listen(clients.back(), [&] { ++woken; }).has_value());
+  }
+  ASSERT_EQ(std::get<std::size_t>(b.publish(message("chat", "one"))), 5u);
+  EXPECT_EQ(woken, 0);           // nothing ran on the publishing thread
+  ASSERT_EQ(posted.size(), 3u);  // 2 + 2 + 1
+  for (const auto& batch : posted) batch();
+  EXPECT_EQ(woken, 5);
+  for (const std::string& ds : clients) EXPECT_EQ(bodies(b.take(ds)), std::vector<std::string>{"one"});
+  posted.clear();
+  ASSERT_EQ(std::get<std::size_t>(b.publish(message("chat", "two"))), 5u);
+  ASSERT_EQ(posted.size(), 3u);
+  // Queues that were not empty wake nobody: nothing more is posted.
+  ASSERT_EQ(std::get<std::size_t>(b.publish(message("chat", "three"))), 5u);
+  EXPECT_EQ(posted.size(), 3u);
+  for (const auto& batch : posted) batch();
+  EXPECT_EQ(woken, 10);
+  for (const std::string& ds : clients)
+    EXPECT_EQ(bodies(b.take(ds)), (std::vector<std::string>{"two", "three"}));
+}
+
 }  // namespace amphora::messaging

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -113,6 +115,9 @@ class messaging_gateway : public ::testing::Test {
     broker_ = std::make_shared<messaging::broker>(bc);
     gw_ = std::make_shared<gateway>(service_registry{}, options());
   }
+
+  // Publishers, pollers and a stream at once: each subscriber gets every message once, in order.
+  void expect_no_message_lost_or_duplicated();
 
   // The gateway's options: the broker, the fake timers, a polling and a long-polling endpoint.
   gateway_options options() {
@@ -587,7 +592,7 @@ TEST_F(messaging_gateway, without_a_broker_messaging_is_refused) {
 // theirs until they hold every message, and one more gets them pushed over a stream. Each must receive every
 // message exactly once, in order per publisher. Bounded in count; the only wait bound is a safety net against
 // a hang.
-TEST_F(messaging_gateway, no_message_is_lost_or_duplicated) {
+void messaging_gateway::expect_no_message_lost_or_duplicated() {
   constexpr int publishers = 4;
   constexpr int per_publisher = 150;
   constexpr int total = publishers * per_publisher;
@@ -702,6 +707,33 @@ TEST_F(messaging_gateway, no_message_is_lost_or_duplicated) {
     }
   }
   EXPECT_EQ(broker_->stats().dropped, 0u);
+}
+
+TEST_F(messaging_gateway, no_message_is_lost_or_duplicated) { expect_no_message_lost_or_duplicated(); }
+
+// The same with the broker's wakes handed over in batches of 3 to a pool of two threads (what
+// amphora serve does with its I/O threads): long polls are answered and the stream is written from
+// there, while the publishers go on.
+class messaging_gateway_posted_wakes : public messaging_gateway {
+ protected:
+  messaging_gateway_posted_wakes() {
+    messaging::broker_config bc;
+    bc.destinations.resize(2);
+    bc.destinations[0].name = "chat";
+    bc.destinations[1].name = "news";
+    bc.max_queue = 100000;
+    bc.post_wakes = [this](std::function<void()> batch) { boost::asio::post(pool_, std::move(batch)); };
+    bc.wake_batch = 3;
+    broker_ = std::make_shared<messaging::broker>(bc);
+    gw_ = std::make_shared<gateway>(service_registry{}, options());
+  }
+  ~messaging_gateway_posted_wakes() override { pool_.join(); }
+
+  boost::asio::thread_pool pool_{2};
+};
+
+TEST_F(messaging_gateway_posted_wakes, no_message_is_lost_or_duplicated) {
+  expect_no_message_lost_or_duplicated();
 }
 
 }  // namespace

@@ -64,6 +64,14 @@ struct broker_config {
   std::size_t max_id_bytes = 128;                   // client-chosen consumer ids
   std::size_t max_selector_bytes = 4096;
   std::size_t max_message_bytes = 1 << 20;  // AMF3 size of a published message
+  // Where a publish's wakes run. Null: on the publishing thread, one after another, before
+  // publish() returns. Set: publish() hands them to `post_wakes` in batches of up to
+  // `wake_batch`, one call per batch, and returns (a server posts each batch to its I/O
+  // threads, so that a message to many subscribers is pushed from every core and the
+  // publisher's acknowledgement does not wait for the pushes). `post_wakes` runs the function it
+  // is given once, on any thread.
+  std::function<void(std::function<void()>)> post_wakes;
+  std::size_t wake_batch = 256;
 };
 
 enum class errc {
@@ -99,6 +107,9 @@ struct delivery {
   // SUBSCRIPTION_INVALIDATE (op 10) with its clientId and destination (fresh messageId from
   // `memory`).
   flex::message to_flex(amf::arena& memory) const;
+  // to_flex() in full form, AMF3-encoded onto `out` (what the push channels send). A message's
+  // bytes come from its stored_message, which encodes them once for every subscriber.
+  amf::status encode_full_form(std::vector<std::uint8_t>& out) const;
 };
 
 struct subscribe_request {
@@ -160,8 +171,8 @@ class broker {
   // Copies `m` once and queues it for every consumer of m.destination with a matching
   // subscription, or, when header DSDstClientId names a consumer of that destination, for that
   // consumer only. Subtopic: header DSSubtopic (a string, or an array of strings). Returns the
-  // number of deliveries queued. Waiters of the clients that got messages are woken (from this
-  // thread, after the broker's lock is released).
+  // number of deliveries queued. Waiters of the clients that got messages are woken after the
+  // broker's lock is released: from this thread, or through config.post_wakes.
   std::variant<std::size_t, error> publish(const flex::async_message& m);
 
   // ---- receiving ----

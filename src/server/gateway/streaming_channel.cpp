@@ -203,15 +203,21 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
       return finish_locked(true);
     }
     for (const messaging::delivery& d : broker_->take(ds_id_)) {
-      amf::arena memory(first_block_bytes);
       std::vector<std::uint8_t> bytes;
-      amf::result<amf::value> v =
-          flex::to_value(memory, d.to_flex(memory), small_ ? flex::form::small : flex::form::full);
-      if (!v || !amf::encode_amf3(*v, bytes, encode_)) continue;  // stored messages encode
+      if (!encode(d, bytes)) continue;  // stored messages encode
       if (!sink_->write(frame(bytes))) return;
       wrote_ = true;
       last_push_ = clock::now();
     }
+  }
+
+  // The full form is spliced from the bytes the message was encoded to once; the small form
+  // (ids as 16-byte arrays) is encoded for this client.
+  bool encode(const messaging::delivery& d, std::vector<std::uint8_t>& bytes) {
+    if (!small_) return d.encode_full_form(bytes).ok();
+    amf::arena memory(first_block_bytes);
+    amf::result<amf::value> v = flex::to_value(memory, d.to_flex(memory), flex::form::small);
+    return v && amf::encode_amf3(*v, bytes, encode_);
   }
 
   void write_open_ack() {

@@ -242,10 +242,8 @@ class flex_connection final : public websocket_connection,
       return;
     }
     for (const messaging::delivery& d : broker_->take(ds_id_)) {
-      amf::arena memory(first_block_bytes);
       std::vector<std::uint8_t> bytes;
-      amf::result<amf::value> v = flex::to_value(memory, d.to_flex(memory), flex::form::full);
-      if (!v || !amf::encode_amf3(*v, bytes, encode_)) continue;  // stored messages encode
+      if (!d.encode_full_form(bytes)) continue;  // stored messages encode
       if (!sink_->send(std::move(bytes))) return;
     }
   }
