@@ -390,6 +390,27 @@ TEST_F(streaming_channel, messages_queued_before_the_open_are_pushed_after_the_a
   EXPECT_EQ(std::get<flex::async_message>(*m).body.as_string(), "early");
 }
 
+// Messages that pile up go out several chunks per write (one gather write): all of them, in order.
+TEST_F(streaming_channel, messages_that_pile_up_are_all_pushed_in_order) {
+  start();
+  const std::string ds_id = ping();
+  subscribe(ds_id);
+  const std::string publisher = ping();
+  constexpr std::size_t count = 50;  // more than one gather write holds
+  for (std::size_t i = 0; i < count; ++i) publish(publisher, "m" + std::to_string(i));
+  auto c = open(ds_id);
+  ASSERT_TRUE(c->read_until(
+      [](const std::string& d) { return read_chunks(split(d)->body).items.size() >= count + 1; }));
+  const chunks got = read_chunks(split(c->data)->body);
+  ASSERT_EQ(got.items.size(), count + 1);  // the open ack, then the messages
+  for (std::size_t i = 0; i < count; ++i) {
+    amf::arena memory;
+    std::optional<flex::message> m = inner_message(got.items[i + 1], memory);
+    ASSERT_TRUE(m && std::holds_alternative<flex::async_message>(*m)) << i;
+    EXPECT_EQ(std::get<flex::async_message>(*m).body.as_string(), "m" + std::to_string(i));
+  }
+}
+
 TEST_F(streaming_channel, an_idle_stream_gets_a_bare_zero_byte_heartbeat_at_each_tick) {
   streaming_channel_options o;
   o.heartbeat_interval = 10ms;  // on the fake timers: a tick happens when the test fires them
