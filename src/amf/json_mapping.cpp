@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "amphora/amf/base64.hpp"
 #include "amphora/amf/json.hpp"
 #include "input.hpp"
 #include "json_dom.hpp"
@@ -167,15 +168,6 @@ bool parse_special_double(std::string_view s, double& d) noexcept {
   return true;
 }
 
-int base64_digit(char c) noexcept {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 // Canonical RFC 4648 base64: padded, no whitespace, unused bits zero. `out` holds s.size()/4*3.
 bool decode_base64(std::string_view s, std::uint8_t* out, std::size_t& size) noexcept {
   if (s.size() % 4 != 0) return false;
@@ -185,7 +177,7 @@ bool decode_base64(std::string_view s, std::uint8_t* out, std::size_t& size) noe
     std::size_t pad = last ? (s[i + 3] == '=' ? (s[i + 2] == '=' ? 2 : 1) : 0) : 0;
     std::uint32_t n = 0;
     for (std::size_t j = 0; j < 4; ++j) {
-      int d = j < 4 - pad ? base64_digit(s[i + j]) : 0;
+      int d = j < 4 - pad ? detail::base64_digit(s[i + j]) : 0;
       if (d < 0) return false;
       n = (n << 6) | static_cast<std::uint32_t>(d);
     }

@@ -6,6 +6,7 @@
 
 #include <utility>
 
+#include "amphora/amf/base64.hpp"
 #include "amphora/server/gateway.hpp"
 #include "gateway_state.hpp"
 
@@ -19,15 +20,6 @@ fault invalid_credentials() { return {"Client.Authentication", "Invalid credenti
 fault too_many_failures() { return {"Client.Authentication", "Too many failed logins: try again later", {}}; }
 fault not_configured() { return {"Server.Authentication", "Authentication is not configured", {}}; }
 fault too_busy() { return {fault_processing, "The server is too busy to check the credentials", {}}; }
-
-int base64_value(char c) noexcept {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 // Standard base64; blanks and line breaks (Flex's encoder breaks lines) are skipped, padding is
 // optional but nothing may follow it.
@@ -43,7 +35,7 @@ std::optional<std::string> base64_decode(std::string_view in) {
       ++padding;
       continue;
     }
-    const int v = base64_value(c);
+    const int v = amf::detail::base64_digit(c);
     if (v < 0 || padding != 0) return std::nullopt;
     ++digits;
     buffer = ((buffer << 6) | static_cast<unsigned>(v)) & 0xffffu;

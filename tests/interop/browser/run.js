@@ -22,7 +22,7 @@ const crypto = require('crypto');
 const http = require('http');
 const { amphora: amphoraCli } = require('../lib/amphora');
 const { createChecks, expect, show } = require('../lib/checks');
-const { startServer, stopServer } = require('../remoting/server');
+const { startRunServer, stopRunServer } = require('../remoting/server');
 const { startGuard } = require('../remoting/guard');
 const { readPacket } = require('../remoting/flex');
 const { startSite } = require('./site');
@@ -453,8 +453,7 @@ async function main() {
   let chromium = null;
   try {
     site = await startSite();
-    server = await startServer(options.amphora, { args: ['--cors-origins', site.url] });
-    guard.setServerPid(server.pid);
+    server = await startRunServer(options.amphora, guard, { args: ['--cors-origins', site.url] });
     chromium = await startChromium(executable);
     guard.setBrowserPid(chromium.pid);
     if (options.verbose) {
@@ -471,15 +470,7 @@ async function main() {
     }
     if (site) await site.close();
     if (server) {
-      const stopped = await stopServer(server);
-      guard.setServerPid(0);
-      await check('server stops gracefully on SIGTERM (exit 0)', () => {
-        const how = `${stopped.killed ? 'killed after not stopping; ' : ''}exit ${stopped.signal || stopped.code}`;
-        expect(!stopped.killed && stopped.code === 0, `${how}\n${server.stderr.slice(-2000)}`);
-      });
-      if (counts.failed > 0) {
-        console.log(`server log (stderr, last lines):\n${server.stderr.split('\n').slice(-15).join('\n')}`);
-      }
+      await stopRunServer(server, guard, { check, counts });
     }
   }
   console.log(`${counts.passed} passed, ${counts.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -12,7 +12,7 @@
 
 process.env.TZ = 'UTC';
 
-const { startServer, stopServer } = require('./server');
+const { startRunServer, stopRunServer } = require('./server');
 const { startGuard } = require('./guard');
 const { loadFlexClient, readPacket, PERSON_ALIAS } = require('./flex');
 const { XMLHttpRequest } = require('./xhr');
@@ -363,8 +363,7 @@ async function main() {
   let server = null;
   try {
     loadFlexClient();
-    server = await startServer(options.amphora);
-    guard.setServerPid(server.pid);
+    server = await startRunServer(options.amphora, guard);
     if (options.verbose) console.log(`amphora serve at ${server.url} (pid ${server.pid})`);
     await run(server);
   } catch (e) {
@@ -372,15 +371,7 @@ async function main() {
   } finally {
     XMLHttpRequest.closeConnections();
     if (server) {
-      const stopped = await stopServer(server);
-      guard.setServerPid(0);
-      await check('server stops gracefully on SIGTERM (exit 0)', () => {
-        const how = `${stopped.killed ? 'killed after not stopping; ' : ''}exit ${stopped.signal || stopped.code}`;
-        expect(!stopped.killed && stopped.code === 0, `${how}\n${server.stderr.slice(-2000)}`);
-      });
-      if (counts.failed > 0) {
-        console.log(`server log (stderr, last lines):\n${server.stderr.split('\n').slice(-15).join('\n')}`);
-      }
+      await stopRunServer(server, guard, { check, counts });
     }
   }
   console.log(`${counts.passed} passed, ${counts.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);

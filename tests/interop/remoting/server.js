@@ -4,6 +4,7 @@
 // The server is also killed when this process exits for any reason (see also guard.js).
 
 const { spawn } = require('child_process');
+const { expect } = require('../lib/checks');
 
 // `args`: more `amphora serve` arguments (e.g. --cors-origins).
 function startServer(amphora, { startSeconds = 10, args = [] } = {}) {
@@ -59,4 +60,26 @@ function stopServer(server, { graceSeconds = 10 } = {}) {
   });
 }
 
-module.exports = { startServer, stopServer };
+// A test run's server (run.js, ../browser/run.js): started with `guard` (./guard.js) knowing its pid,
+// so that the run's deadline kills it too.
+async function startRunServer(amphora, guard, startOptions) {
+  const server = await startServer(amphora, startOptions);
+  guard.setServerPid(server.pid);
+  return server;
+}
+
+// Stops a server of startRunServer and checks that it stopped gracefully; prints the end of its log
+// when any check of the run failed. `checks`: what ../lib/checks.js createChecks returned.
+async function stopRunServer(server, guard, checks) {
+  const stopped = await stopServer(server);
+  guard.setServerPid(0);
+  await checks.check('server stops gracefully on SIGTERM (exit 0)', () => {
+    const how = `${stopped.killed ? 'killed after not stopping; ' : ''}exit ${stopped.signal || stopped.code}`;
+    expect(!stopped.killed && stopped.code === 0, `${how}\n${server.stderr.slice(-2000)}`);
+  });
+  if (checks.counts.failed > 0) {
+    console.log(`server log (stderr, last lines):\n${server.stderr.split('\n').slice(-15).join('\n')}`);
+  }
+}
+
+module.exports = { startServer, stopServer, startRunServer, stopRunServer };
