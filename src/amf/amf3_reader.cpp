@@ -112,9 +112,10 @@ struct amf3_reader::impl {
     return p;
   }
 
+  // n slots, each assigned by the caller before anything reads it.
   template <class T>
   bool make_slots(list<T>& items, std::size_t n) noexcept {
-    if (!items.reserve(*ctx.memory, n)) return ctx.out_of_memory();
+    if (!items.reserve_for_overwrite(*ctx.memory, n)) return ctx.out_of_memory();
     items.resize_within_capacity(n);
     return true;
   }
@@ -470,7 +471,7 @@ struct amf3_reader::impl {
   bool read_members(list<member>& into, role r, std::size_t expect = 0) {
     const std::size_t max = lim().max_elements;
     std::size_t capacity = std::min({expect, ctx.remaining() / 2, max});
-    if (!into.reserve(*ctx.memory, capacity)) return ctx.out_of_memory();
+    if (!into.reserve_for_overwrite(*ctx.memory, capacity)) return ctx.out_of_memory();
     for (;;) {
       std::string_view name;
       if (!read_string(name, r)) return false;
@@ -479,7 +480,7 @@ struct amf3_reader::impl {
       if (n == capacity) {
         if (n >= max) return ctx.fail(errc::limit_exceeded, "more entries than max_elements");
         capacity = std::min(std::max<std::size_t>(4, n * 2), max);
-        if (!into.reserve(*ctx.memory, capacity)) return ctx.out_of_memory();
+        if (!into.reserve_for_overwrite(*ctx.memory, capacity)) return ctx.out_of_memory();
       }
       into.resize_within_capacity(n + 1);
       member& m = into[n];  // nested values allocate elsewhere: `into` does not move meanwhile

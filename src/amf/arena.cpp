@@ -21,6 +21,7 @@ arena::arena(arena&& other) noexcept
     : head_(std::exchange(other.head_, nullptr)),
       cur_(std::exchange(other.cur_, nullptr)),
       end_(std::exchange(other.end_, nullptr)),
+      stop_(std::exchange(other.stop_, nullptr)),
       used_(std::exchange(other.used_, 0)),
       reserved_(std::exchange(other.reserved_, 0)),
       limit_(other.limit_),
@@ -33,6 +34,7 @@ arena& arena::operator=(arena&& other) noexcept {
     head_ = std::exchange(other.head_, nullptr);
     cur_ = std::exchange(other.cur_, nullptr);
     end_ = std::exchange(other.end_, nullptr);
+    stop_ = std::exchange(other.stop_, nullptr);
     used_ = std::exchange(other.used_, 0);
     reserved_ = std::exchange(other.reserved_, 0);
     limit_ = other.limit_;
@@ -48,12 +50,27 @@ void arena::release_all() noexcept {
     std::free(head_);
     head_ = next;
   }
-  cur_ = end_ = nullptr;
+  cur_ = end_ = stop_ = nullptr;
   used_ = reserved_ = 0;
 }
 
 void* arena::allocate_slow(std::size_t bytes, std::size_t align) noexcept {
   if (bytes > limit_ || used_ > limit_ - bytes) return nullptr;
+  auto aligned = [align](std::byte* at) {
+    return (reinterpret_cast<std::uintptr_t>(at) + (align - 1)) & ~(std::uintptr_t{align} - 1);
+  };
+  // Within the limit (stop_ may stop short of it: padding is not counted against the limit) and
+  // in the current block?
+  if (cur_ != nullptr) {
+    const auto p = aligned(cur_);
+    const auto end = reinterpret_cast<std::uintptr_t>(end_);
+    if (p <= end && bytes <= end - p) {
+      cur_ = reinterpret_cast<std::byte*>(p + bytes);
+      used_ += bytes;
+      update_stop();
+      return reinterpret_cast<void*>(p);
+    }
+  }
   // The current block is too small: take a new one, at least twice the last and big enough.
   if (bytes > std::numeric_limits<std::size_t>::max() / 2 || align > 4096) return nullptr;  // impossible
   const std::size_t need = bytes + align;
@@ -67,11 +84,11 @@ void* arena::allocate_slow(std::size_t bytes, std::size_t align) noexcept {
   head_ = b;
   reserved_ += size;
   next_block_bytes_ = std::min<std::size_t>(size * 2, std::size_t{64} << 20);
-  cur_ = b->storage();
-  end_ = cur_ + size;
-  auto p = (reinterpret_cast<std::uintptr_t>(cur_) + (align - 1)) & ~(std::uintptr_t{align} - 1);
+  end_ = b->storage() + size;
+  const auto p = aligned(b->storage());
   cur_ = reinterpret_cast<std::byte*>(p + bytes);
   used_ += bytes;
+  update_stop();
   return reinterpret_cast<void*>(p);
 }
 
@@ -93,6 +110,7 @@ void arena::reset() noexcept {
   cur_ = head_->storage();
   end_ = cur_ + head_->size;
   used_ = 0;
+  update_stop();
 }
 
 std::string_view arena::copy(std::string_view s) noexcept {

@@ -25,16 +25,15 @@ class arena {
   arena(arena&& other) noexcept;
   arena& operator=(arena&& other) noexcept;
 
-  // nullptr when the limit would be exceeded or the system is out of memory.
+  // nullptr when the limit would be exceeded or the system is out of memory. The fast path is one
+  // bounds check against stop_, which folds the limit into the end of the current block.
   void* allocate(std::size_t bytes, std::size_t align = alignof(std::max_align_t)) noexcept {
-    const auto base = reinterpret_cast<std::uintptr_t>(cur_);
-    const std::size_t pad = ((base + (align - 1)) & ~(std::uintptr_t{align} - 1)) - base;
-    const auto room = static_cast<std::size_t>(end_ - cur_);
-    if (cur_ != nullptr && pad <= room && bytes <= room - pad && used_ <= limit_ && bytes <= limit_ - used_) {
-      std::byte* p = cur_ + pad;
-      cur_ = p + bytes;
+    const auto p = (reinterpret_cast<std::uintptr_t>(cur_) + (align - 1)) & ~(std::uintptr_t{align} - 1);
+    const auto stop = reinterpret_cast<std::uintptr_t>(stop_);
+    if (p < stop && bytes <= stop - p) [[likely]] {
+      cur_ = reinterpret_cast<std::byte*>(p + bytes);
       used_ += bytes;
-      return p;
+      return reinterpret_cast<void*>(p);
     }
     return allocate_slow(bytes, align);
   }
@@ -58,6 +57,15 @@ class arena {
     return t;
   }
 
+  // n objects left uninitialized (std::make_unique_for_overwrite's contract): the caller assigns
+  // each one before anything reads it. T must be trivially copyable and destructible.
+  template <class T>
+  T* make_array_for_overwrite(std::size_t n) noexcept {
+    static_assert(std::is_trivially_destructible_v<T> && std::is_trivially_copyable_v<T>);
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) return nullptr;
+    return static_cast<T*>(allocate(n * sizeof(T), alignof(T)));
+  }
+
   // Copies bytes into the arena. An empty input gives an empty view (never nullptr data
   // dereferenced).
   std::string_view copy(std::string_view s) noexcept;
@@ -74,17 +82,26 @@ class arena {
   std::size_t system_allocations() const noexcept { return system_allocations_; }
 
   // Allocation fails once bytes_used() would pass this. Default: no limit.
-  void set_limit(std::size_t bytes) noexcept { limit_ = bytes; }
+  void set_limit(std::size_t bytes) noexcept {
+    limit_ = bytes;
+    update_stop();
+  }
   std::size_t limit() const noexcept { return limit_; }
 
  private:
   struct block;
   void* allocate_slow(std::size_t bytes, std::size_t align) noexcept;
   void release_all() noexcept;
+  // stop_ = the end of the current block or, if nearer, where the limit would be reached.
+  void update_stop() noexcept {
+    const std::size_t left = used_ <= limit_ ? limit_ - used_ : 0;
+    stop_ = left < static_cast<std::size_t>(end_ - cur_) ? cur_ + left : end_;
+  }
 
   block* head_ = nullptr;  // current block; older blocks follow
   std::byte* cur_ = nullptr;
   std::byte* end_ = nullptr;
+  std::byte* stop_ = nullptr;  // <= end_; allocations that end past it take allocate_slow()
   std::size_t used_ = 0;
   std::size_t reserved_ = 0;
   std::size_t limit_ = std::numeric_limits<std::size_t>::max();

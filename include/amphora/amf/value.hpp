@@ -58,17 +58,11 @@ class list {
   const T& operator[](std::size_t i) const noexcept { return data_[i]; }
   T& back() noexcept { return data_[size_ - 1]; }
 
-  // false when the arena refuses memory (limit) or n does not fit 32 bits.
-  bool reserve(arena& a, std::size_t n) noexcept {
-    if (n <= capacity_) return true;
-    if (n > 0xFFFFFFFFu) return false;
-    T* fresh = a.make_array<T>(n);
-    if (!fresh) return false;
-    for (std::uint32_t i = 0; i < size_; ++i) fresh[i] = data_[i];
-    data_ = fresh;
-    capacity_ = static_cast<std::uint32_t>(n);
-    return true;
-  }
+  // false when the arena refuses memory (limit) or n does not fit 32 bits. New slots are zero.
+  bool reserve(arena& a, std::size_t n) noexcept { return grow(a, n, true); }
+  // As reserve(), but new slots are left uninitialized: for a caller that assigns every slot it
+  // exposes with resize_within_capacity() before anything reads it (the decoders).
+  bool reserve_for_overwrite(arena& a, std::size_t n) noexcept { return grow(a, n, false); }
   bool push_back(arena& a, const T& v) noexcept {
     if (size_ == capacity_ && !reserve(a, capacity_ ? std::size_t{capacity_} * 2 : 4)) return false;
     data_[size_++] = v;
@@ -81,6 +75,17 @@ class list {
   void clear() noexcept { size_ = 0; }
 
  private:
+  bool grow(arena& a, std::size_t n, bool zeroed) noexcept {
+    if (n <= capacity_) return true;
+    if (n > 0xFFFFFFFFu) return false;
+    T* fresh = zeroed ? a.make_array<T>(n) : a.make_array_for_overwrite<T>(n);
+    if (!fresh) return false;
+    for (std::uint32_t i = 0; i < size_; ++i) fresh[i] = data_[i];
+    data_ = fresh;
+    capacity_ = static_cast<std::uint32_t>(n);
+    return true;
+  }
+
   T* data_ = nullptr;
   std::uint32_t size_ = 0;
   std::uint32_t capacity_ = 0;
