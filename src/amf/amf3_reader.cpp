@@ -230,45 +230,80 @@ struct amf3_reader::impl {
     return true;
   }
 
-  // A member, element or item: the values that need no node (null, booleans, integers of one or
-  // two U29 bytes, doubles, one-byte string references; most values in practice) read inline at
-  // each call site, everything else by read_value(). Same result, errors and trace items.
-  [[gnu::always_inline]] bool read_item(value& out) {
-    if (ctx.remaining() >= 3 && !ctx.tracing()) [[likely]] {
-      const std::uint8_t* p = ctx.cur;
+  // The state the member, element and item loops keep in registers: the read position, the end,
+  // the string table and whether tracing is off. The compiler must assume that the stores filling
+  // values and members may alias ctx and the table (pointers), and would reload them all after
+  // each; a loop copies them into a local cursor instead, writes the position back before
+  // anything out of line runs (read_value, read_string_slow) and reloads after it (that code moves
+  // the position and grows the table).
+  struct cursor {
+    const std::uint8_t* p;
+    const std::uint8_t* end;
+    const std::string_view* strings;
+    std::size_t string_count;
+    bool plain;  // no trace sink
+  };
+
+  cursor load_cursor() const noexcept {
+    return {ctx.cur, ctx.end, strings.data(), strings.size(), !ctx.tracing()};
+  }
+
+  // A member name or key at c.p: a one-byte string reference inline, the rest by
+  // read_string_slow(). Same result, errors and trace items as read_string().
+  [[gnu::always_inline]] bool read_name(cursor& c, std::string_view& out, role r) {
+    if (c.p != c.end && c.plain) {
+      const std::uint8_t h = *c.p;
+      if ((h & 0x81) == 0 && (h >> 1) < c.string_count) [[likely]] {
+        out = c.strings[h >> 1];
+        ++c.p;
+        return true;
+      }
+    }
+    ctx.cur = c.p;
+    const bool ok = read_string_slow(out, r, c.p);
+    c = load_cursor();
+    return ok;
+  }
+
+  // A member, element or item at c.p: the values that need no node (null, booleans, integers of
+  // one or two U29 bytes, doubles, one-byte string references; most values in practice) inline,
+  // everything else by read_value(). Same result, errors and trace items.
+  [[gnu::always_inline]] bool read_item(cursor& c, value& out) {
+    const std::uint8_t* p = c.p;
+    if (c.end - p >= 3 && c.plain) [[likely]] {
       switch (p[0]) {
         case amf3::null_marker:
           out = value::null();
-          ctx.cur = p + 1;
+          c.p = p + 1;
           return true;
         case amf3::false_marker:
         case amf3::true_marker:
           out = value::boolean(p[0] == amf3::true_marker);
-          ctx.cur = p + 1;
+          c.p = p + 1;
           return true;
         case amf3::integer_marker:
           if (p[1] < 0x80) {
             out = value::integer(p[1]);
-            ctx.cur = p + 2;
+            c.p = p + 2;
             return true;
           }
           if (p[2] < 0x80) {
             out = value::integer((p[1] & 0x7F) << 7 | p[2]);
-            ctx.cur = p + 3;
+            c.p = p + 3;
             return true;
           }
           break;
         case amf3::double_marker:
-          if (ctx.remaining() >= 9) {
+          if (c.end - p >= 9) {
             out = value::number(load_be<double>(p + 1));
-            ctx.cur = p + 9;
+            c.p = p + 9;
             return true;
           }
           break;
         case amf3::string_marker:
-          if ((p[1] & 0x81) == 0 && (p[1] >> 1) < strings.size()) {
-            out = value::string(strings[p[1] >> 1]);
-            ctx.cur = p + 2;
+          if ((p[1] & 0x81) == 0 && (p[1] >> 1) < c.string_count) {
+            out = value::string(c.strings[p[1] >> 1]);
+            c.p = p + 2;
             return true;
           }
           break;
@@ -276,7 +311,20 @@ struct amf3_reader::impl {
           break;
       }
     }
-    return read_value(out);
+    ctx.cur = p;
+    const bool ok = read_value(out);
+    c = load_cursor();
+    return ok;
+  }
+
+  // n items into `items` (slots made for them).
+  [[gnu::always_inline]] bool read_items(value* items, std::size_t n) {
+    cursor c = load_cursor();
+    for (value* v = items; v != items + n; ++v) {
+      if (!read_item(c, *v)) return false;
+    }
+    ctx.cur = c.p;
+    return true;
   }
 
   enum class header : std::uint8_t { failed, reference, fresh };
@@ -365,9 +413,7 @@ struct amf3_reader::impl {
     } else if (!read_members(node->assoc, role::assoc_key)) {
       return false;
     }
-    for (value& item : node->dense) {
-      if (!read_item(item)) return false;
-    }
+    if (!read_items(node->dense.data(), n)) return false;
     leave();
     return true;
   }
@@ -453,9 +499,7 @@ struct amf3_reader::impl {
         !make_slots(node->sealed, t->sealed.size())) {
       return false;
     }
-    for (value& v : node->sealed) {
-      if (!read_item(v)) return false;
-    }
+    if (!read_items(node->sealed.data(), node->sealed.size())) return false;
     if (t->dynamic) {
       if (!read_members(node->dynamic, role::dynamic_key, trait_members[index])) return false;
       trait_members[index] = static_cast<std::uint32_t>(node->dynamic.size());
@@ -472,12 +516,14 @@ struct amf3_reader::impl {
     const std::size_t max = lim().max_elements;
     std::size_t capacity = std::min({expect, ctx.remaining() / 2, max});
     if (!into.reserve_for_overwrite(*ctx.memory, capacity)) return ctx.out_of_memory();
+    cursor c = load_cursor();
     for (;;) {
       std::string_view name;
-      if (!read_string(name, r)) return false;
-      if (name.empty()) return true;
+      if (!read_name(c, name, r)) return false;
+      if (name.empty()) break;
       const std::size_t n = into.size();
       if (n == capacity) {
+        ctx.cur = c.p;
         if (n >= max) return ctx.fail(errc::limit_exceeded, "more entries than max_elements");
         capacity = std::min(std::max<std::size_t>(4, n * 2), max);
         if (!into.reserve_for_overwrite(*ctx.memory, capacity)) return ctx.out_of_memory();
@@ -485,8 +531,10 @@ struct amf3_reader::impl {
       into.resize_within_capacity(n + 1);
       member& m = into[n];  // nested values allocate elsewhere: `into` does not move meanwhile
       m.name = name;
-      if (!read_item(m.val)) return false;
+      if (!read_item(c, m.val)) return false;
     }
+    ctx.cur = c.p;
+    return true;
   }
 
   bool read_external(const externalizable_codec& codec, value& body);
@@ -529,9 +577,7 @@ struct amf3_reader::impl {
     if (!remember(out) || !read_string(node->type_name, role::type_name) || !make_slots(node->items, n)) {
       return false;
     }
-    for (value& item : node->items) {
-      if (!read_item(item)) return false;
-    }
+    if (!read_items(node->items.data(), n)) return false;
     leave();
     return true;
   }
