@@ -306,6 +306,7 @@ struct amf3_reader::impl {
             c.p = p + 2;
             return true;
           }
+          if (read_short_string(c, out)) return true;
           break;
         default:
           break;
@@ -315,6 +316,24 @@ struct amf3_reader::impl {
     const bool ok = read_value(out);
     c = load_cursor();
     return ok;
+  }
+
+  // A new short ASCII string value at c.p (marker, one-byte length, 1 to 63 bytes), entered in
+  // the string table; false, having read nothing, for anything else (read_value() reads it then).
+  [[gnu::always_inline]] bool read_short_string(cursor& c, value& out) {
+    const std::uint8_t* p = c.p;
+    const std::size_t n = p[1] >> 1;
+    if ((p[1] & 0x81) != 0x01 || n == 0 || n > static_cast<std::size_t>(c.end - p - 2) ||
+        n > lim().max_string_bytes || strings.size() >= lim().max_string_refs || !is_ascii(p + 2, n)) {
+      return false;
+    }
+    const std::string_view s{reinterpret_cast<const char*>(p + 2), n};
+    strings.push_back(s);
+    c.strings = strings.data();
+    c.string_count = strings.size();
+    out = value::string(s);
+    c.p = p + 2 + n;
+    return true;
   }
 
   // n items into `items` (slots made for them).
