@@ -260,7 +260,9 @@ struct amf3_reader::impl {
       }
     }
     ctx.cur = c.p;
-    const bool ok = read_string_slow(out, r, c.p);
+    std::string_view s;  // not `out`, which then stays in registers on the fast path
+    const bool ok = read_string_slow(s, r, c.p);
+    out = s;
     c = load_cursor();
     return ok;
   }
@@ -535,23 +537,27 @@ struct amf3_reader::impl {
     const std::size_t max = lim().max_elements;
     std::size_t capacity = std::min({expect, ctx.remaining() / 2, max});
     if (!into.reserve_for_overwrite(*ctx.memory, capacity)) return ctx.out_of_memory();
+    // The count and the storage in locals too; `into` learns its size when done or growing.
+    member* slots = into.data();
+    std::size_t n = into.size();
     cursor c = load_cursor();
     for (;;) {
       std::string_view name;
       if (!read_name(c, name, r)) return false;
       if (name.empty()) break;
-      const std::size_t n = into.size();
       if (n == capacity) {
         ctx.cur = c.p;
         if (n >= max) return ctx.fail(errc::limit_exceeded, "more entries than max_elements");
         capacity = std::min(std::max<std::size_t>(4, n * 2), max);
+        into.resize_within_capacity(n);
         if (!into.reserve_for_overwrite(*ctx.memory, capacity)) return ctx.out_of_memory();
+        slots = into.data();
       }
-      into.resize_within_capacity(n + 1);
-      member& m = into[n];  // nested values allocate elsewhere: `into` does not move meanwhile
+      member& m = slots[n++];  // nested values allocate elsewhere: `slots` does not move meanwhile
       m.name = name;
       if (!read_item(c, m.val)) return false;
     }
+    into.resize_within_capacity(n);
     ctx.cur = c.p;
     return true;
   }
