@@ -314,8 +314,14 @@ struct amf3_reader::impl {
           break;
       }
     }
-    ctx.cur = p;
-    const bool ok = read_value(out);
+    bool ok;
+    if (p != c.end && (p[0] == amf3::object_marker || p[0] == amf3::array_marker)) {
+      ctx.cur = p + 1;  // what read_value() would do, without its switch
+      ok = p[0] == amf3::object_marker ? read_object(out, p) : read_array(out, p);
+    } else {
+      ctx.cur = p;
+      ok = read_value(out);
+    }
     c = load_cursor();
     return ok;
   }
