@@ -91,6 +91,31 @@ TEST(arena, limit_returns_nullptr_and_keeps_state) {
   EXPECT_EQ(a.bytes_used(), 100u);
 }
 
+// The fast path stops short of the limit when padding was skipped; the limit itself counts
+// requested bytes only, so an allocation that fits it exactly after padding still succeeds.
+TEST(arena, limit_counts_requested_bytes_not_padding) {
+  arena a;
+  a.set_limit(1 + 3 + 8);
+  ASSERT_NE(a.allocate(1, 1), nullptr);
+  ASSERT_NE(a.allocate(3, 4), nullptr);  // after 3 bytes of padding
+  void* p = a.allocate(8, 8);            // after 4 more
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(aligned(p, 8));
+  EXPECT_EQ(a.bytes_used(), 12u);
+  EXPECT_EQ(a.allocate(1, 1), nullptr);
+  a.set_limit(13);  // raising the limit lets the next byte in
+  EXPECT_NE(a.allocate(1, 1), nullptr);
+  EXPECT_EQ(a.bytes_used(), 13u);
+}
+
+TEST(arena, zero_byte_allocations_succeed) {
+  arena a;
+  EXPECT_NE(a.allocate(0, 1), nullptr);  // a fresh arena
+  a.set_limit(a.bytes_used());
+  EXPECT_NE(a.allocate(0, 8), nullptr);  // at the limit
+  EXPECT_EQ(a.allocate(1, 1), nullptr);
+}
+
 TEST(arena, limit_refuses_a_huge_request_without_asking_the_system) {
   arena a;
   a.set_limit(1 << 20);

@@ -236,6 +236,22 @@ TEST(value_list, reserve_and_resize_within_capacity) {
   EXPECT_EQ(l.size(), 10u);
 }
 
+TEST(value_list, reserve_for_overwrite_keeps_items_when_growing) {
+  arena a;
+  list<int> l;
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(l.push_back(a, i));
+  ASSERT_TRUE(l.reserve_for_overwrite(a, 64));
+  EXPECT_EQ(l.size(), 5u);
+  l.resize_within_capacity(64);
+  for (int i = 5; i < 64; ++i) l[static_cast<std::size_t>(i)] = i;
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(l[static_cast<std::size_t>(i)], i);
+  EXPECT_FALSE(l.reserve_for_overwrite(a, std::size_t{1} << 32));
+  a.set_limit(a.bytes_used());
+  EXPECT_FALSE(l.reserve_for_overwrite(a, 128));  // the arena refuses: the list is unchanged
+  EXPECT_EQ(l.size(), 64u);
+  EXPECT_EQ(l[63], 63);
+}
+
 TEST(value_list, push_back_fails_when_the_arena_refuses) {
   arena a;
   a.set_limit(0);
