@@ -268,8 +268,9 @@ struct amf3_reader::impl {
   }
 
   // A member, element or item at c.p: the values that need no node (null, booleans, integers of
-  // one or two U29 bytes, doubles, one-byte string references; most values in practice) inline,
-  // everything else by read_value(). Same result, errors and trace items.
+  // one or two U29 bytes, doubles, one-byte string references, new short ASCII strings; most
+  // values in practice) inline, objects and arrays by their readers, everything else by
+  // read_value(). Same result, errors and trace items.
   [[gnu::always_inline]] bool read_item(cursor& c, value& out) {
     const std::uint8_t* p = c.p;
     if (c.end - p >= 3 && c.plain) [[likely]] {
