@@ -7,8 +7,11 @@
 // 0x11 live in AMF3's tables, which one top-level AMF0 value shares across all its switches.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,11 +71,17 @@ class amf0_reader {
  private:
   enum class members_of { anonymous, typed, ecma };
 
-  // A member or element: numbers, booleans, null and short ASCII strings (most values) read
-  // inline at each call site; otherwise read_value(). Same result, errors and trace items.
+  // The fast paths below run while ctx_.cur < fast_end_: no trace sink, and at least fast_room
+  // bytes left, so they read a marker, a u16 length and up to 16 bytes of text with no further
+  // bounds check. reset() sets fast_end_; past it (the last bytes, or when tracing) every read goes
+  // through the checked readers. Both give the same values, errors and trace items.
+  static constexpr std::size_t fast_room = 19;  // marker + u16 length + 16 bytes of text
+
+  // A member or element: numbers, booleans, null and short ASCII strings (most values) inline;
+  // objects, strict arrays and dates straight to their readers; the rest through read_value().
   [[gnu::always_inline]] bool read_item(value& out) {
-    if (ctx_.remaining() >= 9 && !ctx_.tracing()) [[likely]] {
-      const std::uint8_t* p = ctx_.cur;
+    const std::uint8_t* p = ctx_.cur;
+    if (p < fast_end_) [[likely]] {
       if (p[0] == amf0::number_marker) {  // first: the commonest value in large arrays
         out = value::number(load_be<double>(p + 1));
         ctx_.cur = p + 9;
@@ -89,10 +98,19 @@ class amf0_reader {
           return true;
         case amf0::string_marker: {
           std::string_view s;
-          if (!short_ascii(p + 1, s)) break;
+          if (!short_text(p + 1, s)) break;
           out = value::string(s);
           return true;
         }
+        case amf0::object_marker:
+          ctx_.cur = p + 1;
+          return read_members(static_cast<std::size_t>(p - ctx_.begin), members_of::anonymous, {}, out);
+        case amf0::strict_array_marker:
+          ctx_.cur = p + 1;
+          return read_strict_array(static_cast<std::size_t>(p - ctx_.begin), out);
+        case amf0::date_marker:
+          ctx_.cur = p + 1;
+          return read_date(static_cast<std::size_t>(p - ctx_.begin), out);
         default:
           break;
       }
@@ -100,30 +118,34 @@ class amf0_reader {
     return read_value(out);
   }
 
-  // A member name, inline when it is not empty, ASCII and short; otherwise read_key(). Same
-  // result, errors and trace items.
-  [[gnu::always_inline]] bool read_name(std::string_view& key, bool& end) {
-    if (ctx_.remaining() >= 2 && !ctx_.tracing() && short_ascii(ctx_.cur, key)) [[likely]] {
-      end = false;
-      return true;
-    }
-    return read_key(key, end);
-  }
-
-  // At p (2 bytes inside the input), a u16 length of 1 to 16 and that many ASCII bytes, all in
-  // the input and within max_string_bytes: `s` views them and ctx_.cur moves past them. Else
-  // false, nothing moved.
-  bool short_ascii(const std::uint8_t* p, std::string_view& s) noexcept {
+  // At p (at least 18 bytes before the end), a u16 length of at most short_max_ and that many
+  // ASCII bytes: `s` views them and ctx_.cur moves past them. Else false, nothing moved.
+  [[gnu::always_inline]] bool short_text(const std::uint8_t* p, std::string_view& s) noexcept {
     const std::size_t n = load_be<std::uint16_t>(p);
-    const std::uint8_t* text = p + 2;
-    if (n - 1 >= 16 || n > static_cast<std::size_t>(ctx_.end - text) ||
-        n > ctx_.options->limits.max_string_bytes || !is_ascii(text, n)) {
-      return false;
-    }
-    s = {reinterpret_cast<const char*>(text), n};
-    ctx_.cur = text + n;
+    if (n > short_max_ || !is_short_ascii(p + 2, n)) return false;
+    s = {reinterpret_cast<const char*>(p + 2), n};
+    ctx_.cur = p + 2 + n;
     return true;
   }
+
+  // True when the first n (<= 16) of the 16 readable bytes at p are ASCII: two word loads and one
+  // mask per length, no branch on n.
+  static bool is_short_ascii(const std::uint8_t* p, std::size_t n) noexcept {
+    std::uint64_t lo = 0, hi = 0;
+    std::memcpy(&lo, p, 8);
+    std::memcpy(&hi, p + 8, 8);
+    return ((lo & ascii_masks[n][0]) | (hi & ascii_masks[n][1])) == 0;
+  }
+  // ascii_masks[n]: the high bit of each of the first n bytes, as the two words load them.
+  static constexpr std::array<std::array<std::uint64_t, 2>, 17> ascii_masks = [] {
+    std::array<std::array<std::uint64_t, 2>, 17> m{};
+    for (std::size_t n = 0; n <= 16; ++n) {
+      std::array<std::uint8_t, 16> bytes{};
+      for (std::size_t i = 0; i < n; ++i) bytes[i] = 0x80;
+      m[n] = std::bit_cast<std::array<std::uint64_t, 2>>(bytes);
+    }
+    return m;
+  }();
 
   bool read_reference(std::size_t at, value& out);
   bool read_members(std::size_t at, members_of what, std::string_view alias, value& out);
@@ -132,7 +154,9 @@ class amf0_reader {
   bool read_xml_document(std::size_t at, value& out);
   bool read_avmplus(std::size_t at, value& out);
   bool read_key(std::string_view& key, bool& end);
-  bool read_member_list(list<member>& into);
+  bool read_member_list(list<member>& into, member* slots, std::size_t capacity);
+  template <class Node, class Item>
+  Node* make_node(std::size_t n, Item*& items) noexcept;
   bool make_sealed(object_node& o);
   // Enters a node into the reference table (before its children).
   bool register_node(value v) {
@@ -149,7 +173,9 @@ class amf0_reader {
   void append_index(const value& self);
 
   decode_context& ctx_;
-  std::vector<value> refs_;          // at most amf0::max_reference + 1 entries
+  std::vector<value> refs_;                 // at most amf0::max_reference + 1 entries
+  const std::uint8_t* fast_end_ = nullptr;  // see fast_room
+  std::size_t short_max_ = 0;               // longest text short_text() reads: 16, or max_string_bytes
   std::uint32_t last_members_ = 0;   // members of the last object or ECMA array read: the next one's guess
   std::optional<amf3_reader> amf3_;  // made at the first AVM+ marker
   std::string text_;                 // trace item text, reused

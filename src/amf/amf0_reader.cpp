@@ -12,6 +12,9 @@ amf0_reader::~amf0_reader() = default;
 
 void amf0_reader::reset() noexcept {
   refs_.clear();
+  // ctx_.cur itself when there is no fast path: the cursor only moves forward.
+  fast_end_ = ctx_.tracing() || ctx_.remaining() < fast_room ? ctx_.cur : ctx_.end - (fast_room - 1);
+  short_max_ = std::min<std::size_t>(16, ctx_.options->limits.max_string_bytes);
   if (amf3_) amf3_->reset();
 }
 
@@ -165,24 +168,52 @@ bool amf0_reader::read_key(std::string_view& key, bool& end) {
   return true;
 }
 
+// A node and arena storage for `n` items right after it, in one allocation (nullptr when the
+// arena refuses). The items are raw storage for the caller to fill.
+template <class Node, class Item>
+Node* amf0_reader::make_node(std::size_t n, Item*& items) noexcept {
+  static_assert(sizeof(Node) % alignof(Item) == 0 && alignof(Item) <= alignof(Node));
+  void* p = ctx_.memory->allocate(sizeof(Node) + n * sizeof(Item), alignof(Node));
+  if (p == nullptr) return nullptr;
+  items = reinterpret_cast<Item*>(static_cast<std::byte*>(p) + sizeof(Node));
+  return ::new (p) Node{};
+}
+
+namespace {
+// An AMF0 object owns its traits (no trait references in AMF0): both in one allocation.
+struct object_with_traits {
+  object_node object;
+  traits type;
+};
+}  // namespace
+
 // Objects (0x03), typed objects (0x10, alias already read) and ECMA arrays (0x08): name/value
 // pairs up to the end marker. The ECMA array's count is only a hint (players send wrong ones), so
-// nothing is allocated by it.
+// nothing is allocated by it. The node comes with storage for as many members as the last object
+// had (at most what the rest of the input can hold, 3 bytes a member).
 bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view alias, value& out) {
-  arena& memory = *ctx_.memory;
   std::uint32_t hint = 0;
   if (what == members_of::ecma && !ctx_.u32(hint)) return false;
-  array_node* array = nullptr;
+  const std::size_t guess =
+      std::min({std::size_t{last_members_}, ctx_.remaining() / 3, ctx_.options->limits.max_elements});
+  member* storage = nullptr;
+  list<member>* members = nullptr;
   object_node* object = nullptr;
   value self;
   if (what == members_of::ecma) {
-    array = memory.make<array_node>();
+    auto* array = make_node<array_node>(guess, storage);
     if (array == nullptr) return ctx_.out_of_memory();
     array->ecma = true;
+    members = &array->assoc;
     self = value::of(array);
   } else {
-    object = new_object(memory, alias, what == members_of::anonymous);
-    if (object == nullptr) return ctx_.out_of_memory();
+    auto* both = make_node<object_with_traits>(guess, storage);
+    if (both == nullptr) return ctx_.out_of_memory();
+    object = &both->object;
+    object->type = &both->type;
+    both->type.alias = alias;
+    both->type.dynamic = what == members_of::anonymous;  // typed objects become sealed below
+    members = &object->dynamic;
     self = value::of(object);
   }
   if (!register_node(self)) return false;
@@ -203,52 +234,68 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
     }
     trace(at, ctx_.offset() - at, text_);
   }
-  if (!enter(at) || !read_member_list(what == members_of::ecma ? array->assoc : object->dynamic))
-    return false;
+  if (!enter(at) || !read_member_list(*members, storage, guess)) return false;
   leave();
   if (what == members_of::typed && !make_sealed(*object)) return ctx_.out_of_memory();
   out = self;
   return true;
 }
 
-// Name/value pairs up to the end marker, read straight into `into`. Its storage is first reserved
-// for as many members as the last object had (at most what the rest of the input can hold, 3
-// bytes a member) and doubles when that is too few; outgrown storage stays in the arena (at most
-// as much again).
-bool amf0_reader::read_member_list(list<member>& into) {
+// Name/value pairs up to the end marker, read into `slots` (arena storage for `capacity`
+// members, doubled when too small), then handed to `into`.
+bool amf0_reader::read_member_list(list<member>& into, member* slots, std::size_t capacity) {
   const std::size_t max = ctx_.options->limits.max_elements;
-  std::size_t capacity = std::min({std::size_t{last_members_}, ctx_.remaining() / 3, max});
-  if (!into.reserve(*ctx_.memory, capacity)) return ctx_.out_of_memory();
-  for (;;) {
+  std::size_t n = 0;
+  for (;; ++n) {
     std::string_view key;
-    bool end = false;
-    if (!read_name(key, end)) return false;
-    if (end) break;
-    const std::size_t n = into.size();
+    const std::uint8_t* p = ctx_.cur;
+    const std::size_t length = p < fast_end_ ? load_be<std::uint16_t>(p) : short_max_ + 1;
+    if (length <= short_max_ && is_short_ascii(p + 2, length)) [[likely]] {
+      // The empty name followed by the object-end marker ends the members (17 bytes are left).
+      if (length == 0 && p[2] == amf0::object_end_marker) {
+        ctx_.cur = p + 3;
+        break;
+      }
+      key = {reinterpret_cast<const char*>(p + 2), length};
+      ctx_.cur = p + 2 + length;
+    } else {
+      std::string_view slow;
+      bool end = false;
+      if (!read_key(slow, end)) return false;
+      if (end) break;
+      key = slow;
+    }
     if (n == capacity) {
       if (n >= max) return ctx_.fail(errc::limit_exceeded, "more members than max_elements");
       capacity = std::min(std::max<std::size_t>(4, n * 2), max);
-      if (!into.reserve(*ctx_.memory, capacity)) return ctx_.out_of_memory();
+      auto* grown = static_cast<member*>(ctx_.memory->allocate(capacity * sizeof(member), alignof(member)));
+      if (grown == nullptr) return ctx_.out_of_memory();
+      if (n != 0) std::memcpy(static_cast<void*>(grown), slots, n * sizeof(member));
+      slots = grown;  // the outgrown storage stays in the arena (at most as much again)
     }
-    into.resize_within_capacity(n + 1);
-    member& m = into[n];  // nested values allocate elsewhere: `into` does not move meanwhile
+    member& m = slots[n];  // nested values allocate elsewhere: `slots` does not move meanwhile
     m.name = key;
     if (!read_item(m.val)) return false;
   }
-  last_members_ = static_cast<std::uint32_t>(into.size());
+  into.adopt(slots, n, capacity);
+  last_members_ = static_cast<std::uint32_t>(n);
   return true;
 }
 
 // Typed objects make every member sealed: the members read as dynamic ones move to the traits
-// (names) and the sealed values.
+// (names) and the sealed values, both in one allocation.
 bool amf0_reader::make_sealed(object_node& o) {
-  arena& memory = *ctx_.memory;
   const std::size_t n = o.dynamic.size();
-  if (!o.type->sealed.reserve(memory, n) || !o.sealed.reserve(memory, n)) return false;
-  for (const member& m : o.dynamic) {
-    o.type->sealed.push_back(memory, m.name);
-    o.sealed.push_back(memory, m.val);
+  void* p = ctx_.memory->allocate(n * (sizeof(value) + sizeof(std::string_view)), alignof(value));
+  if (p == nullptr) return false;
+  auto* values = static_cast<value*>(p);
+  auto* names = reinterpret_cast<std::string_view*>(values + n);
+  for (std::size_t i = 0; i < n; ++i) {
+    values[i] = o.dynamic[i].val;
+    names[i] = o.dynamic[i].name;
   }
+  o.sealed.adopt(values, n, n);
+  o.type->sealed.adopt(names, n, n);
   o.dynamic.clear();
   return true;
 }
@@ -259,10 +306,10 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
   if (count > ctx_.options->limits.max_elements)
     return ctx_.fail(errc::limit_exceeded, "array count exceeds max_elements");
   if (!ctx_.need_declared(count, 1, "strict array count")) return false;
-  arena& memory = *ctx_.memory;
-  auto* array = memory.make<array_node>();
-  if (array == nullptr || !array->dense.reserve(memory, count)) return ctx_.out_of_memory();
-  array->dense.resize_within_capacity(count);
+  value* items = nullptr;
+  auto* array = make_node<array_node>(count, items);
+  if (array == nullptr) return ctx_.out_of_memory();
+  array->dense.adopt(items, count, count);
   if (!register_node(value::of(array))) return false;
   if (ctx_.tracing()) {
     text_ = "strict-array";
@@ -272,8 +319,8 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
     trace(at, 5, text_);
   }
   if (!enter(at)) return false;
-  for (value& item : array->dense) {
-    if (!read_item(item)) return false;
+  for (value* item = items; item != items + count; ++item) {
+    if (!read_item(*item)) return false;
   }
   leave();
   out = value::of(array);
@@ -281,13 +328,17 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
 }
 
 bool amf0_reader::read_date(std::size_t at, value& out) {
-  const std::size_t field = ctx_.offset();
-  double millis = 0;
-  std::uint16_t zone = 0;
-  if (!ctx_.f64(millis) || !ctx_.u16(zone)) return false;
+  if (ctx_.remaining() < 10) {  // the checked reads report where the input ends
+    double millis = 0;
+    std::uint16_t zone = 0;
+    return ctx_.f64(millis) && ctx_.u16(zone);
+  }
+  const double millis = load_be<double>(ctx_.cur);
+  const auto zone = static_cast<std::int16_t>(load_be<std::uint16_t>(ctx_.cur + 8));
   if (!is_valid_date_millis(millis))
-    return ctx_.fail_at(errc::invalid_date, field, "date is NaN, infinite or beyond 8.64e15 ms");
-  date_node* d = ctx_.memory->make<date_node>(millis, static_cast<std::int16_t>(zone));
+    return ctx_.fail_at(errc::invalid_date, at + 1, "date is NaN, infinite or beyond 8.64e15 ms");
+  ctx_.cur += 10;
+  date_node* d = ctx_.memory->make<date_node>(millis, zone);
   if (d == nullptr) return ctx_.out_of_memory();
   out = value::of(d);
   if (ctx_.tracing()) {

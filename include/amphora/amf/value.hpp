@@ -73,6 +73,13 @@ class list {
     size_ = static_cast<std::uint32_t>(n <= capacity_ ? n : capacity_);
   }
   void clear() noexcept { size_ = 0; }
+  // Takes arena storage for `capacity` elements at `data`, of which the first `size` are the
+  // contents (a decoder that allocates a node and its elements at once, then fills them).
+  void adopt(T* data, std::size_t size, std::size_t capacity) noexcept {
+    data_ = data;
+    size_ = static_cast<std::uint32_t>(size);
+    capacity_ = static_cast<std::uint32_t>(capacity);
+  }
 
  private:
   bool grow(arena& a, std::size_t n, bool zeroed) noexcept {
