@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,14 +23,10 @@
 #include "amphora/amf/packet.hpp"
 #include "command.hpp"
 #include "http_frame.hpp"
+#include "load_client.hpp"
 
 namespace amphora::cli {
 namespace {
-
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
-using error_code = boost::system::error_code;
-using clock_type = std::chrono::steady_clock;
 
 constexpr std::size_t max_connections = 10'000;
 constexpr std::size_t max_threads = 64;
@@ -91,11 +86,7 @@ std::optional<std::string> build_request(std::string_view kind, std::string_view
     error = "cannot encode the request: " + s.error().message();
     return std::nullopt;
   }
-  std::string text = "POST " + std::string(path) +
-                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amf\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n";
-  text.append(body.begin(), body.end());
-  return text;
+  return amf_http_post(path, body);
 }
 
 // ---- one connection ----
@@ -242,13 +233,9 @@ int run(const command& c, const parsed_args& args) {
   const std::string_view path = args.value("--path").value_or(kind == "health" ? "/health" : "/amf");
   if (path.empty() || path[0] != '/') return usage_error(c, "--path must start with '/'");
 
-  error_code ec;
-  const net::ip::address address =
-      net::ip::make_address(std::string(args.value("--host").value_or("127.0.0.1")), ec);
-  if (ec || !address.is_loopback())
-    return usage_error(c, "--host must be a loopback address (127.0.0.0/8, ::1)");
-  const auto port = parse_size(args.value("--port").value_or("8400"));
-  if (!port || *port == 0 || *port > 65535) return usage_error(c, "--port: 1 to 65535");
+  std::string error;
+  const std::optional<tcp::endpoint> server = loopback_server(args, error);
+  if (!server) return usage_error(c, error);
   const auto connections = parse_size(args.value("--connections").value_or("64"));
   if (!connections || *connections == 0 || *connections > max_connections) {
     return usage_error(c, "--connections: 1 to " + std::to_string(max_connections));
@@ -265,10 +252,9 @@ int run(const command& c, const parsed_args& args) {
   if (!count || *count > max_count) return usage_error(c, "--count: at most " + std::to_string(max_count));
 
   run_state state;
-  state.server = tcp::endpoint(address, static_cast<std::uint16_t>(*port));
+  state.server = *server;
   state.amf = kind != "health";
   state.count = *count;
-  std::string error;
   std::optional<std::string> request =
       build_request(kind, path, args.value("--arg").value_or(default_arg), error);
   if (!request) return usage_error(c, error);
@@ -325,10 +311,7 @@ int run(const command& c, const parsed_args& args) {
   std::sort(all.latency_ns.begin(), all.latency_ns.end());
   // This process's CPU time (every thread, user + system, warmup included): the client's share of
   // the machine, which matters when client and server share its cores.
-  timespec cpu{};
-  const double cpu_seconds = ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) == 0
-                                 ? static_cast<double>(cpu.tv_sec) + static_cast<double>(cpu.tv_nsec) / 1e9
-                                 : 0;
+  const double cpu_seconds = own_cpu_seconds();
   const double seconds = std::chrono::duration<double>(measure_end - measure_start).count();
   const double rate = seconds > 0 ? static_cast<double>(all.ok) / seconds : 0;
   const std::size_t errors = all.http_errors + all.faults + all.io_errors + all.bad_responses;

@@ -1,40 +1,43 @@
 // amphora msgload: the messaging load generator (docs/performance.md, "Messaging"). N subscribers
-// (Flex Consumers) on one destination of a local `amphora serve`, over the long-polling or the
-// WebSocket channel, bound to several loopback source addresses so that ephemeral ports suffice;
-// then one publisher (HTTP, /amf) whose messages carry their send time. Reports how many
-// subscribers were held at once, the server's memory (RSS) while holding them, deliveries per
-// second and the publish-to-deliver latency. Loopback only; every phase is bounded in time.
+// (Flex Consumers) on one destination of a local `amphora serve`, over the long-polling, the HTTP
+// streaming or the WebSocket channel (or a mix), bound to several loopback source addresses so
+// that ephemeral ports suffice; then one publisher (HTTP, /amf) whose messages carry their
+// sequence number and send time. Reports how many subscribers were held at once, the server's
+// memory (RSS) while holding them, deliveries per second, the publish-to-deliver latency, and the
+// CPU time the server and this tool each spent per delivery. Loopback only; every phase is
+// bounded in time.
 //
 // Each subscriber is one connection and one FlexClient:
 // - longpoll: CLIENT_PING (for the DSId), SUBSCRIBE, then POLL after POLL on the long-polling
 //   endpoint, each poll parked by the server until a message is queued for the client;
+// - streaming: CLIENT_PING, SUBSCRIBE, then `?command=open` on the same connection, which the
+//   server turns into the stream of pushed frames;
 // - websocket: the RFC 6455 upgrade, SUBSCRIBE in one binary frame, then pushed frames.
-// A further channel (HTTP streaming) is one more subclass of `subscriber` and one more
-// `channel_kind`: connect, subscribe, call setup_done(), then hand what arrives to delivered().
+//
+// The receive path is kept cheap, since this tool shares the machine's cores with the server:
+// each client thread reads into one large buffer of its own (a connection keeps only the bytes
+// of an incomplete response), frames are delimited without decoding the AMF inside, and each
+// published message is found by its marker in the bytes, its sequence number and send time read
+// as digits. Only the few setup answers are decoded as Flex messages.
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <fstream>
-#include <functional>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -49,22 +52,18 @@
 #include "command.hpp"
 #include "fd_limit.hpp"
 #include "http_frame.hpp"
+#include "load_client.hpp"
 
 namespace amphora::cli {
 namespace {
-
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
-using error_code = boost::system::error_code;
-using clock_type = std::chrono::steady_clock;
 
 constexpr std::size_t max_clients = 100'000;
 constexpr std::size_t max_threads = 64;
 constexpr std::size_t max_messages = 10'000'000;
 constexpr double max_seconds = 600;
-constexpr std::size_t spare_fds = 64;                   // beyond one per client: publisher, epoll, files
+constexpr std::size_t spare_fds = 32;                   // beyond one per client: publisher, epoll, files
 constexpr std::size_t max_response = 64 * 1024 * 1024;  // a poll answer may hold 1,000 messages
-constexpr std::size_t first_buffer = 2048;              // per client; grows when a response needs it
+constexpr std::size_t read_buffer_bytes = 256 * 1024;   // per client thread, shared by its connections
 
 // A published message's body: the marker, its sequence number and the steady clock (ns) when it
 // was written. Subscribers find every marker in what they receive: one delivery each.
@@ -80,9 +79,12 @@ std::uint64_t now_ns() noexcept {
 const std::vector<option_spec> msgload_options = {
     {"--host", "", "ADDR", "Loopback address of the server (default 127.0.0.1; others are refused)."},
     {"--port", "-p", "PORT", "Server port (default 8400)."},
-    {"--channel", "", "KIND", "longpoll (default) or websocket."},
+    {"--channel", "", "KINDS",
+     "longpoll (default), streaming or websocket; a list (longpoll,streaming) mixes them, round robin."},
     {"--path", "", "PATH",
-     "The channel's endpoint (default /messagebroker/amflongpolling, /messagebroker/websocket)."},
+     "The endpoint of a single --channel (default /messagebroker/amflongpolling, "
+     "/messagebroker/streamingamf, "
+     "/messagebroker/websocket)."},
     {"--destination", "", "NAME", "Messaging destination (default chat)."},
     {"--clients", "-c", "N", "Subscribers, one connection each (default 100)."},
     {"--sources", "", "RANGE",
@@ -94,18 +96,22 @@ const std::vector<option_spec> msgload_options = {
     {"--messages", "-n", "N", "Messages to publish (default 10; 0: only hold)."},
     {"--rate", "", "N", "Messages published per second (default 0: the next once the last is acked)."},
     {"--drain", "", "SECONDS", "Time allowed for the last deliveries after publishing (default 30)."},
-    {"--server-pid", "", "PID", "Report this process's memory (VmRSS) before and while holding."},
+    {"--server-pid", "", "PID",
+     "Report this process's memory (VmRSS) before and while holding, and its CPU time per delivery."},
     {"--json", "", "", "Print the figures as one JSON object instead of text."},
 };
 
 // ---- settings and shared counters ----
 
-enum class channel_kind { longpoll, websocket };
+enum class channel_kind : std::size_t { longpoll, streaming, websocket };
+constexpr std::array<std::string_view, 3> channel_names = {"longpoll", "streaming", "websocket"};
+constexpr std::array<std::string_view, 3> default_paths = {
+    "/messagebroker/amflongpolling", "/messagebroker/streamingamf", "/messagebroker/websocket"};
 
 struct settings {
-  channel_kind channel = channel_kind::longpoll;
+  std::vector<channel_kind> channels;  // the subscribers' channels, round robin
+  std::array<std::string, 3> paths;    // by channel_kind
   tcp::endpoint server;
-  std::string path;
   std::string destination;
   std::vector<net::ip::address> sources;  // empty: the kernel's choice (127.0.0.1)
 };
@@ -151,20 +157,28 @@ class histogram {
 };
 
 struct run_totals {
-  std::atomic<std::size_t> held{0};          // subscribed and waiting now
-  std::atomic<std::size_t> setup_failed{0};  // never subscribed
-  std::atomic<std::size_t> lost{0};          // held, then the connection ended
-  std::atomic<std::size_t> faults{0};        // an error answer, an unreadable one, a non-200
+  std::array<std::atomic<std::size_t>, 3> held{};  // subscribed and waiting now, by channel_kind
+  std::atomic<std::size_t> setup_failed{0};        // never subscribed
+  std::atomic<std::size_t> lost{0};                // held, then the connection ended
+  std::atomic<std::size_t> faults{0};              // an error answer, an unreadable one, a non-200
+  std::atomic<std::size_t> misordered{0};          // a message not after the previous one: duplicate or late
   std::atomic<bool> stopping{false};
   std::string first_error;  // the first setup failure's reason (written under error_mutex)
   std::mutex error_mutex;
+
+  std::size_t held_now() const {
+    std::size_t n = 0;
+    for (const auto& h : held) n += h.load(std::memory_order_relaxed);
+    return n;
+  }
 };
 
 class subscriber;
 
-// One client thread: its io_context, its subscribers, and its share of the figures.
+// One client thread: its io_context, its read buffer, its subscribers and its share of the figures.
 struct worker {
   net::io_context ioc{1};
+  std::vector<char> read_buffer = std::vector<char>(read_buffer_bytes);
   std::vector<std::unique_ptr<subscriber>> clients;
   std::size_t next_to_start = 0;
   std::size_t setups_in_flight = 0;
@@ -182,12 +196,15 @@ struct worker {
 
 // ---- one connection ----
 
-// A socket with a growing read buffer, an HTTP request/response exchange and a write queue.
+// A socket, its reads, an HTTP request/response exchange and a write queue. Reads wait until the
+// socket is readable, then read as much as is there into the thread's shared buffer, after the
+// bytes this connection kept from its last read; what is left unconsumed when the connection
+// waits again is kept (usually nothing: a connection between messages holds no buffer).
 // Handlers capture `this`: clients outlive their io_context's threads (see run()).
 class client_socket {
  public:
-  client_socket(net::io_context& ioc, const settings& s, run_totals& totals)
-      : socket_(ioc), settings_(s), totals_(totals) {}
+  client_socket(net::io_context& ioc, std::vector<char>& read_buffer, const settings& s, run_totals& totals)
+      : socket_(ioc), read_buffer_(read_buffer), settings_(s), totals_(totals) {}
   client_socket(const client_socket&) = delete;
   client_socket& operator=(const client_socket&) = delete;
   virtual ~client_socket() = default;
@@ -203,6 +220,7 @@ class client_socket {
     socket_.async_connect(settings_.server, [this](error_code e) {
       if (e) return failed("connect: " + e.message());
       socket_.set_option(tcp::no_delay(true), e);
+      socket_.non_blocking(true, e);
       connected();
     });
   }
@@ -213,30 +231,42 @@ class client_socket {
     send(std::move(request));
     read_response();
   }
+  // The same with a request that outlives the exchange (not copied).
+  void http_call_kept(std::string_view request, response_handler handler) {
+    on_response_ = handler;
+    send_kept(request);
+    read_response();
+  }
 
   // Queues bytes to write; writes one buffer at a time.
   void send(std::string bytes) {
-    outbox_.push_back(std::move(bytes));
+    outbox& o = outbox_.emplace_back();
+    o.owned = std::move(bytes);
+    o.bytes = o.owned;
+    if (outbox_.size() == 1) write_next();
+  }
+  void send_kept(std::string_view bytes) {
+    outbox_.emplace_back().bytes = bytes;
     if (outbox_.size() == 1) write_next();
   }
 
-  // Reads more into the buffer (after dropping what was consumed), then calls received().
+  // Keeps what is unread, waits for more, then calls received(). Views of earlier bytes end here.
   void read_more() {
-    if (consumed_ > 0) {
-      std::memmove(buffer_.data(), buffer_.data() + consumed_, used_ - consumed_);
-      used_ -= consumed_;
-      consumed_ = 0;
+    if (in_shared_) {
+      kept_.assign(unread());
+    } else {
+      kept_.erase(0, consumed_);
     }
-    if (buffer_.size() - used_ < first_buffer / 2) buffer_.resize(std::max(buffer_.size() * 2, first_buffer));
-    socket_.async_read_some(net::buffer(buffer_.data() + used_, buffer_.size() - used_),
-                            [this](error_code ec, std::size_t n) {
-                              if (ec) return failed("read: " + ec.message());
-                              used_ += n;
-                              received();
-                            });
+    in_shared_ = false;
+    data_ = kept_;
+    consumed_ = 0;
+    socket_.async_wait(tcp::socket::wait_read, [this](error_code ec) {
+      if (ec) return failed("read: " + ec.message());
+      read_now();
+    });
   }
 
-  std::string_view unread() const { return {buffer_.data() + consumed_, used_ - consumed_}; }
+  std::string_view unread() const { return data_.substr(consumed_); }
   void consume(std::size_t n) { consumed_ += n; }
 
   void close() {
@@ -249,12 +279,44 @@ class client_socket {
   virtual void failed(std::string reason) = 0;
 
   tcp::socket socket_;
+  std::vector<char>& read_buffer_;
   const settings& settings_;
   run_totals& totals_;
 
  private:
+  struct outbox {
+    std::string owned;
+    std::string_view bytes;  // owned, or bytes the caller keeps
+  };
+
+  void read_now() {
+    error_code ec;
+    std::size_t n = 0;
+    const std::size_t kept = kept_.size();
+    if (kept + read_buffer_.size() / 2 <= read_buffer_.size()) {
+      std::memcpy(read_buffer_.data(), kept_.data(), kept);
+      n = socket_.read_some(net::buffer(read_buffer_.data() + kept, read_buffer_.size() - kept), ec);
+      data_ = {read_buffer_.data(), kept + n};
+      in_shared_ = true;
+      if (kept_.capacity() > 4096) {
+        kept_ = std::string();  // a held connection keeps no large buffer
+      } else {
+        kept_.clear();
+      }
+    } else {  // a large response in the making: it grows in this connection's own buffer
+      kept_.resize(kept + read_buffer_.size() / 2);
+      n = socket_.read_some(net::buffer(kept_.data() + kept, kept_.size() - kept), ec);
+      kept_.resize(kept + n);
+      data_ = kept_;
+    }
+    consumed_ = 0;
+    if (ec == net::error::would_block || ec == net::error::try_again) return read_more();
+    if (ec) return failed("read: " + ec.message());
+    received();
+  }
+
   void write_next() {
-    net::async_write(socket_, net::buffer(outbox_.front()), [this](error_code ec, std::size_t) {
+    net::async_write(socket_, net::buffer(outbox_.front().bytes), [this](error_code ec, std::size_t) {
       if (ec) return failed("write: " + ec.message());
       outbox_.pop_front();
       if (!outbox_.empty()) write_next();
@@ -270,23 +332,33 @@ class client_socket {
     (this->*on_response_)(f.status, body);
   }
 
-  std::vector<char> buffer_ = std::vector<char>(first_buffer);
-  std::size_t used_ = 0;
+  std::string kept_;       // unread bytes between reads
+  std::string_view data_;  // what is being read: in kept_ or in the thread's buffer
   std::size_t consumed_ = 0;
-  std::deque<std::string> outbox_;
+  bool in_shared_ = false;  // data_ is in the thread's buffer
+  std::deque<outbox> outbox_;
   response_handler on_response_ = nullptr;
 };
-
-// The first Flex message of an AMF packet (a reply body), or nothing.
-std::optional<flex::message> first_message(std::string_view body, amf::arena& memory) {
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(body.data());
-  amf::decode_options options;
-  options.registry = &flex::registry();  // answers to a client that pinged come in small form (DSK)
-  const amf::result<amf::packet> p = amf::decode_packet({bytes, body.size()}, memory, options);
-  if (!p || p->bodies.empty()) return std::nullopt;
-  amf::result<flex::message> m = flex::read_message(p->bodies[0].val, memory);
+// A Flex message decoded from AMF bytes, or nothing: the first body of an AMF packet (an HTTP
+// answer) or one AMF3 value (a WebSocket or streaming frame). Answers to a client that announced
+// DSMessagingVersion 1 come in small form (DSK).
+std::optional<flex::message> read_flex(const amf::value& v, amf::arena& memory) {
+  amf::result<flex::message> m = flex::read_message(v, memory);
   if (!m) return std::nullopt;
   return *m;
+}
+std::optional<flex::message> read_flex(std::string_view bytes, bool packet, amf::arena& memory) {
+  const std::span<const std::uint8_t> in{reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
+  amf::decode_options options;
+  options.registry = &flex::registry();
+  if (packet) {
+    const amf::result<amf::packet> p = amf::decode_packet(in, memory, options);
+    if (!p || p->bodies.empty()) return std::nullopt;
+    return read_flex(p->bodies[0].val, memory);
+  }
+  const amf::result<amf::value> v = amf::decode_amf3(in, memory, options);
+  if (!v) return std::nullopt;
+  return read_flex(*v, memory);
 }
 
 // A Flex message as lossless JSON (amphora's typed-object form); `fields` are its members.
@@ -311,30 +383,44 @@ std::string amf_post(std::string_view path, const std::string& message) {
   const amf::result<amf::packet> p = amf::packet_from_json(json, memory);
   std::vector<std::uint8_t> body;
   if (!p || !amf::encode_packet(*p, body).ok()) return {};
-  std::string text = "POST " + std::string(path) +
-                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amf\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n";
-  text.append(body.begin(), body.end());
-  return text;
+  return amf_http_post(path, body);
+}
+
+// A hexadecimal size at the start of `line` (an HTTP chunk's or a streaming frame's), or nothing.
+std::optional<std::size_t> hex_size(std::string_view line) {
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), n, 16);
+  if (ec != std::errc{} || end == line.data()) return std::nullopt;
+  return n;
 }
 
 // ---- subscribers ----
 
+// Ten decimal digits or twenty, as the publisher writes them.
+std::uint64_t read_digits(std::string_view digits) noexcept {
+  std::uint64_t n = 0;
+  for (const char c : digits) n = n * 10 + static_cast<std::uint64_t>(static_cast<unsigned char>(c) - '0');
+  return n;
+}
+
 class subscriber : public client_socket {
  public:
-  subscriber(worker& w, const settings& s, run_totals& totals, const net::ip::address* source)
-      : client_socket(w.ioc, s, totals), worker_(w), source_(source) {}
+  subscriber(worker& w, channel_kind kind, const settings& s, run_totals& totals,
+             const net::ip::address* source)
+      : client_socket(w.ioc, w.read_buffer, s, totals), worker_(w), kind_(kind), source_(source) {}
 
   void start() { connect(source_); }
 
  protected:
+  const std::string& path() const { return settings_.paths[static_cast<std::size_t>(kind_)]; }
+
   // Subscribed (ok) or given up: once per subscriber; lets the worker start the next one.
   void setup_done(bool ok, std::string_view reason = {}) {
     if (setup_reported_) return;
     setup_reported_ = true;
     if (ok) {
       held_ = true;
-      totals_.held.fetch_add(1, std::memory_order_relaxed);
+      totals_.held[static_cast<std::size_t>(kind_)].fetch_add(1, std::memory_order_relaxed);
     } else {
       totals_.setup_failed.fetch_add(1, std::memory_order_relaxed);
       std::lock_guard lock(totals_.error_mutex);
@@ -349,7 +435,7 @@ class subscriber : public client_socket {
     if (!setup_reported_) return setup_done(false, reason);
     if (held_) {
       held_ = false;
-      totals_.held.fetch_sub(1, std::memory_order_relaxed);
+      totals_.held[static_cast<std::size_t>(kind_)].fetch_sub(1, std::memory_order_relaxed);
       totals_.lost.fetch_add(1, std::memory_order_relaxed);
     }
     close();
@@ -357,16 +443,21 @@ class subscriber : public client_socket {
 
   void fault() { totals_.faults.fetch_add(1, std::memory_order_relaxed); }
 
-  // Counts every published message in `data` and its latency.
+  // Counts every published message in `data` (its marker, sequence number and send time, read
+  // from the bytes), its latency, and whether it came after the one before.
   void delivered(std::string_view data) {
     std::uint64_t now = 0;
     std::uint64_t count = 0;
-    for (std::size_t at = data.find(marker); at != std::string_view::npos; at = data.find(marker, at + 1)) {
-      const std::size_t t = at + marker.size() + sequence_digits + 1;
-      if (t + time_digits > data.size()) break;
-      std::uint64_t sent = 0;
-      for (std::size_t i = t; i < t + time_digits; ++i) {
-        sent = sent * 10 + static_cast<std::uint64_t>(static_cast<unsigned char>(data[i]) - '0');
+    for (std::size_t at = data.find(marker); at != std::string_view::npos;
+         at = data.find(marker, at + marker.size())) {
+      const std::size_t digits = at + marker.size();
+      if (digits + sequence_digits + 1 + time_digits > data.size()) break;
+      const std::uint64_t sequence = read_digits(data.substr(digits, sequence_digits));
+      const std::uint64_t sent = read_digits(data.substr(digits + sequence_digits + 1, time_digits));
+      if (sequence < next_sequence_) {
+        totals_.misordered.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        next_sequence_ = sequence + 1;
       }
       if (now == 0) now = now_ns();
       worker_.latency.add(now > sent ? now - sent : 0);
@@ -380,49 +471,65 @@ class subscriber : public client_socket {
   worker& worker_;
 
  private:
+  const channel_kind kind_;
   const net::ip::address* source_;
+  std::uint64_t next_sequence_ = 0;  // every message numbered lower came already
   bool setup_reported_ = false;
   bool held_ = false;
 };
 
-// Long-polling: CLIENT_PING, SUBSCRIBE, then one parked POLL after another.
-class longpoll_subscriber final : public subscriber {
+// Long polling and streaming start alike, with HTTP exchanges on the channel's endpoint:
+// CLIENT_PING (for the DSId), then SUBSCRIBE; then subscribed().
+class http_subscriber : public subscriber {
  public:
   using subscriber::subscriber;
 
+ protected:
+  virtual void subscribed(const std::string& ds_id) = 0;
+
  private:
   void connected() override {
-    http_call(amf_post(settings_.path,
-                       message_json("CommandMessage", command_fields(5, "", "nil", "msgload-ping"))),
-              static_cast<response_handler>(&longpoll_subscriber::on_ping));
+    http_call(amf_post(path(), message_json("CommandMessage", command_fields(5, "", "nil", "msgload-ping"))),
+              static_cast<response_handler>(&http_subscriber::on_ping));
   }
 
   void on_ping(unsigned status, std::string_view body) {
     amf::arena memory;
-    const std::optional<flex::message> m = status == 200 ? first_message(body, memory) : std::nullopt;
+    const std::optional<flex::message> m = status == 200 ? read_flex(body, true, memory) : std::nullopt;
     const auto* ack = m ? std::get_if<flex::acknowledge_message>(&*m) : nullptr;
     const amf::value* id = ack != nullptr ? ack->header("DSId") : nullptr;
     if (id == nullptr || !id->is(amf::kind::string))
       return setup_done(false, "CLIENT_PING: no DSId in the answer");
-    const std::string ds_id(id->as_string());
-    poll_ = amf_post(settings_.path,
-                     message_json("CommandMessage", command_fields(2, "", ds_id, "msgload-poll")));
-    http_call(
-        amf_post(settings_.path, message_json("CommandMessage", command_fields(0, settings_.destination,
-                                                                               ds_id, "msgload-subscribe"))),
-        static_cast<response_handler>(&longpoll_subscriber::on_subscribed));
+    ds_id_ = std::string(id->as_string());
+    http_call(amf_post(path(), message_json("CommandMessage", command_fields(0, settings_.destination, ds_id_,
+                                                                             "msgload-subscribe"))),
+              static_cast<response_handler>(&http_subscriber::on_subscribed));
   }
 
   void on_subscribed(unsigned status, std::string_view body) {
     amf::arena memory;
-    const std::optional<flex::message> m = status == 200 ? first_message(body, memory) : std::nullopt;
+    const std::optional<flex::message> m = status == 200 ? read_flex(body, true, memory) : std::nullopt;
     if (!m || !std::holds_alternative<flex::acknowledge_message>(*m))
       return setup_done(false, "SUBSCRIBE: not acknowledged (HTTP " + std::to_string(status) + ")");
+    subscribed(ds_id_);
+  }
+
+  std::string ds_id_;
+};
+
+// Long polling: one parked POLL after another.
+class longpoll_subscriber final : public http_subscriber {
+ public:
+  using http_subscriber::http_subscriber;
+
+ private:
+  void subscribed(const std::string& ds_id) override {
+    poll_ = amf_post(path(), message_json("CommandMessage", command_fields(2, "", ds_id, "msgload-poll")));
     poll();
     setup_done(true);
   }
 
-  void poll() { http_call(poll_, static_cast<response_handler>(&longpoll_subscriber::on_poll)); }
+  void poll() { http_call_kept(poll_, static_cast<response_handler>(&longpoll_subscriber::on_poll)); }
 
   void on_poll(unsigned status, std::string_view body) {
     if (status != 200 || body.find("ErrorMessage") != std::string_view::npos) fault();
@@ -431,6 +538,95 @@ class longpoll_subscriber final : public subscriber {
   }
 
   std::string poll_;  // the POLL request with this client's DSId
+};
+
+// HTTP streaming (docs/protocol.md, "HTTP streaming channel"): after SUBSCRIBE, the open on the
+// same connection; the answer is the stream, HTTP chunks each holding one of BlazeDS's frames
+// (`<hex size>\r\n<one AMF3 message>\r\n`), a bare 00 (heartbeat) or the terminator `0\r\n`.
+// The first frame is the open acknowledgement (correlationId "open"), then one per message.
+class streaming_subscriber final : public http_subscriber {
+ public:
+  using http_subscriber::http_subscriber;
+
+ private:
+  enum class phase { exchanges, head, opening, pushed };
+
+  void subscribed(const std::string& ds_id) override {
+    const std::string form = "DSId=" + ds_id;  // a UUID: nothing to escape
+    send("POST " + path() +
+         "?command=open&version=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+         "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+         std::to_string(form.size()) + "\r\n\r\n" + form);
+    phase_ = phase::head;
+    received();
+  }
+
+  void received() override {
+    if (phase_ == phase::exchanges) return http_subscriber::received();
+    if (phase_ == phase::head) {
+      const std::size_t end = unread().find("\r\n\r\n");
+      if (end == std::string_view::npos)
+        return unread().size() > 64 * 1024 ? setup_done(false, "open: bad answer") : read_more();
+      if (unread().substr(0, 12) != "HTTP/1.1 200") {
+        const std::string_view answer = unread().substr(0, unread().find("\r\n"));
+        return setup_done(false, "open refused: " + std::string(answer));
+      }
+      consume(end + 4);
+      phase_ = phase::opening;
+    }
+    while (true) {  // HTTP chunks: `<hex size>\r\n<content>\r\n`
+      const std::string_view data = unread();
+      const std::size_t line = data.find("\r\n");
+      if (line == std::string_view::npos) {
+        if (data.size() > 64) return failed("bad chunk from the server");
+        break;
+      }
+      const std::optional<std::size_t> size = hex_size(data.substr(0, line));
+      if (!size || *size > max_response) return failed("bad chunk from the server");
+      if (*size == 0) return failed("the server ended the stream");
+      const std::size_t total = line + 2 + *size + 2;
+      if (data.size() < total) break;
+      const std::string_view content = data.substr(line + 2, *size);
+      consume(total);
+      if (!on_chunk(content)) return;
+    }
+    read_more();
+  }
+
+  // One HTTP chunk's content; false once the stream has ended or failed.
+  bool on_chunk(std::string_view content) {
+    if (content.size() == 1 && content[0] == '\0') return true;  // heartbeat
+    if (content == "0\r\n") {
+      failed("the server ended the stream");
+      return false;
+    }
+    const std::size_t line = content.find("\r\n");
+    const std::optional<std::size_t> size =
+        line == std::string_view::npos ? std::nullopt : hex_size(content.substr(0, line));
+    if (!size || line + 2 + *size > content.size()) {
+      failed("bad frame from the server");
+      return false;
+    }
+    const std::string_view bytes = content.substr(line + 2, *size);
+    if (bytes.empty() || bytes[0] == '\0') return true;  // kick-start padding
+    if (phase_ == phase::pushed) {
+      if (bytes.find("ErrorMessage") != std::string_view::npos) fault();
+      delivered(bytes);
+      return true;
+    }
+    amf::arena memory;
+    const std::optional<flex::message> m = read_flex(bytes, false, memory);
+    const auto* ack = m ? std::get_if<flex::acknowledge_message>(&*m) : nullptr;
+    if (ack == nullptr || ack->correlation_id != "open") {
+      setup_done(false, "open: the stream did not start with its acknowledgement");
+      return false;
+    }
+    phase_ = phase::pushed;
+    setup_done(true);
+    return true;
+  }
+
+  phase phase_ = phase::exchanges;
 };
 
 // WebSocket (docs/protocol.md, "WebSocket channel"): one binary frame per message, both ways.
@@ -442,7 +638,7 @@ class websocket_subscriber final : public subscriber {
   enum class phase { handshake, subscribing, pushed };
 
   void connected() override {
-    send("GET " + settings_.path +
+    send("GET " + path() +
          " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     read_more();
@@ -504,10 +700,7 @@ class websocket_subscriber final : public subscriber {
       return delivered(payload);
     }
     amf::arena memory;
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(payload.data());
-    const amf::result<amf::value> v = amf::decode_amf3({bytes, payload.size()}, memory);
-    if (!v) return setup_done(false, "SUBSCRIBE: unreadable answer");
-    const amf::result<flex::message> m = flex::read_message(*v, memory);
+    const std::optional<flex::message> m = read_flex(payload, false, memory);
     if (!m || !std::holds_alternative<flex::acknowledge_message>(*m))
       return setup_done(false, "SUBSCRIBE: not acknowledged");
     phase_ = phase::pushed;
@@ -547,8 +740,8 @@ void worker::start_more() {
 // or (rate 0) each once the previous one is acknowledged.
 class publisher final : public client_socket {
  public:
-  publisher(net::io_context& ioc, const settings& s, run_totals& totals)
-      : client_socket(ioc, s, totals), timer_(ioc) {}
+  publisher(worker& w, const settings& s, run_totals& totals)
+      : client_socket(w.ioc, w.read_buffer, s, totals), timer_(w.ioc) {}
 
   void start(std::size_t count, double rate) {
     count_ = count;
@@ -636,21 +829,6 @@ double rss_mib(long pid) {
   return -1;
 }
 
-// User + system CPU time of a process in seconds, or -1.
-double cpu_seconds(long pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::size_t end = stat.rfind(')');  // the command name may hold spaces
-  if (end == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(end + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i >= 14) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 // "127.0.0.2-127.0.0.40" or "127.0.0.2,127.0.0.3": IPv4 loopback addresses, at most max_clients.
 std::optional<std::vector<net::ip::address>> parse_sources(std::string_view text) {
   std::vector<net::ip::address> out;
@@ -693,34 +871,47 @@ bool wait_for(double seconds, Done done) {
   return true;
 }
 
+// "longpoll", "streaming,longpoll": the subscribers' channels in the order given, or nothing.
+std::optional<std::vector<channel_kind>> parse_channels(std::string_view text) {
+  std::vector<channel_kind> out;
+  while (true) {
+    const std::size_t comma = text.find(',');
+    const auto name = std::find(channel_names.begin(), channel_names.end(), text.substr(0, comma));
+    if (name == channel_names.end()) return std::nullopt;
+    out.push_back(static_cast<channel_kind>(name - channel_names.begin()));
+    if (comma == std::string_view::npos) return out;
+    text = text.substr(comma + 1);
+  }
+}
+
 int run(const command& c, const parsed_args& args) {
   settings s;
-  const std::string_view channel = args.value("--channel").value_or("longpoll");
-  if (channel == "longpoll") {
-    s.channel = channel_kind::longpoll;
-  } else if (channel == "websocket") {
-    s.channel = channel_kind::websocket;
-  } else {
-    return usage_error(c, "--channel: longpoll or websocket");
+  const std::string_view channel_list = args.value("--channel").value_or("longpoll");
+  const std::optional<std::vector<channel_kind>> channels = parse_channels(channel_list);
+  if (!channels)
+    return usage_error(c,
+                       "--channel: longpoll, streaming or websocket, or a list of them (longpoll,streaming)");
+  s.channels = *channels;
+  std::string channel_label(channel_list);  // "longpoll+streaming" in the report
+  std::replace(channel_label.begin(), channel_label.end(), ',', '+');
+  for (std::size_t k = 0; k < default_paths.size(); ++k) s.paths[k] = std::string(default_paths[k]);
+  if (const auto path = args.value("--path")) {
+    if (path->empty() || (*path)[0] != '/') return usage_error(c, "--path must start with '/'");
+    if (std::count(s.channels.begin(), s.channels.end(), s.channels[0]) != std::ssize(s.channels))
+      return usage_error(c, "--path: only with a single --channel");
+    s.paths[static_cast<std::size_t>(s.channels[0])] = std::string(*path);
   }
-  s.path = std::string(args.value("--path").value_or(
-      s.channel == channel_kind::longpoll ? "/messagebroker/amflongpolling" : "/messagebroker/websocket"));
-  if (s.path.empty() || s.path[0] != '/') return usage_error(c, "--path must start with '/'");
   s.destination = std::string(args.value("--destination").value_or("chat"));
   if (s.destination.empty() || s.destination.find_first_of("\"\\") != std::string::npos)
     return usage_error(c, "--destination: a name without quotes or backslashes");
 
-  error_code ec;
-  const net::ip::address address =
-      net::ip::make_address(std::string(args.value("--host").value_or("127.0.0.1")), ec);
-  if (ec || !address.is_loopback())
-    return usage_error(c, "--host must be a loopback address (127.0.0.0/8, ::1)");
-  const auto port = parse_size(args.value("--port").value_or("8400"));
-  if (!port || *port == 0 || *port > 65535) return usage_error(c, "--port: 1 to 65535");
-  s.server = tcp::endpoint(address, static_cast<std::uint16_t>(*port));
+  std::string error;
+  const std::optional<tcp::endpoint> server = loopback_server(args, error);
+  if (!server) return usage_error(c, error);
+  s.server = *server;
   if (const auto text = args.value("--sources")) {
     auto sources = parse_sources(*text);
-    if (!sources || !address.is_v4())
+    if (!sources || !server->address().is_v4())
       return usage_error(c, "--sources: IPv4 loopback addresses, FIRST-LAST or a,b,c (with an IPv4 --host)");
     s.sources = std::move(*sources);
   }
@@ -756,10 +947,11 @@ int run(const command& c, const parsed_args& args) {
                              std::to_string(*clients + spare_fds) + " descriptors " +
                              std::to_string(*clients) +
                              " clients need, and it cannot be raised (raise the hard limit: ulimit -Hn, or "
-                             "run with fewer --clients)");
+                             "run with fewer --clients or split them over several msgload processes)");
   }
 
-  // Subscribers go round robin to the workers and, within each, to the source addresses.
+  // Subscribers go round robin to the workers and, within each, to the channels and the source
+  // addresses.
   run_totals totals;
   std::vector<std::unique_ptr<worker>> workers;
   for (std::size_t i = 0; i < *threads; ++i) {
@@ -769,13 +961,20 @@ int run(const command& c, const parsed_args& args) {
   for (std::size_t i = 0; i < *clients; ++i) {
     worker& w = *workers[i % workers.size()];
     const net::ip::address* source = s.sources.empty() ? nullptr : &s.sources[i % s.sources.size()];
-    if (s.channel == channel_kind::longpoll) {
-      w.clients.push_back(std::make_unique<longpoll_subscriber>(w, s, totals, source));
-    } else {
-      w.clients.push_back(std::make_unique<websocket_subscriber>(w, s, totals, source));
+    const channel_kind kind = s.channels[i % s.channels.size()];
+    switch (kind) {
+      case channel_kind::longpoll:
+        w.clients.push_back(std::make_unique<longpoll_subscriber>(w, kind, s, totals, source));
+        break;
+      case channel_kind::streaming:
+        w.clients.push_back(std::make_unique<streaming_subscriber>(w, kind, s, totals, source));
+        break;
+      case channel_kind::websocket:
+        w.clients.push_back(std::make_unique<websocket_subscriber>(w, kind, s, totals, source));
+        break;
     }
   }
-  publisher pub(workers.front()->ioc, s, totals);
+  publisher pub(*workers.front(), s, totals);
 
   const double rss_before = server_pid != 0 ? rss_mib(server_pid) : -1;
   const auto setup_start = clock_type::now();
@@ -787,15 +986,21 @@ int run(const command& c, const parsed_args& args) {
       w.ioc.run();
     });
   }
-  wait_for(*setup_timeout, [&] { return totals.held.load() + totals.setup_failed.load() >= *clients; });
+  wait_for(*setup_timeout, [&] { return totals.held_now() + totals.setup_failed.load() >= *clients; });
   const double setup_seconds = std::chrono::duration<double>(clock_type::now() - setup_start).count();
   std::this_thread::sleep_for(std::chrono::duration<double>(*hold));
-  const std::size_t held = totals.held.load();
+  std::array<std::size_t, 3> held_by{};
+  for (std::size_t k = 0; k < held_by.size(); ++k) held_by[k] = totals.held[k].load();
+  const std::size_t held = held_by[0] + held_by[1] + held_by[2];
   const double rss_held = server_pid != 0 ? rss_mib(server_pid) : -1;
   const double own_rss = rss_mib(static_cast<long>(::getpid()));
 
+  // CPU time of the server and of this process from the first publish to the last delivery (or
+  // the drain's end): per delivery, and as cores busy over that time.
   std::size_t acked = 0;
-  const double cpu_before_publish = server_pid != 0 ? cpu_seconds(server_pid) : -1;
+  const auto publish_start = clock_type::now();
+  const double server_cpu_start = server_pid != 0 ? process_cpu_seconds(server_pid) : -1;
+  const double client_cpu_start = own_cpu_seconds();
   if (*messages > 0) {
     net::post(workers.front()->ioc, [&] { pub.start(*messages, *rate); });
     const double publish_bound = *rate > 0 ? static_cast<double>(*messages) / *rate + *drain : max_seconds;
@@ -808,7 +1013,9 @@ int run(const command& c, const parsed_args& args) {
       return n >= expected;
     });
   }
-  const double server_cpu = server_pid != 0 ? cpu_seconds(server_pid) - cpu_before_publish : -1;
+  const double server_cpu = server_pid != 0 ? process_cpu_seconds(server_pid) - server_cpu_start : -1;
+  const double client_cpu = own_cpu_seconds() - client_cpu_start;
+  const double cpu_window = std::chrono::duration<double>(clock_type::now() - publish_start).count();
   totals.stopping.store(true);
   for (auto& w : workers) w->ioc.stop();
   for (std::thread& t : pool) t.join();
@@ -831,30 +1038,42 @@ int run(const command& c, const parsed_args& args) {
       publish_seconds > 0 && acked > 1 ? static_cast<double>(acked - 1) / publish_seconds : 0;
   const double per_client_kib =
       rss_before >= 0 && held > 0 ? (rss_held - rss_before) * 1024 / static_cast<double>(held) : -1;
-  // The server's CPU per delivery, from the first publish to the last delivery (or the drain's end).
-  const double cpu_us_per_delivery =
-      server_cpu >= 0 && deliveries > 0 ? server_cpu * 1e6 / static_cast<double>(deliveries) : -1;
+  const auto per_delivery_us = [&](double cpu) {
+    return cpu >= 0 && deliveries > 0 ? cpu * 1e6 / static_cast<double>(deliveries) : -1;
+  };
+  const auto cores = [&](double cpu) { return cpu >= 0 && cpu_window > 0 ? cpu / cpu_window : -1; };
   const std::size_t setup_failed = totals.setup_failed.load();
   const std::size_t lost = totals.lost.load();
   const std::size_t faults = totals.faults.load();
+  const std::size_t misordered = totals.misordered.load();
 
   if (args.has("--json")) {
     std::printf(
-        "{\"channel\":\"%.*s\",\"clients\":%zu,\"sources\":%zu,\"threads\":%zu,\"held\":%zu,\"setup_s\":%.3f,"
+        "{\"channel\":\"%s\",\"clients\":%zu,\"sources\":%zu,\"threads\":%zu,\"held\":%zu,"
+        "\"held_longpoll\":%zu,\"held_streaming\":%zu,\"held_websocket\":%zu,\"setup_s\":%.3f,"
         "\"setup_failed\":%zu,\"server_rss_before_mib\":%.1f,\"server_rss_held_mib\":%.1f,"
         "\"server_kib_per_client\":%.2f,\"client_rss_mib\":%.1f,\"published\":%zu,\"published_per_s\":%.1f,"
         "\"deliveries\":%llu,\"expected\":%llu,\"deliveries_per_s\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-        "\"max_ms\":%.3f,\"server_cpu_us_per_delivery\":%.2f,\"lost\":%zu,\"faults\":%zu,\"fd_limit\":%zu}\n",
-        static_cast<int>(channel.size()), channel.data(), *clients, s.sources.size(), *threads, held,
+        "\"max_ms\":%.3f,\"cpu_window_s\":%.3f,\"server_cpu_s\":%.3f,\"server_cpu_us_per_delivery\":%.2f,"
+        "\"server_cores\":%.2f,\"client_cpu_s\":%.3f,\"client_cpu_us_per_delivery\":%.2f,"
+        "\"client_cores\":%.2f,\"lost\":%zu,\"faults\":%zu,\"misordered\":%zu,\"fd_limit\":%zu}\n",
+        channel_label.c_str(), *clients, s.sources.size(), *threads, held, held_by[0], held_by[1], held_by[2],
         setup_seconds, setup_failed, rss_before, rss_held, per_client_kib, own_rss, acked, published_per_s,
         static_cast<unsigned long long>(deliveries), static_cast<unsigned long long>(expected), per_s,
-        latency.percentile_ms(0.50), latency.percentile_ms(0.99), latency.max_ms(), cpu_us_per_delivery, lost,
-        faults, fds);
+        latency.percentile_ms(0.50), latency.percentile_ms(0.99), latency.max_ms(), cpu_window, server_cpu,
+        per_delivery_us(server_cpu), cores(server_cpu), client_cpu, per_delivery_us(client_cpu),
+        cores(client_cpu), lost, faults, misordered, fds);
   } else {
-    std::printf("%.*s %s: %zu subscribers on '%s', %zu source address(es), %zu thread(s)\n",
-                static_cast<int>(channel.size()), channel.data(), s.path.c_str(), *clients,
-                s.destination.c_str(), std::max<std::size_t>(1, s.sources.size()), *threads);
-    std::printf("held:        %zu (subscribed in %.2f s, %zu failed)\n", held, setup_seconds, setup_failed);
+    std::printf("%s: %zu subscribers on '%s', %zu source address(es), %zu thread(s)\n", channel_label.c_str(),
+                *clients, s.destination.c_str(), std::max<std::size_t>(1, s.sources.size()), *threads);
+    std::printf("held:        %zu (subscribed in %.2f s, %zu failed)", held, setup_seconds, setup_failed);
+    for (std::size_t k = 0; k < held_by.size() && s.channels.size() > 1; ++k) {
+      if (std::find(s.channels.begin(), s.channels.end(), static_cast<channel_kind>(k)) == s.channels.end())
+        continue;
+      std::printf("; %.*s %zu", static_cast<int>(channel_names[k].size()), channel_names[k].data(),
+                  held_by[k]);
+    }
+    std::printf("\n");
     if (server_pid != 0) {
       std::printf("server RSS:  %.1f MiB before, %.1f MiB holding them (%.2f KiB per client)\n", rss_before,
                   rss_held, per_client_kib);
@@ -864,46 +1083,61 @@ int run(const command& c, const parsed_args& args) {
                 static_cast<unsigned long long>(expected), per_s);
     std::printf("latency:     p50 %.3f ms  p99 %.3f ms  max %.3f ms (publish to deliver)\n",
                 latency.percentile_ms(0.50), latency.percentile_ms(0.99), latency.max_ms());
-    if (cpu_us_per_delivery >= 0) std::printf("server CPU:  %.2f us per delivery\n", cpu_us_per_delivery);
-    std::printf("errors:      %zu lost connections, %zu faults\n", lost, faults);
+    if (server_pid != 0) {
+      std::printf("server CPU:  %.2f us per delivery, %.2f cores busy\n", per_delivery_us(server_cpu),
+                  cores(server_cpu));
+    }
+    std::printf("msgload CPU: %.2f us per delivery, %.2f cores busy\n", per_delivery_us(client_cpu),
+                cores(client_cpu));
+    std::printf("errors:      %zu lost connections, %zu faults, %zu out of order\n", lost, faults,
+                misordered);
   }
   std::fflush(stdout);
   if (!totals.first_error.empty())
     std::fprintf(stderr, "first setup failure: %s\n", totals.first_error.c_str());
   for (auto& w : workers) w->clients.clear();  // before their io_context
   if (held == 0) return data_error(c, "no subscriber was held (is the server running on that port?)");
-  return held == *clients && deliveries == expected && lost == 0 && faults == 0 ? exit_ok : exit_bad_data;
+  return held == *clients && deliveries == expected && lost == 0 && faults == 0 && misordered == 0
+             ? exit_ok
+             : exit_bad_data;
 }
 
 const command msgload_command{
     .name = "msgload",
     .summary = "load-test a local amphora server's messaging: subscribers held, fan-out rate, latency",
     .synopsis =
-        "[--port PORT] [--channel longpoll|websocket] [--clients N] [--sources FIRST-LAST]\n"
-        "       [--messages N] [--rate N] [--server-pid PID] [--json]",
+        "[--port PORT] [--channel longpoll|streaming|websocket[,...]] [--clients N]\n"
+        "       [--sources FIRST-LAST] [--messages N] [--rate N] [--server-pid PID] [--json]",
     .description =
         "Subscribes N clients (Flex Consumers, one connection and one FlexClient each) to a\n"
         "destination of a server on this machine, over the long-polling channel (CLIENT_PING,\n"
-        "SUBSCRIBE, then polls the server parks until a message comes) or the WebSocket channel\n"
-        "(SUBSCRIBE in a binary frame, then pushed frames). --sources spreads the subscribers over\n"
-        "several loopback source addresses so that 20,000 and more find ephemeral ports. Once\n"
-        "they are subscribed it holds them --hold seconds, then publishes --messages AsyncMessages\n"
-        "to /amf over one keep-alive connection, each carrying the time it was sent, and counts\n"
-        "the deliveries. Prints the subscribers held, the server's RSS before and while holding\n"
-        "them (--server-pid), the deliveries per second (deliveries over the time from the first\n"
-        "publish to the last delivery) and the p50, p99 and max publish-to-deliver latency.\n"
+        "SUBSCRIBE, then polls the server parks until a message comes), the HTTP streaming channel\n"
+        "(CLIENT_PING, SUBSCRIBE, then ?command=open on the same connection: pushed frames) or the\n"
+        "WebSocket channel (SUBSCRIBE in a binary frame, then pushed frames); a list such as\n"
+        "--channel longpoll,streaming deals the subscribers out over the channels in turn.\n"
+        "--sources spreads them over several loopback source addresses so that 20,000 and more\n"
+        "find ephemeral ports. Once they are subscribed it holds them --hold seconds, then\n"
+        "publishes --messages AsyncMessages to /amf over one keep-alive connection, each carrying\n"
+        "its sequence number and the time it was sent, and counts the deliveries. Prints the\n"
+        "subscribers held, the server's RSS before and while holding them (--server-pid), the\n"
+        "deliveries per second (deliveries over the time from the first publish to the last\n"
+        "delivery), the p50, p99 and max publish-to-deliver latency, and the CPU time the server\n"
+        "(--server-pid) and msgload itself spent per delivery and the cores each kept busy, to\n"
+        "tell which one was the limit when they share the machine.\n"
+        "Received bytes are not decoded: each message is found by a marker in its body.\n"
         "Raises the open-file limit to what N clients need and fails if it cannot.\n"
-        "Exit code 1 unless every subscriber was held and got every message, without faults.\n"
-        "`amphora serve` holds at most --max-connections connections and --max-parked-polls\n"
-        "parked polls (10,000 each by default): raise them for more subscribers.",
+        "Exit code 1 unless every subscriber was held and got every message once and in order,\n"
+        "without faults. `amphora serve` holds at most --max-connections connections,\n"
+        "--max-parked-polls parked polls and 10,000 streams (10,000 each by default): raise them\n"
+        "for more subscribers.",
     .options = msgload_options,
     .max_positionals = 0,
     .examples =
         "amphora msgload --port 8400 --clients 1000 --messages 100\n"
         "amphora msgload --port 8400 --channel websocket --clients 10000 --sources 127.0.0.2-127.0.0.9 "
         "--messages 200 --rate 20\n"
-        "amphora msgload --port 8400 --clients 20000 --sources 127.0.0.2-127.0.0.40 --messages 0 "
-        "--server-pid 1234 --json",
+        "amphora msgload --port 8400 --channel longpoll,streaming --clients 9990 --sources "
+        "127.0.0.2-127.0.0.40 --messages 0 --server-pid 1234 --json",
     .run = run,
 };
 const command_registration registered{msgload_command};

@@ -1,136 +1,125 @@
 #!/usr/bin/env bash
 # The messaging load benchmark (docs/performance.md, "Messaging"): for each scenario, starts a fresh
-# `amphora serve` on 127.0.0.1 (any free port, limits raised for 20,000+ clients) and drives it
+# `amphora serve` on 127.0.0.1 (any free port, limits raised for 20,000 clients) and drives it
 # with `amphora msgload` from the same machine, subscribers spread over the loopback source
 # addresses 127.0.0.2-127.0.0.40. Prints one JSON line per run and a Markdown table: subscribers
-# held, the server's RSS while holding them, deliveries/s, publish-to-deliver p50/p99.
+# held, the server's RSS while holding them, deliveries/s, publish-to-deliver p50/p99, and the CPU
+# time the server and msgload each spent per delivery.
 #   bench/messaging/run_messaging_bench.sh
-#   HOLD_CLIENTS=20000      subscribers of the "hold" scenarios (each channel, then both at once),
-#                           by default 20,000 or the open-file limit less 100 if that is lower
+#   HOLD_CLIENTS=N          subscribers of the "hold" scenarios: by default as many as one server
+#                           process can hold under the open-file limit (its hard limit less the
+#                           descriptors the idle server has open, less a few), at most 20,000
+#   HOLD_CHANNELS="longpoll websocket longpoll,streaming"
+#                           the hold scenarios, each a msgload --channel (a list mixes channels)
 #   FANOUT_CLIENTS=10000    subscribers of the fan-out and latency scenarios
 #   FANOUT_MESSAGES=20      messages of the fan-out scenarios (each published once the last is acked)
 #   LATENCY_RATE=2          messages/s of the latency scenarios, LATENCY_MESSAGES=20 of them
-#   CHANNELS="longpoll websocket"  (a streaming channel, once there, is one more name here)
+#   CHANNELS="longpoll streaming websocket"  channels of the fan-out and latency scenarios
 #   THREADS=N               serve's --threads (default: one I/O thread per core)
 #   CLIENT_THREADS=1        msgload's --threads
-#   BUILD_DIR=...           build tree (default build/release)
-#   SERVER=path/to/amphora  serve with another build (e.g. before a change)
+#   BUILD_DIR, SERVER       as for every bench script (bench/lib.sh)
 # Loopback only; every run is bounded by msgload's timeouts; the servers are always stopped.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
+source "$AMPHORA_ROOT/bench/lib.sh"
 cd "$AMPHORA_ROOT"
 
-build=${BUILD_DIR:-$AMPHORA_ROOT/build/release}
-# One descriptor per connection: the server needs one per subscriber plus a few. Raise this
-# shell's limit if it may (as root with CAP_SYS_RESOURCE); serve and msgload raise their soft
-# limit to the hard one themselves and say so when it is too low.
+# One descriptor per connection: raise this shell's limit if it may (as root with
+# CAP_SYS_RESOURCE); serve and msgload raise their soft limit to the hard one themselves.
 ulimit -n 45000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 fd_limit=$(ulimit -n)
-default_hold=$((fd_limit - 100 < 20000 ? fd_limit - 100 : 20000))
-hold_clients=${HOLD_CLIENTS:-$default_hold}
 fanout_clients=${FANOUT_CLIENTS:-10000}
 fanout_messages=${FANOUT_MESSAGES:-20}
 latency_rate=${LATENCY_RATE:-2}
 latency_messages=${LATENCY_MESSAGES:-20}
-channels=${CHANNELS:-longpoll websocket}
+channels=${CHANNELS:-longpoll streaming websocket}
+hold_channels=${HOLD_CHANNELS:-longpoll websocket longpoll,streaming}
 client_threads=${CLIENT_THREADS:-1}
 sources=127.0.0.2-127.0.0.40
 threads=()
 [[ -n "${THREADS:-}" ]] && threads=(--threads "$THREADS")
-cmake -S "$AMPHORA_ROOT" -B "$build" -G Ninja "${AMPHORA_RELEASE_OPTIONS[@]}" >/dev/null
-cmake --build "$build" -j "$AMPHORA_JOBS" --target amphora >/dev/null
-amphora=$build/apps/amphora/amphora
-server=${SERVER:-$amphora}
+bench_build_amphora
+amphora=$bench_amphora
+bench_make_work
+work=$bench_work
+log=$bench_build/bench-messaging-serve.log
 
-work=$(mktemp -d)
-server_pid=
-stop_server() {
-  if [[ -n "$server_pid" ]]; then
-    kill -INT "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-  fi
-}
-cleanup() {
-  stop_server
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=
+# start_server MAX: a fresh server for up to MAX connections and parked polls.
 start_server() {
-  local max=$((hold_clients + 1000 < fd_limit - 64 ? hold_clients + 1000 : fd_limit - 64))
-  "$server" serve --port 0 "${threads[@]}" --log-level warn --max-connections "$max" \
-    --max-parked-polls "$max" --rate-limit 0 >"$work/banner" 2>"$build/bench-messaging-serve.log" &
-  server_pid=$!
-  port=
-  for _ in $(seq 50); do
-    port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$work/banner")
-    [[ -n "$port" ]] && break
-    sleep 0.1
-  done
-  [[ -n "$port" ]] || amphora_die "amphora serve did not start: $(cat "$build/bench-messaging-serve.log")"
+  bench_start_server "$log" "${threads[@]}" --log-level warn --max-connections "$1" --max-parked-polls "$1" \
+    --rate-limit 0
 }
+open_fds() { ls "/proc/$bench_server_pid/fd" | wc -l; }
+
+# What one server can hold: the open-file limit less what the idle server has open (listener,
+# event loop, log) and a few spare (a publisher, a moment's overlap).
+start_server 100
+idle_fds=$(open_fds)
+bench_stop_server
+most=$((fd_limit - idle_fds - 4))
+hold_clients=${HOLD_CLIENTS:-$((most < 20000 ? most : 20000))}
 
 results=$work/results.jsonl
 # run SCENARIO msgload-args...: one msgload run against a fresh server, its JSON line kept.
 run() {
   local scenario=$1
   shift
-  start_server
+  start_server $((fanout_clients + 100 < most ? fanout_clients + 100 : most))
   local line
-  line=$("$amphora" msgload --port "$port" --sources "$sources" --threads "$client_threads" \
-    --server-pid "$server_pid" --json "$@") || [[ "$line" == '{'* ]] ||
+  line=$("$amphora" msgload --port "$bench_port" --sources "$sources" --threads "$client_threads" \
+    --server-pid "$bench_server_pid" --json "$@") || [[ "$line" == '{'* ]] ||
     amphora_die "msgload $scenario failed: $line"  # lost deliveries (exit 1) are in the table
-  stop_server
+  bench_stop_server
   echo "$line" | sed "s/^{/{\"scenario\":\"$scenario\",/" | tee -a "$results" >&2
 }
 
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' + local changes')" >&2
-echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-# hold A B: HOLD_CLIENTS subscribers in one server, half by a msgload on channel A and half by one on
-# channel B at the same time (two client processes: each has at most `ulimit -Hn` descriptors). The
+# hold CHANNELS: HOLD_CLIENTS subscribers in one server, from two msgload processes at once, half
+# each (a process has at most `ulimit -Hn` descriptors), each dealing its half over CHANNELS. The
 # server's RSS is read once it holds a descriptor per subscriber, then again 2 s later.
 hold() {
-  start_server
+  start_server "$((hold_clients + 2))"
   local half=$((hold_clients / 2))
   local rss_before
-  rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status")
+  rss_before=$(awk '/^VmRSS/ {print $2}' "/proc/$bench_server_pid/status")
   local pids=()
   for part in a b; do
-    local channel=$1
-    shift
-    "$amphora" msgload --port "$port" --sources "$sources" --channel "$channel" --clients "$half" \
-      --messages 0 --hold 12 --json >"$work/hold-$part" 2>>"$build/bench-messaging-msgload.log" &
+    "$amphora" msgload --port "$bench_port" --sources "$sources" --channel "$1" --clients "$half" \
+      --messages 0 --hold 12 --json >"$work/hold-$part" 2>>"$bench_build/bench-messaging-msgload.log" &
     pids+=($!)
   done
   for _ in $(seq 1200); do  # until the server holds them all (at most 120 s)
-    (($(ls "/proc/$server_pid/fd" | wc -l) >= 2 * half)) && break
+    (($(open_fds) >= idle_fds + 2 * half)) && break
     sleep 0.1
   done
   sleep 2
-  local rss_held
-  rss_held=$(awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status")
+  local rss_held fds_held
+  rss_held=$(awk '/^VmRSS/ {print $2}' "/proc/$bench_server_pid/status")
+  fds_held=$(open_fds)
   wait "${pids[@]}" || true
-  stop_server
-  # sum KEY: KEY's value in the two msgload reports, added.
-  sum() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$work/hold-a" "$work/hold-b" | awk '{n += $1} END {print n + 0}'; }
-  local held lost faults
-  held=$(sum held)
-  lost=$(sum lost)
-  faults=$(($(sum faults) + $(sum setup_failed)))
-  local channel
-  channel=$(sed -n 's/.*"channel":"\([a-z]*\)".*/\1/p' "$work/hold-a" "$work/hold-b" | sort -u | paste -sd+)
-  echo "{\"scenario\":\"hold\",\"channel\":\"$channel\",\"clients\":$((2 * half)),\"held\":$held,\"server_rss_before_mib\":$((rss_before / 1024)),\"server_rss_held_mib\":$((rss_held / 1024)),\"server_kib_per_client\":$(((rss_held - rss_before) / (held > 0 ? held : 1))),\"published\":0,\"deliveries\":0,\"expected\":0,\"deliveries_per_s\":0,\"p50_ms\":0,\"p99_ms\":0,\"max_ms\":0,\"server_cpu_us_per_delivery\":0,\"lost\":$lost,\"faults\":$faults}" |
+  bench_stop_server
+  python3 - "$work/hold-a" "$work/hold-b" "$1" "$rss_before" "$rss_held" "$fds_held" "$fd_limit" <<'PY' |
+import json, sys
+
+a, b = (json.loads(open(p).read() or "{}") for p in sys.argv[1:3])
+channel, before, held_kib, fds, limit = sys.argv[3], *map(int, sys.argv[4:])
+total = lambda k: a.get(k, 0) + b.get(k, 0)
+held = total("held")
+row = {"scenario": "hold", "channel": channel.replace(",", "+"), "clients": total("clients"), "held": held,
+       "server_rss_before_mib": before / 1024, "server_rss_held_mib": held_kib / 1024,
+       "server_kib_per_client": (held_kib - before) / max(held, 1), "server_fds": fds, "fd_limit": limit,
+       "published": 0, "lost": total("lost"), "faults": total("faults") + total("setup_failed")}
+for k in ("held_longpoll", "held_streaming", "held_websocket"):
+    row[k] = total(k)
+print(json.dumps(row, separators=(",", ":")))
+PY
     tee -a "$results" >&2
 }
 
-for channel in $channels; do
-  hold "$channel" "$channel"
+bench_print_context
+echo "open-file limit $fd_limit; the idle server holds $idle_fds descriptors; hold scenarios: $hold_clients subscribers" >&2
+for channel in $hold_channels; do
+  hold "$channel"
 done
-first=${channels%% *}
-last=${channels##* }
-[[ "$first" != "$last" ]] && hold "$first" "$last"
 for channel in $channels; do
   run fanout --channel "$channel" --clients "$fanout_clients" --messages "$fanout_messages" --hold 1
   run latency --channel "$channel" --clients "$fanout_clients" --messages "$latency_messages" \
@@ -144,15 +133,19 @@ import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 print("| scenario | channel | subscribers held | server RSS MiB (before, holding) | KiB/subscriber "
       "| messages | deliveries (of expected) | deliveries/s | p50 ms | p99 ms | max ms "
-      "| server CPU us/delivery | lost, faults |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      "| CPU us/delivery: server, msgload | cores busy: server, msgload | lost, faults |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in rows:
-    deliveries = f"{r['deliveries']:,} ({r['expected']:,})" if r["published"] else "-"
-    rate = f"{r['deliveries_per_s']:,.0f}" if r["published"] else "-"
-    lat = lambda k: f"{r[k]:.2f}" if r["published"] else "-"
+    pub = r["published"] > 0
+    dash = lambda text: text if pub else "-"
+    deliveries = dash(f"{r.get('deliveries', 0):,} ({r.get('expected', 0):,})")
+    lat = lambda k: dash(f"{r.get(k, 0):.2f}")
+    cpu = dash(f"{r.get('server_cpu_us_per_delivery', 0):.1f}, {r.get('client_cpu_us_per_delivery', 0):.1f}")
+    cores = dash(f"{r.get('server_cores', 0):.2f}, {r.get('client_cores', 0):.2f}")
     print(f"| {r['scenario']} | {r['channel']} | {r['held']:,} of {r['clients']:,} "
           f"| {r['server_rss_before_mib']:.0f}, {r['server_rss_held_mib']:.0f} "
-          f"| {r['server_kib_per_client']:.1f} | {r['published']} | {deliveries} | {rate} "
-          f"| {lat('p50_ms')} | {lat('p99_ms')} | {lat('max_ms')} | {lat('server_cpu_us_per_delivery')} "
-          f"| {r['lost']}, {r['faults']} |")
+          f"| {r['server_kib_per_client']:.1f} | {r['published']} | {deliveries} "
+          f"| {dash(format(r.get('deliveries_per_s', 0), ',.0f'))} "
+          f"| {lat('p50_ms')} | {lat('p99_ms')} | {lat('max_ms')} | {cpu} | {cores} "
+          f"| {r['lost']}, {r.get('faults', 0) + r.get('misordered', 0)} |")
 PY

@@ -17,9 +17,9 @@
 # Loopback only; every run is bounded by DURATION + WARMUP; the server is always stopped.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
+source "$AMPHORA_ROOT/bench/lib.sh"
 cd "$AMPHORA_ROOT"
 
-build=${BUILD_DIR:-$AMPHORA_ROOT/build/release}
 runs=${1:-3}
 connections=${CONNECTIONS:-64}
 duration=${DURATION:-5}
@@ -27,36 +27,18 @@ warmup=${WARMUP:-1}
 log_level=${LOG_LEVEL:-warn}
 threads=()
 [[ -n "${THREADS:-}" ]] && threads=(--threads "$THREADS")
-cmake -S "$AMPHORA_ROOT" -B "$build" -G Ninja "${AMPHORA_RELEASE_OPTIONS[@]}" >/dev/null
-cmake --build "$build" -j "$AMPHORA_JOBS" --target amphora >/dev/null
-amphora=$build/apps/amphora/amphora
-server=${SERVER:-$amphora}
-
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [[ -n "$server_pid" ]]; then
-    kill -INT "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$server" serve --port 0 "${threads[@]}" --log-level "$log_level" >"$work/banner" 2>"$build/bench-serve.log" &
-server_pid=$!
-port=
-for _ in $(seq 50); do
-  port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$work/banner")
-  [[ -n "$port" ]] && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || amphora_die "amphora serve did not start: $(cat "$build/bench-serve.log")"
+bench_build_amphora
+build=$bench_build
+amphora=$bench_amphora
+bench_make_work
+work=$bench_work
+bench_start_server "$build/bench-serve.log" "${threads[@]}" --log-level "$log_level"
+port=$bench_port
+server_pid=$bench_server_pid
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' + local changes')" >&2
-echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-echo "server: $server serve --port $port ${threads[*]} --log-level $log_level; loadgen: -c $connections -d $duration --warmup $warmup" >&2
+bench_print_context
+echo "server: $bench_server serve --port $port ${threads[*]} --log-level $log_level; loadgen: -c $connections -d $duration --warmup $warmup" >&2
 results=$work/results.jsonl
 for run in $(seq "$runs"); do
   for kind in health nc flex; do

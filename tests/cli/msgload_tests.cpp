@@ -1,7 +1,7 @@
 // amphora msgload against a real `amphora serve` started on 127.0.0.1, port 0, for each test and
 // always stopped: 50 subscribers, a few messages, every subscriber held and every message
-// delivered to each. No timing is asserted: the figures are the benchmark's business
-// (bench/messaging/run_messaging_bench.sh).
+// delivered to each, once and in order, on every channel and on a mix of them. No timing is asserted: the
+// figures are the benchmark's business (bench/messaging/run_messaging_bench.sh).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -26,8 +26,8 @@ class Msgload : public ::testing::Test {
   unsigned port_ = 0;
 };
 
-TEST_F(Msgload, EverySubscriberGetsEveryMessageOnBothChannels) {
-  for (const std::string channel : {"longpoll", "websocket"}) {
+TEST_F(Msgload, EverySubscriberGetsEveryMessageOnEveryChannel) {
+  for (const std::string channel : {"longpoll", "streaming", "websocket"}) {
     SCOPED_TRACE(channel);
     const run_result r = amphora({"msgload", "--port", std::to_string(port_), "--channel", channel,
                                   "--clients", "50", "--threads", "2", "--messages", "4", "--hold", "0.2",
@@ -40,8 +40,29 @@ TEST_F(Msgload, EverySubscriberGetsEveryMessageOnBothChannels) {
     EXPECT_EQ(json_number(r.out, "expected"), 200);
     EXPECT_EQ(json_number(r.out, "lost"), 0);
     EXPECT_EQ(json_number(r.out, "faults"), 0);
+    EXPECT_EQ(json_number(r.out, "misordered"), 0);
+    EXPECT_EQ(json_number(r.out, "held_" + channel), 50);
     EXPECT_GT(json_number(r.out, "p99_ms"), 0);
+    EXPECT_GE(json_number(r.out, "client_cpu_us_per_delivery"), 0);
   }
+  EXPECT_EQ(server_.stop(), 0) << server_.err();
+}
+
+TEST_F(Msgload, AMixOfLongPollAndStreamingSubscribersInOneRun) {
+  const std::string pid = std::to_string(server_.pid());
+  const run_result r = amphora({"msgload", "--port", std::to_string(port_), "--channel", "longpoll,streaming",
+                                "--clients", "20", "--messages", "3", "--hold", "0.2", "--drain", "60",
+                                "--setup-timeout", "60", "--server-pid", pid, "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"channel\":\"longpoll+streaming\""));
+  EXPECT_EQ(json_number(r.out, "held"), 20);
+  EXPECT_EQ(json_number(r.out, "held_longpoll"), 10);
+  EXPECT_EQ(json_number(r.out, "held_streaming"), 10);
+  EXPECT_EQ(json_number(r.out, "held_websocket"), 0);
+  EXPECT_EQ(json_number(r.out, "deliveries"), 60);
+  EXPECT_EQ(json_number(r.out, "expected"), 60);
+  EXPECT_EQ(json_number(r.out, "misordered"), 0);
+  EXPECT_GE(json_number(r.out, "server_cpu_us_per_delivery"), 0);
   EXPECT_EQ(server_.stop(), 0) << server_.err();
 }
 
@@ -51,11 +72,13 @@ TEST_F(Msgload, TextReportWithSourceAddressesAndTheServersMemory) {
   const run_result r = amphora({"msgload", "--port", std::to_string(port_), "-c", "10", "--sources",
                                 "127.0.0.1,127.0.0.1", "-n", "2", "--hold", "0", "--server-pid", pid});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("longpoll /messagebroker/amflongpolling: 10 subscribers on 'chat', 2 source"));
+  EXPECT_THAT(r.out, HasSubstr("longpoll: 10 subscribers on 'chat', 2 source"));
   EXPECT_THAT(r.out, HasSubstr("held:        10 ("));
   EXPECT_THAT(r.out, HasSubstr("server RSS:  "));
   EXPECT_THAT(r.out, HasSubstr("deliveries:  20 of 20 ("));
-  EXPECT_THAT(r.out, HasSubstr("errors:      0 lost connections, 0 faults"));
+  EXPECT_THAT(r.out, HasSubstr("server CPU:  "));
+  EXPECT_THAT(r.out, HasSubstr("msgload CPU: "));
+  EXPECT_THAT(r.out, HasSubstr("errors:      0 lost connections, 0 faults, 0 out of order"));
 }
 
 TEST_F(Msgload, AnUnknownDestinationHoldsNoSubscriber) {
@@ -70,6 +93,9 @@ TEST(MsgloadAlone, UsageErrors) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"--host", "10.0.0.1"},
            {"--channel", "carrier-pigeon"},
+           {"--channel", "longpoll,"},
+           {"--channel", "streaming", "--path", "amf"},
+           {"--channel", "longpoll,websocket", "--path", "/x"},
            {"--port", "0"},
            {"--clients", "0"},
            {"--sources", "10.0.0.1-10.0.0.5"},
