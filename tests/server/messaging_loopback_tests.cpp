@@ -89,17 +89,9 @@ class messaging_loopback : public ::testing::Test {
     return *m2;
   }
 
-  flex::command_message command(flex::command_operation op, std::string_view ds_id, amf::arena& memory) {
-    flex::command_message c;
-    c.operation = op;
-    c.destination = "chat";
-    c.message_id = memory.copy(flex::new_uuid());
-    EXPECT_TRUE(flex::set_header(memory, c, flex::headers::ds_id, amf::value::string(memory.copy(ds_id))));
-    return c;
-  }
-
   std::string ping(amf::arena& memory) {
-    auto r = send("/messagebroker/amf", command(flex::command_operation::client_ping, "nil", memory), memory);
+    auto r = send("/messagebroker/amf",
+                  test::chat_command(flex::command_operation::client_ping, "nil", memory), memory);
     const auto* a = r ? std::get_if<flex::acknowledge_message>(&*r) : nullptr;
     return a ? test::header_string(*a, flex::headers::ds_id) : std::string{};
   }
@@ -113,7 +105,8 @@ TEST_F(messaging_loopback, a_parked_long_poll_is_answered_by_a_publish_from_anot
   amf::arena memory;
   const std::string a = ping(memory);
   ASSERT_EQ(a.size(), 36u);
-  auto sub = send("/messagebroker/amf", command(flex::command_operation::subscribe, a, memory), memory);
+  auto sub =
+      send("/messagebroker/amf", test::chat_command(flex::command_operation::subscribe, a, memory), memory);
   ASSERT_TRUE(sub && std::holds_alternative<flex::acknowledge_message>(*sub));
   const std::string subscription(std::get<flex::acknowledge_message>(*sub).client_id);
 
@@ -121,7 +114,8 @@ TEST_F(messaging_loopback, a_parked_long_poll_is_answered_by_a_publish_from_anot
   using pushed_copy = std::optional<std::pair<std::string, std::string>>;
   std::future<pushed_copy> parked = std::async(std::launch::async, [&]() -> pushed_copy {
     amf::arena own;
-    auto r = send("/messagebroker/amflongpolling", command(flex::command_operation::poll, a, own), own);
+    auto r =
+        send("/messagebroker/amflongpolling", test::chat_command(flex::command_operation::poll, a, own), own);
     const auto* sync = r ? std::get_if<flex::command_message>(&*r) : nullptr;
     if (sync == nullptr || !sync->body.is(amf::kind::array) || sync->body.as_array().dense.size() != 1) {
       return std::nullopt;
@@ -152,11 +146,13 @@ TEST_F(messaging_loopback, a_parked_long_poll_is_answered_by_a_publish_from_anot
 TEST_F(messaging_loopback, a_graceful_stop_answers_a_parked_long_poll) {
   amf::arena memory;
   const std::string a = ping(memory);
-  auto sub = send("/messagebroker/amf", command(flex::command_operation::subscribe, a, memory), memory);
+  auto sub =
+      send("/messagebroker/amf", test::chat_command(flex::command_operation::subscribe, a, memory), memory);
   ASSERT_TRUE(sub.has_value());
   std::future<bool> parked = std::async(std::launch::async, [&] {
     amf::arena own;
-    auto r = send("/messagebroker/amflongpolling", command(flex::command_operation::poll, a, own), own);
+    auto r =
+        send("/messagebroker/amflongpolling", test::chat_command(flex::command_operation::poll, a, own), own);
     return r && std::holds_alternative<flex::acknowledge_message>(*r);
   });
   // Wait (bounded) until the poll is parked in the broker, then stop.
