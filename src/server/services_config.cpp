@@ -66,16 +66,21 @@ bool boolean_value(const xml_file& file, const pugi::xml_node& node) {
   throw refusal{file.where(node) + ": <" + node.name() + "> must be true or false, not '" + text + "'"};
 }
 
-std::int64_t integer_value(const xml_file& file, const pugi::xml_node& node, std::int64_t min,
-                           std::int64_t max) {
-  const std::string text = trimmed(node.text().get());
+// `text` (of the element or attribute `what` at `node`) as a decimal integer from min to max.
+std::int64_t integer_in(const xml_file& file, const pugi::xml_node& node, const std::string& what,
+                        const std::string& text, std::int64_t min, std::int64_t max) {
   std::int64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) {
-    throw refusal{file.where(node) + ": <" + node.name() + "> must be an integer from " +
-                  std::to_string(min) + " to " + std::to_string(max) + ", not '" + text + "'"};
+    throw refusal{file.where(node) + ": " + what + " must be an integer from " + std::to_string(min) +
+                  " to " + std::to_string(max) + ", not '" + text + "'"};
   }
   return v;
+}
+
+std::int64_t integer_value(const xml_file& file, const pugi::xml_node& node, std::int64_t min,
+                           std::int64_t max) {
+  return integer_in(file, node, "<" + std::string(node.name()) + ">", trimmed(node.text().get()), min, max);
 }
 
 std::chrono::milliseconds millis_value(const xml_file& file, const pugi::xml_node& node,
@@ -369,10 +374,11 @@ class reader {
         if (name == "match-on") {
           ua.match_on = trimmed(a.value());
         } else if (name == "kickstart-bytes") {
-          ua.kickstart_bytes = static_cast<std::size_t>(attribute_integer(file, agent, a, 0, 65536));
+          ua.kickstart_bytes =
+              static_cast<std::size_t>(integer_in(file, agent, a.name(), trimmed(a.value()), 0, 65536));
         } else if (name == "max-persistent-connections-per-session" ||
                    name == "max-streaming-connections-per-session") {
-          attribute_integer(file, agent, a, 0, 1000000);
+          integer_in(file, agent, std::string(name), trimmed(a.value()), 0, 1000000);
           out_.notes.push_back(file.where(agent) + ": ignored " + std::string(name) + " of channel '" + c.id +
                                "' (one stream per FlexClient; max-streaming-clients bounds the endpoint)");
         } else {
@@ -384,18 +390,6 @@ class reader {
       std::erase_if(agents, [&](const auto& known) { return known.match_on == ua.match_on; });
       agents.push_back(std::move(ua));
     }
-  }
-
-  static std::int64_t attribute_integer(const xml_file& file, const pugi::xml_node& node,
-                                        const pugi::xml_attribute& a, std::int64_t min, std::int64_t max) {
-    const std::string text = trimmed(a.value());
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) {
-      throw refusal{file.where(node) + ": " + a.name() + " must be an integer from " + std::to_string(min) +
-                    " to " + std::to_string(max) + ", not '" + text + "'"};
-    }
-    return v;
   }
 
   // <channels> or <default-channels>: the <channel ref>s, each remembered for check_channel_refs.

@@ -58,7 +58,13 @@ class messaging_loopback : public ::testing::Test {
     server_ = std::make_unique<server>(cfg);
     messaging::broker_config bc;
     bc.destinations.emplace_back().name = "chat";
+    bc.destinations.emplace_back().name = "news";  // only through the long-polling channel
     gateway_options o;
+    auto rules = std::make_shared<destination_channels>();
+    rules->add_endpoint("/messagebroker/amf", "my-amf");
+    rules->add_endpoint("/messagebroker/amflongpolling", "my-longpolling-amf");
+    rules->set_channels("news", {"my-longpolling-amf"});
+    o.allowed_channels = rules;
     broker_ = std::make_shared<messaging::broker>(bc);
     o.broker = broker_;
     polling_channel lp;
@@ -141,6 +147,36 @@ TEST_F(messaging_loopback, a_parked_long_poll_is_answered_by_a_publish_from_anot
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->first, subscription);
   EXPECT_EQ(r->second, "over the wire");
+}
+
+// services-config.xml <channels> over HTTP: "news" lists only the long-polling channel, so a
+// subscribe or publish through /messagebroker/amf is refused with BlazeDS's fault (error 10005).
+TEST_F(messaging_loopback, a_destination_is_refused_through_a_channel_it_does_not_list) {
+  amf::arena memory;
+  const std::string a = ping(memory);
+  ASSERT_EQ(a.size(), 36u);
+  flex::command_message subscribe = test::chat_command(flex::command_operation::subscribe, a, memory);
+  subscribe.destination = "news";
+  auto refused = send("/messagebroker/amf", subscribe, memory);
+  ASSERT_TRUE(refused.has_value());
+  const auto* e = std::get_if<flex::error_message>(&*refused);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->fault_code, "Server.Processing");
+  EXPECT_EQ(e->fault_string, "Destination 'news' not accessible over channel 'my-amf'.");
+  EXPECT_EQ(e->correlation_id, subscribe.message_id);
+  EXPECT_EQ(broker_->stats().consumers, 0u);
+
+  flex::async_message m;
+  m.destination = "news";
+  m.message_id = memory.copy(flex::new_uuid());
+  m.body = amf::make_string(memory, "headline");
+  ASSERT_TRUE(flex::set_header(memory, m, flex::headers::ds_id, amf::value::string(a)));
+  auto publish_refused = send("/messagebroker/amf", m, memory);
+  ASSERT_TRUE(publish_refused && std::holds_alternative<flex::error_message>(*publish_refused));
+
+  auto sub = send("/messagebroker/amflongpolling", subscribe, memory);  // its channel
+  ASSERT_TRUE(sub && std::holds_alternative<flex::acknowledge_message>(*sub));
+  EXPECT_EQ(broker_->stats().consumers, 1u);
 }
 
 TEST_F(messaging_loopback, a_graceful_stop_answers_a_parked_long_poll) {
