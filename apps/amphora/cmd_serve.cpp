@@ -164,7 +164,10 @@ int run(const command& c, const parsed_args& args) {
   std::vector<std::string> paths = {"/amf", "/messagebroker/amf", std::string(polling_path),
                                     std::string(long_polling_path)};
   server::services_config blazeds;
-  std::vector<std::string> streaming_paths = {std::string(streaming_path)};
+  // Each streaming path with its channel's settings (services-config.xml <properties>).
+  std::vector<std::pair<std::string, server::streaming_channel_options>> streaming_paths = {
+      {std::string(streaming_path), {}}};
+  std::vector<std::string> websocket_paths = {std::string(websocket_path)};
   if (!cfg.services_config.empty()) {
     if (std::string error = server::load_services_config(cfg.services_config, blazeds); !error.empty()) {
       return data_error(c, error);
@@ -178,11 +181,14 @@ int run(const command& c, const parsed_args& args) {
     for (const std::string& path : blazeds.amf_paths()) {
       if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
     }
-    for (const std::string& path : blazeds.streaming_paths()) {
-      if (std::find(paths.begin(), paths.end(), path) == paths.end() &&
-          std::find(streaming_paths.begin(), streaming_paths.end(), path) == streaming_paths.end()) {
-        streaming_paths.push_back(path);
-      }
+    for (const server::services_config::channel* channel : blazeds.streaming_channels()) {
+      if (std::find(paths.begin(), paths.end(), channel->path) != paths.end()) continue;
+      std::erase_if(streaming_paths, [&](const auto& known) { return known.first == channel->path; });
+      streaming_paths.emplace_back(channel->path, channel->streaming);
+    }
+    for (const std::string& path : blazeds.websocket_paths()) {
+      if (std::find(websocket_paths.begin(), websocket_paths.end(), path) == websocket_paths.end())
+        websocket_paths.push_back(path);
     }
     for (const server::services_config::channel& channel : blazeds.channels) {
       if (channel.secure && channel.mounted && cfg.tls_cert.empty() && cfg.level != server::log_level::off) {
@@ -214,6 +220,9 @@ int run(const command& c, const parsed_args& args) {
     options.client_idle_timeout = *blazeds.flex_client_timeout;
   }
   options.broker = std::make_shared<messaging::broker>(std::move(messaging));
+  if (!cfg.services_config.empty()) {
+    options.allowed_channels = std::make_shared<const server::destination_channels>(blazeds.channel_rules());
+  }
   options.timers = s.timers();
   if (!cfg.acl.empty()) {
     try {
@@ -272,16 +281,19 @@ int run(const command& c, const parsed_args& args) {
   const std::shared_ptr<server::gateway> amf =
       server::make_amf_gateway(std::move(services), options, s.runner());
   for (const std::string& path : paths) s.mount(path, amf);
-  server::streaming_channel_options streaming;
-  streaming.timers = s.timers();
-  const std::shared_ptr<server::handler> streaming_channel = server::make_streaming_channel(amf, streaming);
-  for (const std::string& path : streaming_paths) s.mount(path, streaming_channel);
+  for (auto& [path, streaming] : streaming_paths) {
+    streaming.timers = s.timers();
+    s.mount(path, server::make_streaming_channel(amf, streaming));
+  }
   server::websocket_channel_options websocket;
   websocket.access = options.access;
   websocket.anonymous_role = options.anonymous_role;
   websocket.authenticator = users;  // LOGIN on the WebSocket too (null without --users)
   websocket.runner = s.runner();
-  s.mount_websocket(std::string(websocket_path), server::make_websocket_channel(options.broker, websocket));
+  websocket.allowed_channels = options.allowed_channels;
+  const std::shared_ptr<server::websocket_handler> websocket_channel =
+      server::make_websocket_channel(options.broker, websocket);
+  for (const std::string& path : websocket_paths) s.mount_websocket(path, websocket_channel);
   try {
     s.start();
   } catch (const std::exception& e) {

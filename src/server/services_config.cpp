@@ -66,16 +66,21 @@ bool boolean_value(const xml_file& file, const pugi::xml_node& node) {
   throw refusal{file.where(node) + ": <" + node.name() + "> must be true or false, not '" + text + "'"};
 }
 
-std::int64_t integer_value(const xml_file& file, const pugi::xml_node& node, std::int64_t min,
-                           std::int64_t max) {
-  const std::string text = trimmed(node.text().get());
+// `text` (of the element or attribute `what` at `node`) as a decimal integer from min to max.
+std::int64_t integer_in(const xml_file& file, const pugi::xml_node& node, const std::string& what,
+                        const std::string& text, std::int64_t min, std::int64_t max) {
   std::int64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) {
-    throw refusal{file.where(node) + ": <" + node.name() + "> must be an integer from " +
-                  std::to_string(min) + " to " + std::to_string(max) + ", not '" + text + "'"};
+    throw refusal{file.where(node) + ": " + what + " must be an integer from " + std::to_string(min) +
+                  " to " + std::to_string(max) + ", not '" + text + "'"};
   }
   return v;
+}
+
+std::int64_t integer_value(const xml_file& file, const pugi::xml_node& node, std::int64_t min,
+                           std::int64_t max) {
+  return integer_in(file, node, "<" + std::string(node.name()) + ">", trimmed(node.text().get()), min, max);
 }
 
 std::chrono::milliseconds millis_value(const xml_file& file, const pugi::xml_node& node,
@@ -128,10 +133,15 @@ std::string endpoint_path(std::string_view url) {
   return path;
 }
 
-std::string channel_kind(const pugi::xml_node& definition) {
+std::string channel_kind(const pugi::xml_node& definition, std::string_view url) {
   const std::string channel_class = definition.attribute("class").value();
   const std::string endpoint_class = definition.child("endpoint").attribute("class").value();
   const std::string polling = trimmed(definition.child("properties").child("polling-enabled").text().get());
+  if (channel_class.find("WebSocket") != std::string::npos ||
+      endpoint_class.find("WebSocket") != std::string::npos || url.substr(0, 5) == "ws://" ||
+      url.substr(0, 6) == "wss://") {
+    return "websocket";
+  }
   if (channel_class.find("Streaming") != std::string::npos ||
       endpoint_class.find("Streaming") != std::string::npos) {
     return "streaming";
@@ -151,7 +161,8 @@ bool channel_secure(const pugi::xml_node& definition, std::string_view url) {
   const std::string_view channel_class = definition.attribute("class").value();
   const std::string_view endpoint_class = definition.child("endpoint").attribute("class").value();
   return channel_class.find(".Secure") != std::string_view::npos ||
-         endpoint_class.find(".Secure") != std::string_view::npos || url.substr(0, 8) == "https://";
+         endpoint_class.find(".Secure") != std::string_view::npos || url.substr(0, 8) == "https://" ||
+         url.substr(0, 6) == "wss://";
 }
 
 class reader {
@@ -181,14 +192,16 @@ class reader {
       if (name == "channels") {
         read_channels(*file, child);
       } else if (name == "services") {
-        if (std::string error = read_services(*file, child); !error.empty()) return error;
+        if (std::string error = read_services(*file, child, true); !error.empty()) return error;
       } else if (name == "flex-client") {
         read_flex_client(*file, child);
       } else {
         ignored(*file, child, "");
       }
     }
-    return check_channel_refs();
+    if (std::string error = check_channel_refs(); !error.empty()) return error;
+    resolve_default_channels();
+    return {};
   }
 
   static std::string canonical(const std::string& path) {
@@ -213,20 +226,22 @@ class reader {
       c.endpoint_url = definition.child("endpoint").attribute("url").value();
       if (c.endpoint_url.empty()) c.endpoint_url = definition.child("endpoint").attribute("uri").value();
       c.path = endpoint_path(c.endpoint_url);
-      c.kind = channel_kind(definition);
+      c.kind = channel_kind(definition, c.endpoint_url);
       c.secure = channel_secure(definition, c.endpoint_url);
-      c.mounted = (c.kind == "amf" || c.kind == "polling" || c.kind == "streaming") && !c.path.empty();
+      c.mounted = c.kind != "other" && !c.path.empty();
       if (!c.mounted) {
         out_.notes.push_back(file.where(definition) + ": channel '" + c.id + "' (" + c.kind + ", '" +
                              c.endpoint_url +
-                             "'): not mounted; only AMF, AMF polling and streaming endpoints are");
+                             "'): not mounted; only AMF, AMF polling, streaming and WebSocket endpoints are");
       }
       if (c.kind == "polling") read_polling_properties(file, definition.child("properties"), c);
+      if (c.kind == "streaming") read_streaming_properties(file, definition.child("properties"), c);
       out_.channels.push_back(std::move(c));
     }
   }
 
-  std::string read_services(const xml_file& file, const pugi::xml_node& services) {
+  // `top`: the root file's <services>, whose <default-channels> are every service's default.
+  std::string read_services(const xml_file& file, const pugi::xml_node& services, bool top) {
     for (const pugi::xml_node& child : services.children()) {
       if (child.type() != pugi::node_element) continue;
       const std::string_view name = child.name();
@@ -234,6 +249,8 @@ class reader {
         read_service(file, child);
       } else if (name == "service-include") {
         if (std::string error = include(file, child); !error.empty()) return error;
+      } else if (name == "default-channels" && top) {
+        default_channels_ = channel_list(file, child, " in <services>");
       } else {
         ignored(file, child, " in <services>");
       }
@@ -260,7 +277,7 @@ class reader {
     if (std::string_view(root.name()) == "service") {
       read_service(*included, root);
     } else if (std::string_view(root.name()) == "services") {
-      error = read_services(*included, root);
+      error = read_services(*included, root, false);
     } else {
       error = included->where(root) + ": expected <service>, found <" + root.name() + ">";
     }
@@ -308,6 +325,88 @@ class reader {
     }
   }
 
+  // The <properties> of a streaming channel-definition (BaseStreamingHTTPEndpoint's keys); the
+  // common endpoint properties are noted as ignored, as for polling channels.
+  void read_streaming_properties(const xml_file& file, const pugi::xml_node& properties,
+                                 services_config::channel& c) {
+    streaming_channel_options& o = c.streaming;
+    for (const pugi::xml_node& p : properties.children()) {
+      if (p.type() != pugi::node_element) continue;
+      const std::string_view key = p.name();
+      if (key == "max-streaming-clients") {
+        o.max_streaming_clients = static_cast<std::size_t>(integer_value(file, p, 0, 1000000));
+      } else if (key == "server-to-client-heartbeat-millis") {
+        o.heartbeat_interval = millis_value(file, p, 1);
+      } else if (key == "connection-idle-timeout-minutes" || key == "idle-timeout-minutes") {
+        o.idle_timeout = millis_value(file, p, 60 * 1000);  // idle-timeout-minutes: the old name
+      } else if (key == "user-agent-settings") {
+        read_user_agents(file, p, c);
+      } else if (key == "invalidate-messageclient-on-streaming-close") {
+        boolean_value(file, p);  // false is what Amphora does: subscriptions outlive the stream
+        ignored(file, p, " of channel '" + c.id + "'");
+      } else if (is_ignored_key(key, {"serialization", "add-no-cache-headers", "login-after-disconnect",
+                                      "invalidate-session-on-disconnect", "session-rewriting-enabled",
+                                      "connect-timeout-seconds", "request-timeout-seconds",
+                                      "record-message-sizes", "record-message-times", "http-response-headers",
+                                      "flex-client-outbound-queue-processor"})) {
+        ignored(file, p, " of channel '" + c.id + "'");
+      } else {
+        throw refusal{file.where(p) + ": unknown property <" + std::string(key) + "> of streaming channel '" +
+                      c.id + "'"};
+      }
+    }
+  }
+
+  // <user-agent-settings><user-agent match-on="MSIE" kickstart-bytes="2048"
+  // max-persistent-connections-per-session="1"/>: the kick-start size per user agent (replacing
+  // the default for the same match-on); the per-session limit is checked and noted.
+  void read_user_agents(const xml_file& file, const pugi::xml_node& settings, services_config::channel& c) {
+    std::vector<streaming_channel_options::user_agent>& agents = c.streaming.user_agents;
+    for (const pugi::xml_node& agent : settings.children()) {
+      if (agent.type() != pugi::node_element) continue;
+      if (std::string_view(agent.name()) != "user-agent") {
+        throw refusal{file.where(agent) + ": expected <user-agent> in <user-agent-settings> of channel '" +
+                      c.id + "', found <" + agent.name() + ">"};
+      }
+      streaming_channel_options::user_agent ua;
+      for (const pugi::xml_attribute& a : agent.attributes()) {
+        const std::string_view name = a.name();
+        if (name == "match-on") {
+          ua.match_on = trimmed(a.value());
+        } else if (name == "kickstart-bytes") {
+          ua.kickstart_bytes =
+              static_cast<std::size_t>(integer_in(file, agent, a.name(), trimmed(a.value()), 0, 65536));
+        } else if (name == "max-persistent-connections-per-session" ||
+                   name == "max-streaming-connections-per-session") {
+          integer_in(file, agent, std::string(name), trimmed(a.value()), 0, 1000000);
+          out_.notes.push_back(file.where(agent) + ": ignored " + std::string(name) + " of channel '" + c.id +
+                               "' (one stream per FlexClient; max-streaming-clients bounds the endpoint)");
+        } else {
+          throw refusal{file.where(agent) + ": unknown attribute " + std::string(name) +
+                        " of <user-agent> in channel '" + c.id + "'"};
+        }
+      }
+      if (ua.match_on.empty()) throw refusal{file.where(agent) + ": <user-agent> without match-on"};
+      std::erase_if(agents, [&](const auto& known) { return known.match_on == ua.match_on; });
+      agents.push_back(std::move(ua));
+    }
+  }
+
+  // <channels> or <default-channels>: the <channel ref>s, each remembered for check_channel_refs.
+  std::vector<std::string> channel_list(const xml_file& file, const pugi::xml_node& list,
+                                        const std::string& of) {
+    std::vector<std::string> ids;
+    for (const pugi::xml_node& ref : list.children()) {
+      if (ref.type() != pugi::node_element) continue;
+      if (std::string_view(ref.name()) != "channel" || ref.attribute("ref").empty()) {
+        throw refusal{file.where(ref) + ": expected <channel ref=\"...\"/> in <" + list.name() + ">" + of};
+      }
+      ids.emplace_back(ref.attribute("ref").value());
+      channel_refs_.push_back({file.where(ref), ids.back()});
+    }
+    return ids;
+  }
+
   // <flex-client><timeout-minutes>: how long a FlexClient lives without a call.
   void read_flex_client(const xml_file& file, const pugi::xml_node& node) {
     for (const pugi::xml_node& p : node.children()) {
@@ -333,13 +432,21 @@ class reader {
                            "): only remoting and messaging destinations are read");
       return;
     }
+    const std::size_t first = out_.destinations.size();
+    std::vector<std::string> defaults;
     for (const pugi::xml_node& child : service.children()) {
       if (child.type() != pugi::node_element) continue;
-      if (std::string_view(child.name()) != "destination") {
+      const std::string_view name = child.name();
+      if (name == "destination") {
+        read_destination(file, child);
+      } else if (name == "default-channels") {
+        defaults = channel_list(file, child, " of service '" + id + "'");
+      } else {
         ignored(file, child, " of service '" + id + "'");
-        continue;
       }
-      read_destination(file, child);
+    }
+    for (std::size_t i = first; i < out_.destinations.size(); ++i) {
+      if (out_.destinations[i].channels.empty()) out_.destinations[i].channels = defaults;
     }
   }
 
@@ -353,6 +460,10 @@ class reader {
     }
     for (const pugi::xml_node& child : node.children()) {
       if (child.type() != pugi::node_element) continue;
+      if (std::string_view(child.name()) == "channels") {
+        d.channels = channel_list(file, child, " of destination '" + d.id + "'");
+        continue;
+      }
       if (std::string_view(child.name()) != "properties") {
         ignored(file, child, " of destination '" + d.id + "'");
         continue;
@@ -369,16 +480,23 @@ class reader {
     out_.destinations.push_back(std::move(d));
   }
 
-  // <service class="flex.messaging.services.MessageService">: its destinations; adapters and
-  // default-channels are noted (every destination uses the in-process broker, on every channel).
+  // <service class="flex.messaging.services.MessageService">: its destinations and
+  // default-channels; adapters are noted (every destination uses the in-process broker).
   void read_message_service(const xml_file& file, const pugi::xml_node& service, const std::string& id) {
+    const std::size_t first = out_.messaging_destinations.size();
+    std::vector<std::string> defaults;
     for (const pugi::xml_node& child : service.children()) {
       if (child.type() != pugi::node_element) continue;
       if (std::string_view(child.name()) == "destination") {
         read_message_destination(file, child);
+      } else if (std::string_view(child.name()) == "default-channels") {
+        defaults = channel_list(file, child, " of service '" + id + "'");
       } else {
         ignored(file, child, " of service '" + id + "'");
       }
+    }
+    for (std::size_t i = first; i < out_.messaging_destinations.size(); ++i) {
+      if (out_.messaging_destinations[i].channels.empty()) out_.messaging_destinations[i].channels = defaults;
     }
   }
 
@@ -400,14 +518,7 @@ class reader {
       if (name == "properties") {
         read_message_properties(file, child, d, of);
       } else if (name == "channels") {
-        for (const pugi::xml_node& ref : child.children()) {
-          if (ref.type() != pugi::node_element) continue;
-          if (std::string_view(ref.name()) != "channel" || ref.attribute("ref").empty()) {
-            throw refusal{file.where(ref) + ": expected <channel ref=\"...\"/> in <channels>" + of};
-          }
-          d.channels.emplace_back(ref.attribute("ref").value());
-          channel_refs_.push_back({file.where(ref), d.channels.back()});
-        }
+        d.channels = channel_list(file, child, of);
       } else if (is_ignored_key(name, {"adapter", "security"})) {
         ignored(file, child, of);
       } else {
@@ -468,7 +579,18 @@ class reader {
     }
   }
 
-  // Every <channel ref> of a messaging destination names a channel-definition (once all files are read).
+  // Destinations with neither their own channels nor their service's get the file's
+  // <services><default-channels> (read after the includes, so only now).
+  void resolve_default_channels() {
+    for (services_config::remoting_destination& d : out_.destinations) {
+      if (d.channels.empty()) d.channels = default_channels_;
+    }
+    for (services_config::messaging_destination& d : out_.messaging_destinations) {
+      if (d.channels.empty()) d.channels = default_channels_;
+    }
+  }
+
+  // Every <channel ref> names a channel-definition (once all files are read).
   std::string check_channel_refs() const {
     for (const channel_ref& r : channel_refs_) {
       const bool defined = std::any_of(out_.channels.begin(), out_.channels.end(),
@@ -485,19 +607,20 @@ class reader {
 
   services_config& out_;
   std::vector<channel_ref> channel_refs_;
-  std::vector<std::string> including_;  // canonical paths being read: include cycles
+  std::vector<std::string> default_channels_;  // <services><default-channels>
+  std::vector<std::string> including_;         // canonical paths being read: include cycles
 };
 
 }  // namespace
 
 namespace {
 
-// The paths of the mounted channels for which `streaming` is as given, each once, in file order.
+// The paths of the mounted channels of these kinds, each once, in file order.
 std::vector<std::string> mounted_paths(const std::vector<services_config::channel>& channels,
-                                       bool streaming) {
+                                       std::initializer_list<std::string_view> kinds) {
   std::vector<std::string> paths;
   for (const services_config::channel& c : channels) {
-    if (c.mounted && (c.kind == "streaming") == streaming &&
+    if (c.mounted && std::find(kinds.begin(), kinds.end(), c.kind) != kinds.end() &&
         std::find(paths.begin(), paths.end(), c.path) == paths.end()) {
       paths.push_back(c.path);
     }
@@ -507,9 +630,37 @@ std::vector<std::string> mounted_paths(const std::vector<services_config::channe
 
 }  // namespace
 
-std::vector<std::string> services_config::amf_paths() const { return mounted_paths(channels, false); }
+std::vector<std::string> services_config::amf_paths() const {
+  return mounted_paths(channels, {"amf", "polling"});
+}
 
-std::vector<std::string> services_config::streaming_paths() const { return mounted_paths(channels, true); }
+std::vector<std::string> services_config::streaming_paths() const {
+  return mounted_paths(channels, {"streaming"});
+}
+
+std::vector<std::string> services_config::websocket_paths() const {
+  return mounted_paths(channels, {"websocket"});
+}
+
+std::vector<const services_config::channel*> services_config::streaming_channels() const {
+  std::vector<const channel*> out;
+  for (const channel& c : channels) {
+    if (!c.mounted || c.kind != "streaming") continue;
+    if (std::none_of(out.begin(), out.end(), [&](const channel* o) { return o->path == c.path; }))
+      out.push_back(&c);
+  }
+  return out;
+}
+
+destination_channels services_config::channel_rules() const {
+  destination_channels rules;
+  for (const channel& c : channels) {
+    if (c.mounted) rules.add_endpoint(c.path, c.id);
+  }
+  for (const remoting_destination& d : destinations) rules.set_channels(d.id, d.channels);
+  for (const messaging_destination& d : messaging_destinations) rules.set_channels(d.config.name, d.channels);
+  return rules;
+}
 
 std::vector<polling_channel> services_config::polling_channels() const {
   std::vector<polling_channel> out;

@@ -188,21 +188,30 @@ TEST(serve, services_config_mounts_its_endpoints_and_destination_ids) {
   EXPECT_NE(banner.find("  POST  /messagebroker/amfsecure\n"), std::string::npos) << banner;
   EXPECT_NE(banner.find("  POST  /messagebroker/streamingamf\n"), std::string::npos) << banner;
   EXPECT_NE(banner.find("  echoService -> EchoService\n"), std::string::npos) << banner;
-  // A Flex RemotingMessage for the BlazeDS destination id "echoService", on a channel's path.
+  // A Flex RemotingMessage for the BlazeDS destination id "echoService", on its channel's path
+  // (my-amf, the remoting service's default channel).
   const run_result request = amphora({"encode", "--packet"}, R"({"version":3,"headers":[],"bodies":[
       {"target":"null","response":"/1","value":[{"$amf3":{"$class":"flex.messaging.messages.RemotingMessage",
        "body":["hello"],"clientId":null,"destination":"echoService","headers":{"DSId":"nil"},
        "messageId":"6D1F5D8A-2B4E-4C8A-9E3F-0A1B2C3D4E5F","operation":"echo","source":null,
        "timeToLive":0,"timestamp":0}}]}]})");
   ASSERT_EQ(request.exit_code, 0) << request.err;
-  const std::string answer =
-      http(server_process::port_of(banner), "POST", "/messagebroker/amfsecure", request.out);
+  const std::string answer = http(server_process::port_of(banner), "POST", "/messagebroker/amf", request.out);
   const run_result decoded = amphora({"decode", "--packet"}, body_of(answer));
   ASSERT_EQ(decoded.exit_code, 0) << decoded.err;
   EXPECT_NE(decoded.out.find(R"("target":"/1/onResult")"), std::string::npos) << decoded.out;
   EXPECT_NE(decoded.out.find(R"("correlationId":"6D1F5D8A-2B4E-4C8A-9E3F-0A1B2C3D4E5F")"), std::string::npos)
       << decoded.out;
   EXPECT_NE(decoded.out.find(R"("body":"hello")"), std::string::npos) << decoded.out;
+  // Another channel's path: refused, as BlazeDS refuses a destination over a channel it does not list.
+  const std::string refused =
+      http(server_process::port_of(banner), "POST", "/messagebroker/amfsecure", request.out);
+  const run_result fault = amphora({"decode", "--packet"}, body_of(refused));
+  ASSERT_EQ(fault.exit_code, 0) << fault.err;
+  EXPECT_NE(fault.out.find(R"("target":"/1/onStatus")"), std::string::npos) << fault.out;
+  EXPECT_NE(fault.out.find("Destination 'echoService' not accessible over channel 'my-secure-amf'."),
+            std::string::npos)
+      << fault.out;
   EXPECT_EQ(server.interrupt(), std::optional<int>(0));
   const std::string log = server.err();
   EXPECT_NE(log.find("services-config: destination 'echoService' -> EchoService"), std::string::npos) << log;

@@ -572,6 +572,54 @@ TEST_F(messaging_gateway, subscribe_and_publish_are_checked_against_the_access_p
   EXPECT_EQ(texts(one(post(polling, {poll(a)}))), (std::vector<std::string>{"goal"}));
 }
 
+// A destination with a channel list (services-config.xml <channels>) is reached only through
+// the endpoints of those channels: subscribe, MULTI_SUBSCRIBE and publish elsewhere get BlazeDS's
+// Server.Processing "Destination 'x' not accessible over channel 'y'." (error 10005); a
+// destination without a list, unsubscribe, polls and pings are not restricted.
+TEST_F(messaging_gateway, a_destination_is_refused_on_channels_it_does_not_list) {
+  auto rules = std::make_shared<destination_channels>();
+  rules->add_endpoint(polling, "my-polling-amf");
+  rules->add_endpoint(long_polling, "my-longpolling-amf");
+  rules->set_channels("chat", {"my-polling-amf"});
+  gateway_options o = options();
+  o.allowed_channels = rules;
+  gw_ = std::make_shared<gateway>(service_registry{}, o);
+
+  const std::string a = ping();
+  auto reply_to = [&](std::string_view path, flex::message m) {
+    flex::message r = one(post(path, {m}));
+    if (auto* e = std::get_if<flex::error_message>(&r)) {
+      EXPECT_EQ(e->fault_code, "Server.Processing");
+      return std::string(e->fault_string);
+    }
+    return std::string(std::holds_alternative<flex::acknowledge_message>(r) ? "ack" : "other");
+  };
+  const std::string refused_lp = "Destination 'chat' not accessible over channel 'my-longpolling-amf'.";
+  const std::string refused_amf =
+      "Destination 'chat' not accessible over channel '/amf'.";  // no channel there
+  EXPECT_EQ(reply_to(long_polling, command(flex::command_operation::subscribe, a, "chat")), refused_lp);
+  EXPECT_EQ(reply_to("/amf", command(flex::command_operation::subscribe, a, "chat")), refused_amf);
+  flex::command_message multi = command(flex::command_operation::multi_subscribe, a, "chat");
+  amf::array_node* adds = amf::new_array(memory_);
+  ASSERT_NE(adds, nullptr);
+  ASSERT_TRUE(adds->dense.push_back(memory_, amf::value::string("sports_;_")));
+  set(multi, flex::headers::add_sub, amf::value::of(adds));
+  EXPECT_EQ(reply_to(long_polling, multi), refused_lp);
+  EXPECT_EQ(reply_to("/amf", message(a, "not here")), refused_amf);
+  EXPECT_EQ(reply_to(long_polling, message(a, "nor here")), refused_lp);
+  EXPECT_EQ(broker_->stats().consumers, 0u);
+
+  const std::string id = subscribe(a);  // through my-polling-amf: listed
+  EXPECT_FALSE(id.empty());
+  EXPECT_EQ(reply_to(polling, message(a, "hello")), "ack");
+  EXPECT_EQ(reply_to("/amf", message(a, "news are anywhere", "news")), "ack");  // no list: every channel
+  EXPECT_EQ(texts(one(post("/amf", {poll(a)}))), (std::vector<std::string>{"hello"}));
+  flex::command_message unsubscribe = command(flex::command_operation::unsubscribe, a, "chat");
+  unsubscribe.client_id = memory_.copy(id);
+  EXPECT_EQ(reply_to(long_polling, unsubscribe), "ack");
+  EXPECT_EQ(broker_->stats().consumers, 0u);
+}
+
 TEST_F(messaging_gateway, without_a_broker_messaging_is_refused) {
   gateway plain{service_registry{}};
   request_view req;

@@ -17,6 +17,7 @@
 #include "amphora/amf/packet.hpp"
 #include "amphora/flex/messages.hpp"
 #include "amphora/flex/small_messages.hpp"
+#include "amphora/flex/uuid.hpp"
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/timer.hpp"
 #include "support/bytes.hpp"
@@ -58,10 +59,11 @@ class fake_timers final : public server::timer_service {
 
 // Calls the gateway; the reply if `done` ran before handle() returned.
 inline std::optional<server::reply> call_now(server::gateway& gw, std::span<const std::uint8_t> body,
-                                             std::string_view remote = "127.0.0.1") {
+                                             std::string_view remote = "127.0.0.1",
+                                             std::string_view path = "/amf") {
   server::request_view req;
   req.method = "POST";
-  req.target = req.path = "/amf";
+  req.target = req.path = path;
   req.content_type = "application/x-amf";
   req.remote_address = remote;
   req.body = body;
@@ -127,6 +129,22 @@ inline std::string member_string(const amf::value& object, std::string_view name
   if (v == nullptr) return "<absent>";
   if (!v->is(amf::kind::string)) return "<" + std::string(amf::kind_name(v->type())) + ">";
   return std::string(v->as_string());
+}
+
+// A CommandMessage on destination "chat" from FlexClient `ds_id` (header DSId), in `memory`; with
+// `messaging_version` > 0 it announces small messages (header DSMessagingVersion), as a ping may.
+inline flex::command_message chat_command(flex::command_operation op, std::string_view ds_id,
+                                          amf::arena& memory, int messaging_version = 0) {
+  flex::command_message c;
+  c.operation = op;
+  c.destination = "chat";
+  c.message_id = memory.copy(flex::new_uuid());
+  EXPECT_TRUE(flex::set_header(memory, c, flex::headers::ds_id, amf::value::string(memory.copy(ds_id))));
+  if (messaging_version > 0) {
+    EXPECT_TRUE(flex::set_header(memory, c, flex::headers::messaging_version,
+                                 amf::value::number(static_cast<double>(messaging_version))));
+  }
+  return c;
 }
 
 // One Flex message as a bare AMF3 value (a WebSocket frame), and back (views into `memory`;

@@ -58,7 +58,13 @@ class messaging_loopback : public ::testing::Test {
     server_ = std::make_unique<server>(cfg);
     messaging::broker_config bc;
     bc.destinations.emplace_back().name = "chat";
+    bc.destinations.emplace_back().name = "news";  // only through the long-polling channel
     gateway_options o;
+    auto rules = std::make_shared<destination_channels>();
+    rules->add_endpoint("/messagebroker/amf", "my-amf");
+    rules->add_endpoint("/messagebroker/amflongpolling", "my-longpolling-amf");
+    rules->set_channels("news", {"my-longpolling-amf"});
+    o.allowed_channels = rules;
     broker_ = std::make_shared<messaging::broker>(bc);
     o.broker = broker_;
     polling_channel lp;
@@ -89,17 +95,9 @@ class messaging_loopback : public ::testing::Test {
     return *m2;
   }
 
-  flex::command_message command(flex::command_operation op, std::string_view ds_id, amf::arena& memory) {
-    flex::command_message c;
-    c.operation = op;
-    c.destination = "chat";
-    c.message_id = memory.copy(flex::new_uuid());
-    EXPECT_TRUE(flex::set_header(memory, c, flex::headers::ds_id, amf::value::string(memory.copy(ds_id))));
-    return c;
-  }
-
   std::string ping(amf::arena& memory) {
-    auto r = send("/messagebroker/amf", command(flex::command_operation::client_ping, "nil", memory), memory);
+    auto r = send("/messagebroker/amf",
+                  test::chat_command(flex::command_operation::client_ping, "nil", memory), memory);
     const auto* a = r ? std::get_if<flex::acknowledge_message>(&*r) : nullptr;
     return a ? test::header_string(*a, flex::headers::ds_id) : std::string{};
   }
@@ -113,7 +111,8 @@ TEST_F(messaging_loopback, a_parked_long_poll_is_answered_by_a_publish_from_anot
   amf::arena memory;
   const std::string a = ping(memory);
   ASSERT_EQ(a.size(), 36u);
-  auto sub = send("/messagebroker/amf", command(flex::command_operation::subscribe, a, memory), memory);
+  auto sub =
+      send("/messagebroker/amf", test::chat_command(flex::command_operation::subscribe, a, memory), memory);
   ASSERT_TRUE(sub && std::holds_alternative<flex::acknowledge_message>(*sub));
   const std::string subscription(std::get<flex::acknowledge_message>(*sub).client_id);
 
@@ -121,7 +120,8 @@ TEST_F(messaging_loopback, a_parked_long_poll_is_answered_by_a_publish_from_anot
   using pushed_copy = std::optional<std::pair<std::string, std::string>>;
   std::future<pushed_copy> parked = std::async(std::launch::async, [&]() -> pushed_copy {
     amf::arena own;
-    auto r = send("/messagebroker/amflongpolling", command(flex::command_operation::poll, a, own), own);
+    auto r =
+        send("/messagebroker/amflongpolling", test::chat_command(flex::command_operation::poll, a, own), own);
     const auto* sync = r ? std::get_if<flex::command_message>(&*r) : nullptr;
     if (sync == nullptr || !sync->body.is(amf::kind::array) || sync->body.as_array().dense.size() != 1) {
       return std::nullopt;
@@ -149,14 +149,46 @@ TEST_F(messaging_loopback, a_parked_long_poll_is_answered_by_a_publish_from_anot
   EXPECT_EQ(r->second, "over the wire");
 }
 
+// services-config.xml <channels> over HTTP: "news" lists only the long-polling channel, so a
+// subscribe or publish through /messagebroker/amf is refused with BlazeDS's fault (error 10005).
+TEST_F(messaging_loopback, a_destination_is_refused_through_a_channel_it_does_not_list) {
+  amf::arena memory;
+  const std::string a = ping(memory);
+  ASSERT_EQ(a.size(), 36u);
+  flex::command_message subscribe = test::chat_command(flex::command_operation::subscribe, a, memory);
+  subscribe.destination = "news";
+  auto refused = send("/messagebroker/amf", subscribe, memory);
+  ASSERT_TRUE(refused.has_value());
+  const auto* e = std::get_if<flex::error_message>(&*refused);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->fault_code, "Server.Processing");
+  EXPECT_EQ(e->fault_string, "Destination 'news' not accessible over channel 'my-amf'.");
+  EXPECT_EQ(e->correlation_id, subscribe.message_id);
+  EXPECT_EQ(broker_->stats().consumers, 0u);
+
+  flex::async_message m;
+  m.destination = "news";
+  m.message_id = memory.copy(flex::new_uuid());
+  m.body = amf::make_string(memory, "headline");
+  ASSERT_TRUE(flex::set_header(memory, m, flex::headers::ds_id, amf::value::string(a)));
+  auto publish_refused = send("/messagebroker/amf", m, memory);
+  ASSERT_TRUE(publish_refused && std::holds_alternative<flex::error_message>(*publish_refused));
+
+  auto sub = send("/messagebroker/amflongpolling", subscribe, memory);  // its channel
+  ASSERT_TRUE(sub && std::holds_alternative<flex::acknowledge_message>(*sub));
+  EXPECT_EQ(broker_->stats().consumers, 1u);
+}
+
 TEST_F(messaging_loopback, a_graceful_stop_answers_a_parked_long_poll) {
   amf::arena memory;
   const std::string a = ping(memory);
-  auto sub = send("/messagebroker/amf", command(flex::command_operation::subscribe, a, memory), memory);
+  auto sub =
+      send("/messagebroker/amf", test::chat_command(flex::command_operation::subscribe, a, memory), memory);
   ASSERT_TRUE(sub.has_value());
   std::future<bool> parked = std::async(std::launch::async, [&] {
     amf::arena own;
-    auto r = send("/messagebroker/amflongpolling", command(flex::command_operation::poll, a, own), own);
+    auto r =
+        send("/messagebroker/amflongpolling", test::chat_command(flex::command_operation::poll, a, own), own);
     return r && std::holds_alternative<flex::acknowledge_message>(*r);
   });
   // Wait (bounded) until the poll is parked in the broker, then stop.

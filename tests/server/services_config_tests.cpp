@@ -90,7 +90,7 @@ TEST(services_config, reads_included_remoting_destinations_and_notes_the_rest) {
   // Ignored, each with a line: other services, sections, properties, unmounted channels.
   EXPECT_TRUE(has_note(cfg.notes, "services-config.xml:14: ignored <security>"));
   EXPECT_TRUE(has_note(cfg.notes, "ignored <logging>"));
-  EXPECT_TRUE(has_note(cfg.notes, "ignored <default-channels> in <services>"));
+  EXPECT_FALSE(has_note(cfg.notes, "ignored <default-channels>"));  // read: the destinations' channels
   EXPECT_TRUE(has_note(cfg.notes, "messaging-config.xml:5: ignored <adapters> of service 'message-service'"));
   EXPECT_TRUE(has_note(cfg.notes, "ignored <scope> of destination 'echoService'"));
   EXPECT_FALSE(has_note(cfg.notes, "channel 'my-streaming-amf' (streaming"));  // mounted
@@ -375,6 +375,186 @@ TEST(services_config, messaging_destination_structure_is_checked) {
   ASSERT_EQ(load_services_config(client, cfg), "");
   EXPECT_EQ(cfg.flex_client_timeout, std::optional<std::chrono::minutes>(45min));
   EXPECT_TRUE(has_note(cfg.notes, "client.xml:3: ignored <heartbeat-interval-millis> in <flex-client>"));
+}
+
+// A streaming channel-definition's <properties> configure its HTTP streaming channel; the
+// endpoint's common properties and the per-session limit are noted as ignored.
+TEST(services_config, streaming_channel_properties_become_its_settings) {
+  scratch dir;
+  const std::string path = dir.write("s.xml", R"(<services-config>
+<channels>
+<channel-definition id="stream" class="mx.messaging.channels.StreamingAMFChannel">
+<endpoint url="http://{server.name}:{server.port}/{context.root}/s" class="flex.messaging.endpoints.StreamingAMFEndpoint"/>
+<properties>
+<max-streaming-clients>25</max-streaming-clients>
+<server-to-client-heartbeat-millis>2000</server-to-client-heartbeat-millis>
+<idle-timeout-minutes>3</idle-timeout-minutes>
+<invalidate-messageclient-on-streaming-close>false</invalidate-messageclient-on-streaming-close>
+<add-no-cache-headers>false</add-no-cache-headers>
+<user-agent-settings>
+<user-agent match-on="MSIE" kickstart-bytes="1024" max-persistent-connections-per-session="1"/>
+<user-agent match-on="Safari" kickstart-bytes="512" max-streaming-connections-per-session="3"/>
+</user-agent-settings>
+</properties>
+</channel-definition>
+<channel-definition id="plain" class="mx.messaging.channels.StreamingAMFChannel">
+<endpoint url="http://{server.name}:{server.port}/{context.root}/p" class="flex.messaging.endpoints.StreamingAMFEndpoint"/>
+</channel-definition>
+</channels>
+</services-config>
+)");
+  services_config cfg;
+  ASSERT_EQ(load_services_config(path, cfg), "");
+  const std::vector<const services_config::channel*> streams = cfg.streaming_channels();
+  ASSERT_EQ(streams.size(), 2u);
+  const streaming_channel_options& o = streams[0]->streaming;
+  EXPECT_EQ(streams[0]->path, "/s");
+  EXPECT_EQ(o.max_streaming_clients, 25u);
+  EXPECT_EQ(o.heartbeat_interval, 2s);
+  EXPECT_EQ(o.idle_timeout, 3min);      // idle-timeout-minutes: connection-idle-timeout-minutes' old name
+  ASSERT_EQ(o.user_agents.size(), 3u);  // Android stays, MSIE is replaced, Safari is added
+  EXPECT_EQ(o.user_agents[0].match_on, "Android");
+  EXPECT_EQ(o.user_agents[0].kickstart_bytes, 4010u);
+  EXPECT_EQ(o.user_agents[1].match_on, "MSIE");
+  EXPECT_EQ(o.user_agents[1].kickstart_bytes, 1024u);
+  EXPECT_EQ(o.user_agents[2].match_on, "Safari");
+  EXPECT_EQ(o.user_agents[2].kickstart_bytes, 512u);
+  EXPECT_TRUE(has_note(cfg.notes, "s.xml:9: ignored <invalidate-messageclient-on-streaming-close>"));
+  EXPECT_TRUE(has_note(cfg.notes, "s.xml:10: ignored <add-no-cache-headers> of channel 'stream'"));
+  EXPECT_TRUE(has_note(cfg.notes, "s.xml:12: ignored max-persistent-connections-per-session"));
+  EXPECT_TRUE(has_note(cfg.notes, "s.xml:13: ignored max-streaming-connections-per-session"));
+  // Without properties: the defaults of streaming_channel_options.
+  const streaming_channel_options defaults;
+  EXPECT_EQ(streams[1]->streaming.max_streaming_clients, defaults.max_streaming_clients);
+  EXPECT_EQ(streams[1]->streaming.heartbeat_interval, defaults.heartbeat_interval);
+  EXPECT_EQ(streams[1]->streaming.user_agents.size(), 2u);
+}
+
+TEST(services_config, unknown_or_badly_typed_streaming_values_are_refused_with_file_and_line) {
+  scratch dir;
+  const auto error_for = [&](const std::string& properties) {
+    return load_error(dir.write("bad.xml", R"(<services-config>
+<channels>
+<channel-definition id="stream" class="mx.messaging.channels.StreamingAMFChannel">
+<endpoint url="http://{server.name}:{server.port}/{context.root}/s" class="flex.messaging.endpoints.StreamingAMFEndpoint"/>
+<properties>
+)" + properties + R"(
+</properties>
+</channel-definition>
+</channels>
+</services-config>
+)"));
+  };
+  const std::string file = dir.write("bad.xml", "");
+  EXPECT_EQ(error_for("<max-streaming-clients>ten</max-streaming-clients>"),
+            file + ":6: <max-streaming-clients> must be an integer from 0 to 1000000, not 'ten'");
+  EXPECT_EQ(error_for("<server-to-client-heartbeat-millis>-1</server-to-client-heartbeat-millis>"),
+            file + ":6: <server-to-client-heartbeat-millis> must be an integer from 0 to 86400000, not '-1'");
+  EXPECT_EQ(error_for("<connection-idle-timeout-minutes>1h</connection-idle-timeout-minutes>"),
+            file + ":6: <connection-idle-timeout-minutes> must be an integer from 0 to 1440, not '1h'");
+  EXPECT_EQ(
+      error_for(
+          "<invalidate-messageclient-on-streaming-close>1</invalidate-messageclient-on-streaming-close>"),
+      file + ":6: <invalidate-messageclient-on-streaming-close> must be true or false, not '1'");
+  EXPECT_EQ(error_for("<max-streaming-client>10</max-streaming-client>"),
+            file + ":6: unknown property <max-streaming-client> of streaming channel 'stream'");
+  EXPECT_EQ(error_for("<user-agent-settings><agent match-on=\"MSIE\"/></user-agent-settings>"),
+            file + ":6: expected <user-agent> in <user-agent-settings> of channel 'stream', found <agent>");
+  EXPECT_EQ(error_for("<user-agent-settings><user-agent match-on=\"MSIE\" kickstart-bytes=\"lots\"/>"
+                      "</user-agent-settings>"),
+            file + ":6: kickstart-bytes must be an integer from 0 to 65536, not 'lots'");
+  EXPECT_EQ(error_for("<user-agent-settings><user-agent match-on=\"MSIE\" kickstart=\"2\"/>"
+                      "</user-agent-settings>"),
+            file + ":6: unknown attribute kickstart of <user-agent> in channel 'stream'");
+  EXPECT_EQ(error_for("<user-agent-settings><user-agent kickstart-bytes=\"2\"/></user-agent-settings>"),
+            file + ":6: <user-agent> without match-on");
+}
+
+// Each destination's channels: its own <channels>, else its service's <default-channels>, else
+// the file's <services><default-channels>; channel_rules() maps them to the mounted paths.
+TEST(services_config, destination_channels_come_from_channels_or_default_channels) {
+  services_config cfg;
+  ASSERT_EQ(load_services_config(sample, cfg), "");
+  EXPECT_EQ(cfg.destinations[0].channels, std::vector<std::string>{"my-amf"});  // remoting-config's default
+  EXPECT_EQ(cfg.messaging_destinations[0].channels,
+            (std::vector<std::string>{"my-streaming-amf", "my-polling-amf"}));  // its own
+  const destination_channels rules = cfg.channel_rules();
+  EXPECT_EQ(rules.refusal("echoService", "/messagebroker/amf"), "");
+  EXPECT_EQ(rules.refusal("echoService", "/messagebroker/amfsecure"),
+            "Destination 'echoService' not accessible over channel 'my-secure-amf'.");
+  EXPECT_EQ(rules.refusal("chat", "/messagebroker/streamingamf"), "");
+  EXPECT_EQ(rules.refusal("chat", "/messagebroker/amfpolling"), "");
+  EXPECT_EQ(rules.refusal("chat", "/amf"), "Destination 'chat' not accessible over channel '/amf'.");
+  EXPECT_EQ(rules.refusal("EchoService", "/amf"), "");  // not in the file: every channel
+  EXPECT_EQ(rules.listed("chat"), "my-streaming-amf, my-polling-amf");
+
+  scratch dir;
+  const std::string path = dir.write("d.xml", R"(<services-config>
+<services>
+<service id="r" class="flex.messaging.services.RemotingService">
+<destination id="own"><channels><channel ref="ws"/></channels></destination>
+<destination id="inherits"/>
+</service>
+<service id="m" class="flex.messaging.services.MessageService">
+<default-channels><channel ref="ws"/></default-channels>
+<destination id="feed"/>
+</service>
+<default-channels><channel ref="amf"/></default-channels>
+</services>
+<channels>
+<channel-definition id="amf" class="mx.messaging.channels.AMFChannel">
+<endpoint url="http://{server.name}:{server.port}/{context.root}/a" class="flex.messaging.endpoints.AMFEndpoint"/>
+</channel-definition>
+<channel-definition id="ws" class="mx.messaging.channels.WebSocketChannel">
+<endpoint url="ws://{server.name}:{server.port}/{context.root}/ws"/>
+</channel-definition>
+</channels>
+</services-config>
+)");
+  services_config d;
+  ASSERT_EQ(load_services_config(path, d), "");
+  EXPECT_EQ(d.destinations.at(0).channels, std::vector<std::string>{"ws"});
+  EXPECT_EQ(d.destinations.at(1).channels, std::vector<std::string>{"amf"});           // the file's default
+  EXPECT_EQ(d.messaging_destinations.at(0).channels, std::vector<std::string>{"ws"});  // the service's
+  EXPECT_EQ(d.channels.at(1).kind, "websocket");
+  EXPECT_TRUE(d.channels.at(1).mounted);
+  EXPECT_EQ(d.websocket_paths(), std::vector<std::string>{"/ws"});
+  EXPECT_EQ(d.amf_paths(), std::vector<std::string>{"/a"});
+  EXPECT_EQ(d.channel_rules().refusal("feed", "/ws"), "");
+  EXPECT_EQ(d.channel_rules().refusal("feed", "/a"), "Destination 'feed' not accessible over channel 'amf'.");
+
+  const std::string bad = dir.write("bad-default.xml", R"(<services-config><services>
+<default-channels><channel ref="nowhere"/></default-channels>
+</services></services-config>)");
+  EXPECT_EQ(load_error(bad), bad + ":2: no channel-definition with id 'nowhere'");
+}
+
+// Through the gateway: a remoting destination is callable only on its channels' paths
+// (NetConnection style here; Flex RemoteObject goes through the same check).
+TEST(services_config, remoting_destinations_are_refused_on_channels_they_do_not_list) {
+  services_config cfg;
+  ASSERT_EQ(load_services_config(sample, cfg), "");
+  service_registry services;
+  add_echo_service(services);
+  apply_services_config(cfg, services);
+  gateway_options o;
+  o.allowed_channels = std::make_shared<const destination_channels>(cfg.channel_rules());
+  gateway gw(std::move(services), o);
+  amf::arena memory;
+  const auto call = [&](std::string_view target, std::string_view path) {
+    std::optional<reply> r = test::call_now(
+        gw, test::encode_request(0, {{target, "/1", test::args(memory, {amf::value::string("hi")})}}),
+        "127.0.0.1", path);
+    EXPECT_TRUE(r);
+    return r ? test::decode_reply(*r, memory).bodies[0] : amf::packet_body{};
+  };
+  EXPECT_EQ(call("echoService.echo", "/messagebroker/amf").target, "/1/onResult");
+  const amf::packet_body refused = call("echoService.echo", "/messagebroker/amfpolling");
+  EXPECT_EQ(refused.target, "/1/onStatus");
+  EXPECT_EQ(test::member_string(refused.val, "code"), "Server.Processing");
+  EXPECT_EQ(test::member_string(refused.val, "description"),
+            "Destination 'echoService' not accessible over channel 'my-polling-amf'.");
+  EXPECT_EQ(call("EchoService.echo", "/messagebroker/amfpolling").target, "/1/onResult");  // no list
 }
 
 }  // namespace

@@ -203,29 +203,17 @@ class streaming_channel : public ::testing::Test {
     return *out;
   }
 
-  flex::command_message command(flex::command_operation op, std::string_view ds_id, amf::arena& memory) {
-    flex::command_message c;
-    c.operation = op;
-    c.destination = "chat";
-    c.message_id = memory.copy(flex::new_uuid());
-    EXPECT_TRUE(flex::set_header(memory, c, flex::headers::ds_id, amf::value::string(memory.copy(ds_id))));
-    if (op == flex::command_operation::client_ping) {
-      EXPECT_TRUE(flex::set_header(memory, c, flex::headers::messaging_version, amf::value::number(1.0)));
-    }
-    return c;
-  }
-
   // A ping on the streaming URL itself (an ordinary AMF request there): the new DSId.
   std::string ping() {
     amf::arena memory;
-    auto r = send(command(flex::command_operation::client_ping, "nil", memory), memory);
+    auto r = send(test::chat_command(flex::command_operation::client_ping, "nil", memory, 1), memory);
     const auto* a = r ? std::get_if<flex::acknowledge_message>(&*r) : nullptr;
     return a ? test::header_string(*a, flex::headers::ds_id) : std::string{};
   }
 
   std::string subscribe(const std::string& ds_id) {
     amf::arena memory;
-    auto r = send(command(flex::command_operation::subscribe, ds_id, memory), memory);
+    auto r = send(test::chat_command(flex::command_operation::subscribe, ds_id, memory), memory);
     const auto* a = r ? std::get_if<flex::acknowledge_message>(&*r) : nullptr;
     return a ? std::string(a->client_id) : std::string{};
   }
@@ -521,6 +509,28 @@ TEST_F(streaming_channel, msie_and_android_get_kickstart_bytes_first) {
   EXPECT_EQ(stream_id(*plain).size(), 36u);
 }
 
+// services-config.xml <user-agent-settings>: the longest match-on the User-Agent contains wins,
+// "*" is for every other agent (BlazeDS's UserAgentManager).
+TEST_F(streaming_channel, configured_user_agents_choose_the_kickstart_by_longest_match) {
+  streaming_channel_options o;
+  o.user_agents = {{"Safari", 512}, {"Mobile Safari", 1024}, {"*", 256}};
+  start(o);
+  struct agent {
+    std::string_view user_agent;
+    std::size_t total;
+  };
+  for (const agent& a : {agent{"Mozilla/5.0 (iPhone) AppleWebKit/605.1 Mobile Safari/604.1", 1024},
+                         agent{"Mozilla/5.0 (Macintosh) AppleWebKit/605.1 Safari/605.1", 512},
+                         agent{"curl/7.88", 256}, agent{"Mozilla/4.0 (compatible; MSIE 8.0)", 256}}) {
+    auto c = open(ping(), a.user_agent);
+    chunks got = read_chunks(split(c->data)->body);
+    ASSERT_GE(got.items.size(), 2u) << a.user_agent;
+    const std::size_t n = a.total - hex(a.total).size() - 4;
+    EXPECT_EQ(got.items[0], hex(n) + "\r\n" + std::string(n, '\0') + "\r\n") << a.user_agent;
+    EXPECT_EQ(stream_id(*c).size(), 36u);
+  }
+}
+
 // Server-initiated ends: a DISCONNECT command (op 12) is pushed first, then the inner terminator.
 void expect_disconnect_then_end(const raw_client& c, std::size_t from) {
   amf::arena memory;
@@ -548,7 +558,8 @@ TEST_F(streaming_channel, the_clients_disconnect_ends_its_stream_with_disconnect
   subscribe(ds_id);
   auto c = open(ds_id);
   amf::arena memory;
-  auto r = send(command(flex::command_operation::disconnect, ds_id, memory), memory, "/messagebroker/amf");
+  auto r = send(test::chat_command(flex::command_operation::disconnect, ds_id, memory), memory,
+                "/messagebroker/amf");
   ASSERT_TRUE(r.has_value());
   ASSERT_TRUE(c->read_to_eof());
   expect_disconnect_then_end(*c, 1);

@@ -348,6 +348,53 @@ constexpr std::string_view members_only_xml = R"(<config>
 </config>
 )";
 
+// services-config.xml <channels> on the WebSocket channel: a destination whose list does not
+// name the channel served at the WebSocket's path is refused at subscribe, MULTI_SUBSCRIBE and
+// publish (Server.Processing, BlazeDS's "not accessible over channel"), on the wire.
+class websocket_channels_test : public websocket_channel_test {
+ protected:
+  websocket_channel_options channel_options() override {
+    auto rules = std::make_shared<destination_channels>();
+    rules->add_endpoint(path, "my-websocket");
+    rules->add_endpoint("/messagebroker/streamingamf", "my-streaming-amf");
+    rules->set_channels("chat", {"my-streaming-amf"});
+    websocket_channel_options o;
+    o.allowed_channels = rules;
+    return o;
+  }
+};
+
+TEST_F(websocket_channels_test, a_destination_not_listing_this_channel_is_refused) {
+  ws_client c(server_->port());
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  amf::arena memory;
+  const auto refused = [&](const flex::message& m) {
+    flex::message answer = call(c, m, memory);
+    const auto* e = std::get_if<flex::error_message>(&answer);
+    if (e == nullptr) return std::string("not refused");
+    EXPECT_EQ(e->fault_code, "Server.Processing");
+    return std::string(e->fault_string);
+  };
+  const std::string expected = "Destination 'chat' not accessible over channel 'my-websocket'.";
+  EXPECT_EQ(refused(command(flex::command_operation::subscribe, "m-sub")), expected);
+  flex::command_message multi = command(flex::command_operation::multi_subscribe, "m-multi");
+  amf::array_node* adds = amf::new_array(memory);
+  ASSERT_NE(adds, nullptr);
+  ASSERT_TRUE(adds->dense.push_back(memory, amf::value::string("sports_;_")));
+  ASSERT_TRUE(flex::set_header(memory, multi, flex::headers::add_sub, amf::value::of(adds)));
+  EXPECT_EQ(refused(multi), expected);
+  flex::async_message publish;
+  publish.destination = "chat";
+  publish.message_id = "m-pub";
+  publish.body = amf::value::string("hello");
+  EXPECT_EQ(refused(publish), expected);
+  EXPECT_EQ(broker_->stats().consumers, 0u);
+  EXPECT_EQ(broker_->stats().published, 0u);
+  // Commands that name no restricted destination still work.
+  EXPECT_TRUE(std::holds_alternative<flex::acknowledge_message>(
+      call(c, command(flex::command_operation::client_ping, "m-ping"), memory)));
+}
+
 class websocket_login_test : public websocket_channel_test {
  protected:
   void SetUp() override {

@@ -20,6 +20,7 @@
 #include "amphora/messaging/broker.hpp"
 #include "amphora/security/policy_store.hpp"
 #include "amphora/server/authentication.hpp"
+#include "amphora/server/destination_channels.hpp"
 #include "amphora/server/handler.hpp"
 #include "amphora/server/service.hpp"
 #include "amphora/server/timer.hpp"
@@ -53,6 +54,10 @@ struct gateway_options {
   // when no one is logged in. Denied: Client.Authentication (anonymous) or Client.Authorization.
   std::shared_ptr<security::policy_store> access;
   std::string anonymous_role = "anonymous";
+  // Which endpoints (request paths) may reach which destinations, for remoting calls, subscribes
+  // and publishes (services-config.xml `<channels>`; docs/protocol.md, "Channels of a
+  // destination"). Null: every destination through every path.
+  std::shared_ptr<const destination_channels> allowed_channels;
 
   // Messaging (docs/protocol.md, "Messaging"): the broker behind SUBSCRIBE, UNSUBSCRIBE,
   // MULTI_SUBSCRIBE, POLL and published AsyncMessages. Null: those are refused (remoting only).

@@ -18,6 +18,8 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "amphora/server/gateway.hpp"
 #include "amphora/server/handler.hpp"
@@ -37,10 +39,15 @@ struct streaming_channel_options {
   // No message pushed for this long: DISCONNECT and end (BlazeDS connection-idle-timeout-minutes);
   // 0: never.
   std::chrono::milliseconds idle_timeout{0};
-  // Zero bytes sent before the open acknowledgement so that these browsers hand the stream to the
-  // player at once (BlazeDS user-agent-settings kickstart-bytes, framing included); 0: none.
-  std::size_t kickstart_bytes_msie = 2048;     // a User-Agent containing "MSIE"
-  std::size_t kickstart_bytes_android = 4010;  // a User-Agent containing "Android"
+  // Zero bytes sent before the open acknowledgement so that browsers that buffer the start of a
+  // response hand the stream to the player at once (BlazeDS user-agent-settings: kickstart-bytes,
+  // framing included, for a User-Agent containing match_on; the longest match_on found wins; 0:
+  // none).
+  struct user_agent {
+    std::string match_on;
+    std::size_t kickstart_bytes = 0;
+  };
+  std::vector<user_agent> user_agents = {{"MSIE", 2048}, {"Android", 4010}};
   // Bytes written to a stream and not yet taken by the client: beyond, the client counts as too
   // slow and its stream is closed at once (the FlexClient's messages stay queued in the broker).
   std::size_t max_queued_bytes = 1u << 20;

@@ -17,6 +17,7 @@
 #include "amphora/security/authenticator.hpp"
 #include "amphora/security/login_throttle.hpp"
 #include "amphora/security/policy_store.hpp"
+#include "amphora/server/destination_channels.hpp"
 #include "amphora/server/handler.hpp"
 #include "amphora/server/websocket.hpp"
 
@@ -31,6 +32,9 @@ struct websocket_channel_options {
   // (anonymous) or Client.Authorization.
   std::shared_ptr<security::policy_store> access;
   std::string anonymous_role = "anonymous";
+  // Which destinations this channel may reach (gateway_options::allowed_channels), checked at
+  // SUBSCRIBE, MULTI_SUBSCRIBE and publish with the path the WebSocket was opened on. Null: all.
+  std::shared_ptr<const destination_channels> allowed_channels;
   // Login (docs/security.md, "WebSocket login"): Flex LOGIN (op 8) checks the credentials with
   // `authenticator` (null: LOGIN is refused, "not configured") on `runner` (none: inline),
   // throttled per address and user as the gateway does, and binds the user to the connection

@@ -34,6 +34,7 @@ exchange::exchange(std::shared_ptr<gateway_state> gateway, reply_callback done)
 void exchange::run(const request_view& request) {
   context_.remote_address = memory_.copy(request.remote_address);
   channel_ = gateway_->find_channel(request.path);
+  if (gateway_->options.allowed_channels) path_ = request.path;  // only read by channel_fault
   if (!looks_like_packet(request.body)) {
     send(plain_reply(400, "The request body is not an AMF packet\n"));
     return;
@@ -108,6 +109,10 @@ void exchange::start_body(std::size_t index) {
 
 void exchange::call(const destination::entry& op, std::span<const amf::value> args,
                     std::function<void(outcome)> finish) {
+  if (std::optional<fault> refused = channel_fault(context_.destination)) {
+    finish(outcome::failure(std::move(*refused)));
+    return;
+  }
   if (std::optional<fault> denied = call_access_fault(gateway_->options, context_)) {
     finish(outcome::failure(std::move(*denied)));
     return;
@@ -120,6 +125,16 @@ void exchange::call(const destination::entry& op, std::span<const amf::value> ar
            self->memory_.set_limit(no_limit);  // building the answer never fails for budget
            finish(std::move(o));
          });
+}
+
+std::optional<fault> exchange::channel_fault(std::string_view destination) const {
+  const destination_channels* rules = gateway_->options.allowed_channels.get();
+  if (rules == nullptr) return std::nullopt;
+  std::string message = rules->refusal(destination, path_);
+  if (message.empty()) return std::nullopt;
+  return fault{fault_processing, std::move(message),
+               "Channels of '" + std::string(destination) + "': " + rules->listed(destination) +
+                   "; this request came to " + path_};
 }
 
 void exchange::keep(std::vector<messaging::delivery> deliveries) {

@@ -37,6 +37,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
   call_context& context() noexcept { return context_; }
   // The polling endpoint the request came to, or nullptr (a plain AMF endpoint).
   channel_state* channel() noexcept { return channel_; }
+  // nullopt when `destination` may be reached through this request's path; else the fault
+  // (Server.Processing "Destination 'x' not accessible over channel 'y'.").
+  std::optional<fault> channel_fault(std::string_view destination) const;
   // Keeps delivered messages alive until the reply is encoded (the reply's values view them).
   void keep(std::vector<messaging::delivery> deliveries);
 
@@ -78,6 +81,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   amf::packet response_;
   call_context context_;
   channel_state* channel_ = nullptr;
+  std::string path_;  // the endpoint the request came to, when allowed_channels is set
   std::vector<messaging::delivery> kept_;
   std::shared_ptr<const security::principal> user_;
   std::shared_ptr<const security::principal> body_user_;

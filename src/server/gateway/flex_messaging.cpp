@@ -60,6 +60,16 @@ bool allowed(const messaging_call& call, const flex::abstract_message& request, 
   return false;
 }
 
+// Whether `destination` may be reached through the endpoint of this request (docs/protocol.md,
+// "Channels of a destination"); false with the fault answered.
+bool reachable(const messaging_call& call, const flex::abstract_message& request,
+               std::string_view destination) {
+  const std::optional<fault> f = call.ex.channel_fault(destination);
+  if (!f) return true;
+  answer_error(call, request, f->code, f->message, f->detail);
+  return false;
+}
+
 // The broker, or a fault answered (this gateway serves remoting only).
 broker* broker_or_refuse(const messaging_call& call, const flex::abstract_message& request,
                          std::string_view what) {
@@ -217,6 +227,7 @@ void run_poll(const messaging_call& call, const flex::command_message& poll, bro
 }
 
 void run_multi_subscribe(const messaging_call& call, const flex::command_message& command, broker& b) {
+  if (!reachable(call, command, command.destination)) return;
   // Every added subscription is checked first: a denied one leaves the others unchanged too.
   for (const subscription_entry& e : subscription_entries(command, flex::headers::add_sub)) {
     if (!allowed(call, command, command.destination, subtopic_list(e.subtopic), "subscribe")) return;
@@ -244,6 +255,7 @@ void run_messaging_command(const messaging_call& call, const flex::command_messa
   switch (command.operation) {
     case flex::command_operation::subscribe: {
       const std::string_view subtopic = string_header(command, flex::headers::subtopic);
+      if (!reachable(call, command, command.destination)) return;
       if (!allowed(call, command, command.destination, subtopic_list(subtopic), "subscribe")) return;
       auto r = b->subscribe({.ds_id = call.ds_id,
                              .destination = command.destination,
@@ -273,6 +285,7 @@ void run_publish(const messaging_call& call, const flex::async_message& message)
   if (b == nullptr) return;
   if (message.message_id.empty())
     return answer_error(call, message, fault_processing, "The message has a null messageId");
+  if (!reachable(call, message, message.destination)) return;
   if (!allowed(call, message, message.destination, messaging::published_subtopics(message), "publish"))
     return;
   auto r = b->publish(message);

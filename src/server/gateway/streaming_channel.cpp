@@ -117,10 +117,21 @@ std::vector<std::uint8_t> kickstart_frame(std::size_t total) {
   return frame(zeros);
 }
 
+// The kick-start size of the longest match_on the User-Agent contains, else of match_on "*", else 0
+// (BlazeDS's UserAgentManager).
 std::size_t kickstart_bytes(std::string_view user_agent, const streaming_channel_options& o) {
-  if (user_agent.find("MSIE") != std::string_view::npos) return o.kickstart_bytes_msie;
-  if (user_agent.find("Android") != std::string_view::npos) return o.kickstart_bytes_android;
-  return 0;
+  const streaming_channel_options::user_agent* best = nullptr;
+  const streaming_channel_options::user_agent* fallback = nullptr;
+  for (const streaming_channel_options::user_agent& ua : o.user_agents) {
+    if (ua.match_on == "*") {
+      fallback = &ua;
+    } else if (user_agent.find(ua.match_on) != std::string_view::npos &&
+               (best == nullptr || ua.match_on.size() > best->match_on.size())) {
+      best = &ua;
+    }
+  }
+  if (best == nullptr) best = fallback;
+  return best != nullptr ? best->kickstart_bytes : 0;
 }
 
 reply text_reply(unsigned status, std::string text) {

@@ -42,11 +42,13 @@ class flex_connection final : public websocket_connection,
  public:
   flex_connection(std::shared_ptr<broker> b, std::shared_ptr<message_sink> sink,
                   const websocket_channel_options& options, detail::login_checker checker,
-                  std::shared_ptr<security::login_throttle> throttle, std::string remote)
+                  std::shared_ptr<security::login_throttle> throttle, std::string remote, std::string path)
       : broker_(std::move(b)),
         sink_(std::move(sink)),
         ds_id_(flex::new_uuid()),
         access_(options.access),
+        allowed_channels_(options.allowed_channels),
+        path_(std::move(path)),
         anonymous_role_(options.anonymous_role),
         checker_(std::move(checker)),
         throttle_(std::move(throttle)),
@@ -90,6 +92,7 @@ class flex_connection final : public websocket_connection,
       }
       case flex::command_operation::subscribe: {
         const std::string_view subtopic = string_header(command, flex::headers::subtopic);
+        if (!reachable(memory, command, command.destination)) return;
         if (!allowed(memory, command, command.destination, detail::subtopic_list(subtopic), "subscribe"))
           return;
         auto r = broker_->subscribe({.ds_id = ds_id_,
@@ -105,6 +108,7 @@ class flex_connection final : public websocket_connection,
         return start_listening();
       }
       case flex::command_operation::multi_subscribe: {
+        if (!reachable(memory, command, command.destination)) return;
         // Every added subscription is checked first: a denied one leaves the others unchanged too.
         for (const detail::subscription_entry& e :
              detail::subscription_entries(command, flex::headers::add_sub)) {
@@ -150,6 +154,7 @@ class flex_connection final : public websocket_connection,
     if (message.message_id.empty()) {
       return send_error(memory, message, flex::faults::server_processing, "The message has a null messageId");
     }
+    if (!reachable(memory, message, message.destination)) return;
     if (!allowed(memory, message, message.destination, messaging::published_subtopics(message), "publish")) {
       return;
     }
@@ -182,6 +187,18 @@ class flex_connection final : public websocket_connection,
                           ack.body = amf::value::string("success");
                           self->send(memory, ack);
                         });
+  }
+
+  // Whether `destination` may be reached through this WebSocket's path (docs/protocol.md,
+  // "Channels of a destination"); false with the fault sent.
+  bool reachable(amf::arena& memory, const flex::abstract_message& request, std::string_view destination) {
+    if (!allowed_channels_) return true;
+    const std::string message = allowed_channels_->refusal(destination, path_);
+    if (message.empty()) return true;
+    send_error(memory, request, flex::faults::server_processing, message,
+               "Channels of '" + std::string(destination) + "': " + allowed_channels_->listed(destination) +
+                   "; this connection came to " + path_);
+    return false;
   }
 
   // `privilege` on the destination, or on each of `subtopics`, for the connection's user (the
@@ -282,6 +299,8 @@ class flex_connection final : public websocket_connection,
   std::shared_ptr<message_sink> sink_;
   const std::string ds_id_;
   std::shared_ptr<security::policy_store> access_;
+  std::shared_ptr<const destination_channels> allowed_channels_;
+  std::string path_;  // where the WebSocket was opened: the channel, for allowed_channels_
   std::string anonymous_role_;
   detail::login_checker checker_;
   std::shared_ptr<security::login_throttle> throttle_;  // checker_'s, kept alive
@@ -307,7 +326,7 @@ class flex_channel final : public websocket_handler {
     return std::make_shared<flex_connection>(
         broker_, std::move(sink), options_,
         detail::login_checker{options_.authenticator, throttle_.get(), options_.runner}, throttle_,
-        std::string(request.remote_address));
+        std::string(request.remote_address), std::string(request.path));
   }
 
  private:
