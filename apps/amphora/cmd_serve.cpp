@@ -45,6 +45,7 @@ constexpr flag_setting flag_settings[] = {
     {"--rate-exempt", "rate_exempt"},
     {"--max-queued-messages", "max_queued_messages"},
     {"--max-parked-polls", "max_parked_polls"},
+    {"--max-streaming-clients", "max_streaming_clients"},
     {"--log-level", "log_level"},
     {"--cors-origins", "cors_origins"},
     {"--services-config", "services_config"},
@@ -75,6 +76,8 @@ const std::vector<option_spec> serve_options = {
      "Messages waiting per FlexClient (default 1000); past it the oldest is dropped."},
     {"--max-parked-polls", "", "N",
      "Long polls waiting at once (default 10000; one per FlexClient); 0: none wait."},
+    {"--max-streaming-clients", "", "N",
+     "HTTP streams open at once on /messagebroker/streamingamf (default 10000); 503 past it."},
     {"--cors-origins", "", "LIST", "Comma-separated origins allowed to call from a browser ('*': any)."},
     {"--log-level", "", "LEVEL", "off, error, warn, info (one line per request; default) or debug."},
     {"--services-config", "", "FILE",
@@ -165,8 +168,10 @@ int run(const command& c, const parsed_args& args) {
                                     std::string(long_polling_path)};
   server::services_config blazeds;
   // Each streaming path with its channel's settings (services-config.xml <properties>).
+  server::streaming_channel_options builtin_streaming;
+  builtin_streaming.max_streaming_clients = cfg.max_streaming_clients;
   std::vector<std::pair<std::string, server::streaming_channel_options>> streaming_paths = {
-      {std::string(streaming_path), {}}};
+      {std::string(streaming_path), builtin_streaming}};
   std::vector<std::string> websocket_paths = {std::string(websocket_path)};
   if (!cfg.services_config.empty()) {
     if (std::string error = server::load_services_config(cfg.services_config, blazeds); !error.empty()) {

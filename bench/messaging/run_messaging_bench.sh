@@ -44,10 +44,10 @@ bench_make_work
 work=$bench_work
 log=$bench_build/bench-messaging-serve.log
 
-# start_server MAX: a fresh server for up to MAX connections and parked polls.
+# start_server MAX: a fresh server for up to MAX connections, parked polls and streams.
 start_server() {
   bench_start_server "$log" "${threads[@]}" --log-level warn --max-connections "$1" --max-parked-polls "$1" \
-    --rate-limit 0
+    --max-streaming-clients "$1" --rate-limit 0
 }
 open_fds() { ls "/proc/$bench_server_pid/fd" | wc -l; }
 

@@ -160,6 +160,7 @@ std::string apply_setting(config& cfg, std::string_view key, std::string_view va
     return error;
   }
   if (key == "max_parked_polls") return set_number(key, value, false, cfg.max_parked_polls);
+  if (key == "max_streaming_clients") return set_number(key, value, false, cfg.max_streaming_clients);
   if (key == "log_level") {
     if (!parse_log_level(value, cfg.level)) {
       return "log_level: expected off, error, warn, info or debug, not '" + std::string(value) + "'";

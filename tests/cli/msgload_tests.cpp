@@ -89,6 +89,20 @@ TEST_F(Msgload, AnUnknownDestinationHoldsNoSubscriber) {
   EXPECT_THAT(r.err, HasSubstr("no subscriber was held"));
 }
 
+TEST(MsgloadServeLimits, MaxStreamingClientsRefusesTheNextStreamWith503) {
+  background_process server{{"serve", "--port", "0", "--log-level", "warn", "--max-streaming-clients", "2"}};
+  const unsigned port = listening_port(server);
+  ASSERT_NE(port, 0u) << server.err();
+  const run_result r =
+      amphora({"msgload", "--port", std::to_string(port), "--channel", "streaming", "--clients", "3",
+               "--messages", "0", "--hold", "0", "--setup-timeout", "30", "--json"});
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;  // not every subscriber was held
+  EXPECT_EQ(json_number(r.out, "held_streaming"), 2) << r.out;
+  EXPECT_EQ(json_number(r.out, "setup_failed"), 1) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("open refused: HTTP/1.1 503"));
+  EXPECT_EQ(server.stop(), 0) << server.err();
+}
+
 TEST(MsgloadAlone, UsageErrors) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
            {"--host", "10.0.0.1"},

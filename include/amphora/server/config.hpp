@@ -58,9 +58,11 @@ struct config {
   // Messaging limits `amphora serve` gives its broker and long-polling endpoint (read by the
   // application, not by the server): messages waiting per FlexClient (the oldest is dropped past
   // it), and long polls parked at once (one per FlexClient at most; past it a poll is answered
-  // at once with DSPollWait).
+  // at once with DSPollWait). Streams open at once on the built-in streaming endpoint (past it:
+  // 503); a services-config.xml streaming channel has its own <max-streaming-clients>.
   std::size_t max_queued_messages = 1000;
   std::size_t max_parked_polls = 10000;
+  std::size_t max_streaming_clients = 10000;
 
   // Access control (docs/security.md): the policy file ("": every call allowed) and the role of
   // callers who have not logged in.
@@ -87,9 +89,10 @@ struct config {
 // rate_exempt (comma-separated), rate_clients, header_timeout_ms,
 // body_timeout_ms, write_timeout_ms, shutdown_timeout_ms, blocking_threads, blocking_queue,
 // cors_origins (comma-separated), cors_credentials, cors_headers, log_level, services_config,
-// max_queued_messages, max_parked_polls, acl, anonymous_role, users, per_client_authentication,
-// secure_cookie, tls_cert, tls_key, tls_port, plain_http, tls_handshake_timeout_ms. Sizes accept K/M/G.
-// Returns an empty string, or what is wrong ("unknown key 'x'", "port: not a number").
+// max_queued_messages, max_parked_polls, max_streaming_clients, acl, anonymous_role, users,
+// per_client_authentication, secure_cookie, tls_cert, tls_key, tls_port, plain_http,
+// tls_handshake_timeout_ms. Sizes accept K/M/G. Returns an empty string, or what is wrong ("unknown key 'x'",
+// "port: not a number").
 std::string apply_setting(config& cfg, std::string_view key, std::string_view value);
 
 // Reads a file of `key = value` lines ('#' starts a comment) into cfg. Returns an empty string, or
