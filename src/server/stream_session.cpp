@@ -41,16 +41,6 @@ class sink final : public stream_sink {
   std::atomic<bool> ended_{false};
 };
 
-std::string hex_size(std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  do {
-    out.insert(out.begin(), digits[n % 16]);
-    n /= 16;
-  } while (n != 0);
-  return out;
-}
-
 }  // namespace
 
 template <class Stream>

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace amphora::server {
@@ -43,5 +44,21 @@ class stream_connection {
   // is then closed at once, without the last chunk. A chunk written to an empty queue always fits.
   virtual std::size_t max_queued_bytes() const { return std::size_t{1} << 20; }
 };
+
+namespace detail {
+
+// A chunk's size line as HTTP chunked encoding and BlazeDS's inner frames both write it: lowercase
+// hex, no leading zeros.
+inline std::string hex_size(std::size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  do {
+    out.insert(out.begin(), digits[n % 16]);
+    n /= 16;
+  } while (n != 0);
+  return out;
+}
+
+}  // namespace detail
 
 }  // namespace amphora::server

@@ -87,19 +87,9 @@ struct parameters {
 
 // ---- frames ----
 
-std::string hex_size(std::size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  do {
-    out.insert(out.begin(), digits[n % 16]);
-    n /= 16;
-  } while (n != 0);
-  return out;
-}
-
 // BlazeDS's inner frame: `<lowercase hex size>\r\n<bytes>\r\n`.
 std::vector<std::uint8_t> frame(std::span<const std::uint8_t> bytes) {
-  const std::string head = hex_size(bytes.size());
+  const std::string head = detail::hex_size(bytes.size());
   std::vector<std::uint8_t> out;
   out.reserve(head.size() + bytes.size() + 2 * crlf.size());
   out.insert(out.end(), head.begin(), head.end());
@@ -112,7 +102,7 @@ std::vector<std::uint8_t> frame(std::span<const std::uint8_t> bytes) {
 // Zero bytes framed so that the frame is `total` bytes long, as BlazeDS counts it (its size line
 // is the size of `total` in hex, plus two CRLFs).
 std::vector<std::uint8_t> kickstart_frame(std::size_t total) {
-  const std::size_t overhead = hex_size(total).size() + 2 * crlf.size();
+  const std::size_t overhead = detail::hex_size(total).size() + 2 * crlf.size();
   const std::vector<std::uint8_t> zeros(total > overhead ? total - overhead : total, 0);
   return frame(zeros);
 }
