@@ -259,6 +259,23 @@ class wss_client {
   beast::flat_buffer buffer_;
 };
 
+// SUBSCRIBE to 'chat' over `c`: success when the answer is an AcknowledgeMessage.
+::testing::AssertionResult subscribe_to_chat(wss_client& c) {
+  flex::command_message sub;
+  sub.operation = flex::command_operation::subscribe;
+  sub.message_id = "m-sub";
+  sub.destination = "chat";
+  if (!c.write(test::amf3_frame(sub))) return ::testing::AssertionFailure() << "SUBSCRIBE not written";
+  const std::optional<std::vector<std::uint8_t>> frame = c.read();
+  if (!frame) return ::testing::AssertionFailure() << "no answer to SUBSCRIBE";
+  amf::arena memory;
+  const std::optional<flex::message> ack = test::read_amf3_frame(*frame, memory);
+  if (!ack || std::get_if<flex::acknowledge_message>(&*ack) == nullptr) {
+    return ::testing::AssertionFailure() << "the answer to SUBSCRIBE is not an AcknowledgeMessage";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 // ---- the server ----
 
 class tls_test : public ::testing::Test {
@@ -354,17 +371,8 @@ TEST_F(tls_test, websocket_subscribe_and_push_over_wss) {
   start(tls_config());
   wss_client c(server_->tls_port(), "/messagebroker/websocket");
   ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
-  flex::command_message sub;
-  sub.operation = flex::command_operation::subscribe;
-  sub.message_id = "m-sub";
-  sub.destination = "chat";
-  ASSERT_TRUE(c.write(test::amf3_frame(sub)));
-  std::optional<std::vector<std::uint8_t>> ack_frame = c.read();
-  ASSERT_TRUE(ack_frame.has_value());
+  ASSERT_TRUE(subscribe_to_chat(c));
   amf::arena memory;
-  std::optional<flex::message> ack = test::read_amf3_frame(*ack_frame, memory);
-  ASSERT_TRUE(ack.has_value());
-  ASSERT_NE(std::get_if<flex::acknowledge_message>(&*ack), nullptr);
 
   flex::async_message m;
   m.destination = "chat";
@@ -472,17 +480,7 @@ TEST_F(tls_test, reload_tls_serves_a_renewed_certificate_to_new_connections) {
   EXPECT_EQ(served_serial(server_->tls_port()), 2);
 
   // A connection made before the reload goes on working with the old context.
-  flex::command_message sub;
-  sub.operation = flex::command_operation::subscribe;
-  sub.message_id = "m-sub";
-  sub.destination = "chat";
-  ASSERT_TRUE(open_before.write(test::amf3_frame(sub)));
-  std::optional<std::vector<std::uint8_t>> ack_frame = open_before.read();
-  ASSERT_TRUE(ack_frame.has_value());
-  amf::arena memory;
-  std::optional<flex::message> ack = test::read_amf3_frame(*ack_frame, memory);
-  ASSERT_TRUE(ack.has_value());
-  EXPECT_NE(std::get_if<flex::acknowledge_message>(&*ack), nullptr);
+  EXPECT_TRUE(subscribe_to_chat(open_before));
 }
 
 TEST_F(tls_test, past_max_connections_a_tls_client_gets_a_fatal_alert_not_http) {
