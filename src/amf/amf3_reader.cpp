@@ -27,7 +27,12 @@ struct amf3_reader::impl {
 
   decode_context& ctx;
   std::vector<std::string_view> strings;
+  // The object table: objects[0, object_count) are live. `object_room` is how many entries fit
+  // before remember_slow() must grow the storage or refuse (at most max_object_refs; 0 after
+  // reset(), so the first entry of a decode reads the limit of its options).
   std::vector<value> objects;
+  std::size_t object_count = 0;
+  std::size_t object_room = 0;
   std::vector<traits*> trait_table;
   std::vector<const externalizable_codec*> trait_codecs;  // parallel to trait_table
   // Parallel to trait_table: how many dynamic members the last object of those traits had, the
@@ -38,7 +43,8 @@ struct amf3_reader::impl {
 
   void reset() noexcept {
     strings.clear();
-    objects.clear();
+    object_count = 0;
+    object_room = 0;
     trait_table.clear();
     trait_codecs.clear();
     trait_members.clear();
@@ -92,10 +98,19 @@ struct amf3_reader::impl {
   void leave() noexcept { --ctx.depth; }
 
   bool remember(value v) {
-    if (objects.size() >= lim().max_object_refs) {
+    if (object_count == object_room) [[unlikely]]
+      return remember_slow(v);
+    objects[object_count++] = v;
+    return true;
+  }
+
+  [[gnu::noinline]] bool remember_slow(value v) {
+    if (object_count >= lim().max_object_refs) {
       return ctx.fail(errc::limit_exceeded, "object table larger than max_object_refs");
     }
-    objects.push_back(v);
+    if (object_count == objects.size()) objects.resize(std::max<std::size_t>(64, objects.size() * 2));
+    object_room = std::min(objects.size(), lim().max_object_refs);
+    objects[object_count++] = v;
     return true;
   }
 
@@ -230,31 +245,45 @@ struct amf3_reader::impl {
     return true;
   }
 
-  // The state the member, element and item loops keep in registers: the read position, the end,
-  // the string table and whether tracing is off. The compiler must assume that the stores filling
-  // values and members may alias ctx and the table (pointers), and would reload them all after
-  // each; a loop copies them into a local cursor instead, writes the position back before
-  // anything out of line runs (read_value, read_string_slow) and reloads after it (that code moves
-  // the position and grows the table).
+  // The state the member, element and item loops keep in registers: the read position, how far
+  // the inline fast paths may read, and the string table. The compiler must assume that the
+  // stores filling values and members may alias ctx and the table (pointers), and would reload
+  // them all after each; a loop copies them into a local cursor instead, writes the position back
+  // before anything out of line runs (read_value, read_string_slow) and reloads after it (that
+  // code moves the position and grows the table).
   struct cursor {
     const std::uint8_t* p;
-    const std::uint8_t* end;
+    // The end of the input, or its beginning when a trace sink is set: then no fast path applies
+    // (they emit no trace items), with no separate test.
+    const std::uint8_t* limit;
     const std::string_view* strings;
     std::size_t string_count;
-    bool plain;  // no trace sink
   };
 
   cursor load_cursor() const noexcept {
-    return {ctx.cur, ctx.end, strings.data(), strings.size(), !ctx.tracing()};
+    return {ctx.cur, ctx.tracing() ? ctx.begin : ctx.end, strings.data(), strings.size()};
   }
 
-  // A member name or key at c.p: a one-byte string reference inline, the rest by
-  // read_string_slow(). Same result, errors and trace items as read_string().
+  // After an out-of-line read that left ctx.cur after what it read (and may have grown the string
+  // table); the limit does not change.
+  void reload_cursor(cursor& c) const noexcept {
+    c.p = ctx.cur;
+    c.strings = strings.data();
+    c.string_count = strings.size();
+  }
+
+  // A member name or key at c.p: a one-byte string reference and the empty name inline, the rest
+  // by read_string_slow(). Same result, errors and trace items as read_string().
   [[gnu::always_inline]] bool read_name(cursor& c, std::string_view& out, role r) {
-    if (c.p != c.end && c.plain) {
+    if (c.p < c.limit) {
       const std::uint8_t h = *c.p;
       if ((h & 0x81) == 0 && (h >> 1) < c.string_count) [[likely]] {
         out = c.strings[h >> 1];
+        ++c.p;
+        return true;
+      }
+      if (h == 0x01) {  // the empty name: the end of the members
+        out = {};
         ++c.p;
         return true;
       }
@@ -273,7 +302,7 @@ struct amf3_reader::impl {
   // read_value(). Same result, errors and trace items.
   [[gnu::always_inline]] bool read_item(cursor& c, value& out) {
     const std::uint8_t* p = c.p;
-    if (c.end - p >= 3 && c.plain) [[likely]] {
+    if (c.limit - p >= 3) [[likely]] {
       switch (p[0]) {
         case amf3::null_marker:
           out = value::null();
@@ -297,7 +326,7 @@ struct amf3_reader::impl {
           }
           break;
         case amf3::double_marker:
-          if (c.end - p >= 9) {
+          if (c.limit - p >= 9) {
             out = value::number(load_be<double>(p + 1));
             c.p = p + 9;
             return true;
@@ -311,12 +340,36 @@ struct amf3_reader::impl {
           }
           if (read_short_string(c, out)) return true;
           break;
+        case amf3::date_marker:
+          if (p[1] == 0x01 && c.limit - p >= 10) {
+            const double ms = load_be<double>(p + 2);
+            if (is_valid_date_millis(ms)) {
+              if (!read_plain_date(p, ms, out)) return false;
+              c.p = p + 10;
+              return true;
+            }
+          }
+          break;
+        case amf3::array_marker:
+          if (is_plain_dense_array(c)) {
+            const bool ok = read_plain_dense_array(p, c.limit, out);
+            reload_cursor(c);
+            return ok;
+          }
+          break;
+        case amf3::object_marker:
+          if (is_plain_object(c)) {
+            const bool ok = read_plain_object(p, c.limit, out);
+            reload_cursor(c);
+            return ok;
+          }
+          break;
         default:
           break;
       }
     }
     bool ok;
-    if (p != c.end && (p[0] == amf3::object_marker || p[0] == amf3::array_marker)) {
+    if (p != ctx.end && (p[0] == amf3::object_marker || p[0] == amf3::array_marker)) {
       ctx.cur = p + 1;  // what read_value() would do, without its switch
       ok = p[0] == amf3::object_marker ? read_object(out, p) : read_array(out, p);
     } else {
@@ -332,7 +385,7 @@ struct amf3_reader::impl {
   [[gnu::always_inline]] bool read_short_string(cursor& c, value& out) {
     const std::uint8_t* p = c.p;
     const std::size_t n = p[1] >> 1;
-    if ((p[1] & 0x81) != 0x01 || n == 0 || n > static_cast<std::size_t>(c.end - p - 2) ||
+    if ((p[1] & 0x81) != 0x01 || n == 0 || n > static_cast<std::size_t>(c.limit - p - 2) ||
         n > lim().max_string_bytes || strings.size() >= lim().max_string_refs || !is_ascii(p + 2, n)) {
       return false;
     }
@@ -342,6 +395,103 @@ struct amf3_reader::impl {
     c.string_count = strings.size();
     out = value::string(s);
     c.p = p + 2 + n;
+    return true;
+  }
+
+  // An inline date at p (marker, U29D-value 1, valid `ms` read from the next 8 bytes), untraced:
+  // read_date() without its checks and second dispatch.
+  [[gnu::noinline]] bool read_plain_date(const std::uint8_t* p, double ms, value& out) {
+    ctx.cur = p + 10;
+    date_node* node = make<date_node>();
+    if (node == nullptr) return false;
+    node->millis = ms;
+    out = value::of(node);
+    return remember(out);
+  }
+
+  // An array at c.p (untraced) that read_plain_dense_array() reads: a one-byte inline header
+  // (at most 63 items, each at least a byte of what is left), no associative part, within
+  // max_elements and max_depth. Anything else goes to read_array(), which reports the errors.
+  bool is_plain_dense_array(const cursor& c) const noexcept {
+    const std::uint8_t* p = c.p;
+    const std::size_t n = p[1] >> 1;
+    return (p[1] & 0x81) == 0x01 && p[2] == 0x01 && n <= static_cast<std::size_t>(c.limit - p - 3) &&
+           n <= lim().max_elements && ctx.depth < lim().max_depth;
+  }
+
+  // read_array() for such an array at p: the node and its slots in one allocation, the items read
+  // with a cursor of its own (the caller's stays in registers). Leaves ctx.cur after the array;
+  // the caller reloads its cursor (the string table may have grown).
+  [[gnu::noinline]] bool read_plain_dense_array(const std::uint8_t* p, const std::uint8_t* limit,
+                                                value& out) {
+    cursor c{p, limit, strings.data(), strings.size()};
+    const std::size_t n = p[1] >> 1;
+    ctx.cur = p + 2;  // where read_array() reports a memory or table limit
+    void* mem = ctx.memory->allocate(sizeof(array_node) + n * sizeof(value), alignof(array_node));
+    if (mem == nullptr) return ctx.out_of_memory();
+    auto* node = ::new (mem) array_node{};
+    static_assert(sizeof(array_node) % alignof(value) == 0);
+    value* items = reinterpret_cast<value*>(node + 1);
+    node->dense.adopt(items, n, n);
+    out = value::of(node);
+    if (!remember(out)) return false;
+    ++ctx.depth;
+    c.p = p + 3;
+    for (value* v = items; v != items + n; ++v) {
+      if (!read_item(c, *v)) return false;
+    }
+    --ctx.depth;
+    ctx.cur = c.p;
+    return true;
+  }
+
+  // An object at c.p (untraced) that read_plain_object() reads: a one-byte header naming known
+  // traits that are not externalizable, with room for their sealed values, within max_depth.
+  // Anything else goes to read_object(), which reports the errors.
+  bool is_plain_object(const cursor& c) const noexcept {
+    const std::uint8_t* p = c.p;
+    const std::size_t index = p[1] >> 2;
+    return (p[1] & 0x83) == 0x01 && index < trait_table.size() && trait_codecs[index] == nullptr &&
+           trait_table[index]->sealed.size() <= static_cast<std::size_t>(c.limit - p - 2) &&
+           ctx.depth < lim().max_depth;
+  }
+
+  // read_object() for such an object: the node, its sealed values and room for as many dynamic
+  // members as the last object of its traits had (at most what the input left can hold, 2 bytes
+  // a member) in one allocation. Leaves ctx.cur after the object; the caller reloads its cursor.
+  [[gnu::noinline]] bool read_plain_object(const std::uint8_t* p, const std::uint8_t* limit, value& out) {
+    cursor c{p, limit, strings.data(), strings.size()};
+    const std::size_t index = p[1] >> 2;
+    traits* t = trait_table[index];
+    const std::size_t sealed = t->sealed.size();
+    const std::size_t room =
+        t->dynamic ? std::min({std::size_t{trait_members[index]},
+                               static_cast<std::size_t>(c.limit - p - 2) / 2, lim().max_elements})
+                   : 0;
+    ctx.cur = p + 2;  // where read_object() reports a memory or table limit
+    static_assert(sizeof(object_node) % alignof(value) == 0 && sizeof(value) % alignof(member) == 0);
+    void* mem = ctx.memory->allocate(sizeof(object_node) + sealed * sizeof(value) + room * sizeof(member),
+                                     alignof(object_node));
+    if (mem == nullptr) return ctx.out_of_memory();
+    auto* node = ::new (mem) object_node{};
+    node->type = t;
+    value* values = reinterpret_cast<value*>(node + 1);
+    member* members = reinterpret_cast<member*>(values + sealed);
+    node->sealed.adopt(values, sealed, sealed);
+    node->dynamic.adopt(members, 0, room);
+    out = value::of(node);
+    if (!remember(out)) return false;
+    ++ctx.depth;
+    c.p = p + 2;
+    for (value* v = values; v != values + sealed; ++v) {
+      if (!read_item(c, *v)) return false;
+    }
+    ctx.cur = c.p;
+    if (t->dynamic) {
+      if (!read_members_into(node->dynamic, role::dynamic_key, members, room)) return false;
+      trait_members[index] = static_cast<std::uint32_t>(node->dynamic.size());
+    }
+    --ctx.depth;
     return true;
   }
 
@@ -364,7 +514,7 @@ struct amf3_reader::impl {
     if (!u29(h)) return header::failed;
     if ((h & 1) != 0) return header::fresh;
     const std::uint32_t index = h >> 1;
-    if (index >= objects.size()) {
+    if (index >= object_count) {
       ctx.fail_at(errc::bad_reference, offset_of(at), "object reference");
       return header::failed;
     }
@@ -541,11 +691,15 @@ struct amf3_reader::impl {
   // for this shape; at most what the rest of the input can hold, 2 bytes a member) and doubles
   // when that is too few; outgrown storage stays in the arena (at most as much again).
   bool read_members(list<member>& into, role r, std::size_t expect = 0) {
-    const std::size_t max = lim().max_elements;
-    std::size_t capacity = std::min({expect, ctx.remaining() / 2, max});
+    const std::size_t capacity = std::min({expect, ctx.remaining() / 2, lim().max_elements});
     if (!into.reserve_for_overwrite(*ctx.memory, capacity)) return ctx.out_of_memory();
+    return read_members_into(into, r, into.data(), capacity);
+  }
+
+  // The loop of read_members(): `into` has storage for `capacity` members at `slots`.
+  bool read_members_into(list<member>& into, role r, member* slots, std::size_t capacity) {
+    const std::size_t max = lim().max_elements;
     // The count and the storage in locals too; `into` learns its size when done or growing.
-    member* slots = into.data();
     std::size_t n = into.size();
     cursor c = load_cursor();
     for (;;) {
@@ -647,7 +801,7 @@ struct amf3_reader::impl {
   // " (#n)": the object-table index the value being read is about to get.
   void append_object_index(std::string& s) const {
     s += " (#";
-    append_uint(s, objects.size());
+    append_uint(s, object_count);
     s += ')';
   }
 
@@ -884,7 +1038,7 @@ const traits* amf3_reader::traits_at(std::uint32_t index) const noexcept {
   return index < impl_->trait_table.size() ? impl_->trait_table[index] : nullptr;
 }
 const value* amf3_reader::object_at(std::uint32_t index) const noexcept {
-  return index < impl_->objects.size() ? &impl_->objects[index] : nullptr;
+  return index < impl_->object_count ? &impl_->objects[index] : nullptr;
 }
 bool amf3_reader::remember(value v) { return impl_->remember(v); }
 bool amf3_reader::add_known_traits(traits* t) {
