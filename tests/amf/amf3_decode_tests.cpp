@@ -598,6 +598,70 @@ TEST_F(Amf3Decode, InputAndMemoryLimits) {
   EXPECT_TRUE(ok(big, mem).is(kind::array));
 }
 
+// The untraced decoder reads small dense arrays, dates and objects of known traits on fast paths
+// from the member and item loops; a trace sink turns every fast path off. Both ways must give the
+// same graph, or the same error at the same offset: whole inputs, every prefix of them, and limits
+// reached inside a fast path.
+TEST_F(Amf3Decode, FastPathsMatchTheGeneralReaders) {
+  struct quiet_sink : amf::trace_sink {
+    void item(std::size_t, std::size_t, std::size_t, std::string_view) override {}
+  } quiet;
+  auto same = [&](const std::vector<std::uint8_t>& in, amf::decode_options options, const std::string& what) {
+    amf::arena fast_memory;
+    amf::arena traced_memory;
+    auto fast = amf::decode_amf3(in, fast_memory, options);
+    options.trace = &quiet;
+    auto traced = amf::decode_amf3(in, traced_memory, options);
+    ASSERT_EQ(fast.has_value(), traced.has_value()) << what;
+    if (fast) {
+      EXPECT_TRUE(amf::deep_equal(*fast, *traced)) << what;
+    } else {
+      EXPECT_EQ(fast.error().code, traced.error().code) << what << ": " << fast.error().message();
+      EXPECT_EQ(fast.error().offset, traced.error().offset) << what << ": " << fast.error().message();
+    }
+  };
+  // [[1, 1.0], date, {a: ["b"]} (inline traits), {a: ["b"]} (traits ref, shared names), [[], [null]],
+  //  ref to the first array, com.P {x: 1} (sealed), com.P {x: 2} (traits ref)]
+  const std::string graph =
+      "09 11 01 09 05 01 04 01 05 3F F0 00 00 00 00 00 00 08 01 42 70 2B 36 21 15 80 00 "
+      "0A 0B 01 03 61 09 03 01 06 03 62 01 0A 01 00 09 03 01 06 02 01 "
+      "09 05 01 09 01 01 09 03 01 01 09 02 0A 13 " +
+      str("com.P") + " 03 78 04 01 0A 05 04 02";
+  const std::string nested = "0A 0B 01 03 61 0A 01 00 0A 01 00 04 01 01 01 01";  // {a: {a: {a: 1}}}
+  for (const std::string& hex : {graph, nested}) {
+    const auto full = from_hex(hex);
+    amf::arena check;
+    ASSERT_TRUE(amf::decode_amf3(full, check).has_value()) << hex;
+    for (std::size_t n = 0; n <= full.size(); ++n) {
+      same({full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n)}, {},
+           hex + " cut at " + std::to_string(n));
+    }
+    for (std::size_t refs = 0; refs < 12; ++refs) {
+      amf::decode_options o;
+      o.limits.max_object_refs = refs;
+      same(full, o, hex + " max_object_refs " + std::to_string(refs));
+    }
+    for (std::size_t depth = 0; depth < 4; ++depth) {
+      amf::decode_options o;
+      o.limits.max_depth = depth;
+      same(full, o, hex + " max_depth " + std::to_string(depth));
+    }
+    for (std::size_t elements = 0; elements < 3; ++elements) {
+      amf::decode_options o;
+      o.limits.max_elements = elements;
+      same(full, o, hex + " max_elements " + std::to_string(elements));
+    }
+  }
+  // 60 arrays [null, null] in an array: the memory limit is reached inside one of them.
+  std::string arrays = "09 79 01 ";
+  for (int i = 0; i < 60; ++i) arrays += "09 05 01 01 01 ";
+  for (std::size_t bytes : {0u, 500u, 2048u, 4096u, 8192u}) {
+    amf::decode_options o;
+    o.limits.max_memory_bytes = bytes;
+    same(from_hex(arrays), o, "60 arrays, max_memory_bytes " + std::to_string(bytes));
+  }
+}
+
 // ---- options and reuse ----
 
 TEST_F(Amf3Decode, CopyInput) {
