@@ -699,26 +699,30 @@ struct amf3_reader::impl {
   // The loop of read_members(): `into` has storage for `capacity` members at `slots`.
   bool read_members_into(list<member>& into, role r, member* slots, std::size_t capacity) {
     const std::size_t max = lim().max_elements;
-    // The count and the storage in locals too; `into` learns its size when done or growing.
-    std::size_t n = into.size();
+    // The next slot and the end of the storage in locals; `into` learns its size when done or
+    // growing. Nested values allocate elsewhere: the storage does not move while they are read.
+    member* next = slots + into.size();
+    member* room_end = slots + capacity;
     cursor c = load_cursor();
     for (;;) {
       std::string_view name;
       if (!read_name(c, name, r)) return false;
       if (name.empty()) break;
-      if (n == capacity) {
+      if (next == room_end) {
         ctx.cur = c.p;
+        const auto n = static_cast<std::size_t>(next - slots);
         if (n >= max) return ctx.fail(errc::limit_exceeded, "more entries than max_elements");
         capacity = std::min(std::max<std::size_t>(4, n * 2), max);
         into.resize_within_capacity(n);
         if (!into.reserve_for_overwrite(*ctx.memory, capacity)) return ctx.out_of_memory();
         slots = into.data();
+        next = slots + n;
+        room_end = slots + capacity;
       }
-      member& m = slots[n++];  // nested values allocate elsewhere: `slots` does not move meanwhile
-      m.name = name;
-      if (!read_item(c, m.val)) return false;
+      next->name = name;
+      if (!read_item(c, (next++)->val)) return false;
     }
-    into.resize_within_capacity(n);
+    into.resize_within_capacity(static_cast<std::size_t>(next - slots));
     ctx.cur = c.p;
     return true;
   }
