@@ -1,0 +1,54 @@
+// amphora msgload's publisher: one keep-alive connection posting AsyncMessages to /amf, each
+// carrying its sequence number and send time (msgload.hpp, `marker`). It runs on an io_context
+// (thread) of its own, so that a publish is never held up behind the subscribers' reads.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "msgload_socket.hpp"
+
+namespace amphora::cli::msgload {
+
+// `count` messages, at `rate` per second or (rate 0) each once the previous one is acknowledged.
+// A message is never sent before the previous one is acknowledged: with a rate, one that falls
+// behind its schedule goes as soon as it may, and the lag is kept (max_lag_ns).
+class publisher final : public client_socket {
+ public:
+  publisher(net::io_context& ioc, std::vector<char>& read_buffer, const settings& s, run_totals& totals);
+
+  void start(std::size_t count, double rate);
+
+  std::atomic<bool> done{false};
+  std::atomic<std::size_t> acked{0};
+  std::uint64_t first_ns = 0;  // read after done
+  std::uint64_t last_ns = 0;
+  std::uint64_t max_lag_ns = 0;  // the latest a message was sent after its due time (with a rate)
+
+ private:
+  void connected() override;
+  void next();
+  void publish();
+  void on_ack(unsigned status, std::string_view body);
+  void failed(std::string reason) override;
+
+  net::steady_timer timer_;
+  clock_type::time_point start_;
+  clock_type::time_point due_;
+  std::size_t count_ = 0;
+  std::size_t sent_ = 0;
+  double rate_ = 0;
+  // The request, encoded once; each message patches its sequence number, message id and send
+  // time into these places (digits of fixed width, so the AMF lengths do not change).
+  std::string request_;
+  std::size_t sequence_at_ = 0;
+  std::size_t time_at_ = 0;
+  std::size_t id_at_ = 0;
+};
+
+}  // namespace amphora::cli::msgload
