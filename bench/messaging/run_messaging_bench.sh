@@ -4,13 +4,22 @@
 # with `amphora msgload` from the same machine, subscribers spread over the loopback source
 # addresses 127.0.0.2-127.0.0.40. Prints one JSON line per run and a Markdown table: subscribers
 # held, the server's RSS while holding them, deliveries/s, publish-to-deliver p50/p99, and the CPU
-# time the server and msgload each spent per delivery.
+# time the server and msgload each spent per delivery. The same run measures the baseline: the
+# fan-out and latency scenarios against `amphora fanout`, a bare fan-out server (no AMF, no
+# framework: epoll, one write() per delivery) driven by the same msgload over the same WebSocket
+# connections, with one and two event loops and with coalesced writes; every run's deliveries/s
+# and p99 are also given as a ratio to the baseline's (see BASELINE).
 #   bench/messaging/run_messaging_bench.sh
 #   HOLD_CLIENTS=N          subscribers of the "hold" scenarios: by default as many as one server
 #                           process can hold under the open-file limit (its hard limit less the
 #                           descriptors the idle server has open, less a few), at most 20,000
 #   HOLD_CHANNELS="longpoll websocket longpoll,streaming"
-#                           the hold scenarios, each a msgload --channel (a list mixes channels)
+#                           the hold scenarios, each a msgload --channel (a list mixes channels);
+#                           empty: none
+#   BASELINES="1 2 2c"      the baseline servers: `amphora fanout --threads N` (Nc: with --coalesce);
+#                           empty: none
+#   BASELINE=2              the baseline the ratios are taken against (default: as many event
+#                           loops as serve has I/O threads: THREADS, else the cores)
 #   FANOUT_CLIENTS=10000    subscribers of the fan-out and latency scenarios
 #   FANOUT_MESSAGES=20      messages of the fan-out scenarios (each published once the last is acked)
 #   LATENCY_RATE=2          messages/s of the latency scenarios, LATENCY_MESSAGES=20 of them
@@ -33,7 +42,9 @@ fanout_messages=${FANOUT_MESSAGES:-20}
 latency_rate=${LATENCY_RATE:-2}
 latency_messages=${LATENCY_MESSAGES:-20}
 channels=${CHANNELS:-longpoll streaming websocket}
-hold_channels=${HOLD_CHANNELS:-longpoll websocket longpoll,streaming}
+hold_channels=${HOLD_CHANNELS-longpoll websocket longpoll,streaming}
+baselines=${BASELINES-1 2 2c}
+reference=${BASELINE:-${THREADS:-$(nproc)}}
 client_threads=${CLIENT_THREADS:-1}
 sources=127.0.0.2-127.0.0.40
 threads=()
@@ -60,17 +71,38 @@ most=$((fd_limit - idle_fds - 4))
 hold_clients=${HOLD_CLIENTS:-$((most < 20000 ? most : 20000))}
 
 results=$work/results.jsonl
-# run SCENARIO msgload-args...: one msgload run against a fresh server, its JSON line kept.
+# start_fanout ARGS...: the baseline, `amphora fanout --port 0 ARGS`, in the background (as
+# bench_start_server does for serve; stopped the same way).
+start_fanout() {
+  "$amphora" fanout --port 0 "$@" >"$bench_work/banner" 2>>"$bench_build/bench-messaging-fanout.log" &
+  bench_server_pid=$!
+  bench_port=
+  for _ in $(seq 50); do
+    bench_port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$bench_work/banner")
+    [[ -n "$bench_port" ]] && return 0
+    sleep 0.1
+  done
+  amphora_die "amphora fanout did not start: $(tail -n 3 "$bench_build/bench-messaging-fanout.log")"
+}
+
+# run SCENARIO SERVER msgload-args...: one msgload run against a fresh server, its JSON line kept.
+# SERVER is "serve" (amphora serve) or a baseline: N or Nc (amphora fanout --threads N, c: --coalesce).
 run() {
-  local scenario=$1
-  shift
-  start_server $((fanout_clients + 100 < most ? fanout_clients + 100 : most))
+  local scenario=$1 server=$2
+  shift 2
+  if [[ "$server" == serve ]]; then
+    start_server $((fanout_clients + 100 < most ? fanout_clients + 100 : most))
+  else
+    local coalesce=()
+    [[ "$server" == *c ]] && coalesce=(--coalesce)
+    start_fanout --threads "${server%c}" "${coalesce[@]}" --frame-bytes "$frame_bytes"
+  fi
   local line
   line=$("$amphora" msgload --port "$bench_port" --sources "$sources" --threads "$client_threads" \
     --server-pid "$bench_server_pid" --json "$@") || [[ "$line" == '{'* ]] ||
     amphora_die "msgload $scenario failed: $line"  # lost deliveries (exit 1) are in the table
   bench_stop_server
-  echo "$line" | sed "s/^{/{\"scenario\":\"$scenario\",/" | tee -a "$results" >&2
+  echo "$line" | sed "s/^{/{\"scenario\":\"$scenario\",\"server\":\"$server\",/" | tee -a "$results" >&2
 }
 
 # hold CHANNELS: HOLD_CLIENTS subscribers in one server, from two msgload processes at once, half
@@ -120,21 +152,49 @@ echo "open-file limit $fd_limit; the idle server holds $idle_fds descriptors; ho
 for channel in $hold_channels; do
   hold "$channel"
 done
+fanout_args=(--clients "$fanout_clients" --messages "$fanout_messages" --hold 1)
+latency_args=(--clients "$fanout_clients" --messages "$latency_messages" --rate "$latency_rate" --hold 1)
 for channel in $channels; do
-  run fanout --channel "$channel" --clients "$fanout_clients" --messages "$fanout_messages" --hold 1
-  run latency --channel "$channel" --clients "$fanout_clients" --messages "$latency_messages" \
-    --rate "$latency_rate" --hold 1
+  run fanout serve --channel "$channel" "${fanout_args[@]}"
+  run latency serve --channel "$channel" "${latency_args[@]}"
+done
+# The baseline pushes frames as large as serve's WebSocket frames (the bytes per delivery of the
+# last WebSocket run; without one, the publisher's body as it is).
+frame_bytes=$(python3 -c '
+import json, sys
+sizes = [r["bytes_per_delivery"] for r in map(json.loads, open(sys.argv[1]))
+         if r.get("channel") == "websocket" and r.get("bytes_per_delivery", 0) > 0]
+print(round(sizes[-1]) if sizes else 0)' "$results")
+echo "baseline frames: $frame_bytes bytes of payload" >&2
+for baseline in $baselines; do
+  run fanout "$baseline" --channel websocket "${fanout_args[@]}"
+  run latency "$baseline" --channel websocket "${latency_args[@]}"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-python3 - "$results" <<'PY'
+python3 - "$results" "$reference" <<'PY'
 import json, sys
 
 rows = [json.loads(line) for line in open(sys.argv[1])]
-print("| scenario | channel | subscribers held | server RSS MiB (before, holding) | KiB/subscriber "
+reference = sys.argv[2]
+names = {"serve": "amphora serve"}
+def server_name(s):
+    if s in names or s is None:
+        return names.get(s, "amphora serve")
+    return f"fanout, {s.rstrip('c')} thread{'s' if s.rstrip('c') != '1' else ''}" + (", coalesced" if s.endswith("c") else "")
+base = {r["scenario"]: r for r in rows if r.get("server") == reference}
+def ratio(r):
+    b = base.get(r["scenario"])
+    if r["published"] == 0 or b is None or b.get("deliveries_per_s", 0) <= 0 or b.get("p99_ms", 0) <= 0:
+        return "-"
+    return f"{r['deliveries_per_s'] / b['deliveries_per_s']:.2f}x, {r['p99_ms'] / b['p99_ms']:.1f}x"
+print(f"Ratios: deliveries/s and p99 of each run divided by those of the same scenario against "
+      f"the baseline {server_name(reference)} (one write per delivery).\n")
+print("| scenario | server | channel | subscribers held | server RSS MiB (before, holding) | KiB/subscriber "
       "| messages | deliveries (of expected) | deliveries/s | p50 ms | p99 ms | max ms "
+      "| vs baseline: deliveries/s, p99 | bytes/delivery "
       "| CPU us/delivery: server, msgload | cores busy: server, msgload | lost, faults |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in rows:
     pub = r["published"] > 0
     dash = lambda text: text if pub else "-"
@@ -142,10 +202,11 @@ for r in rows:
     lat = lambda k: dash(f"{r.get(k, 0):.2f}")
     cpu = dash(f"{r.get('server_cpu_us_per_delivery', 0):.1f}, {r.get('client_cpu_us_per_delivery', 0):.1f}")
     cores = dash(f"{r.get('server_cores', 0):.2f}, {r.get('client_cores', 0):.2f}")
-    print(f"| {r['scenario']} | {r['channel']} | {r['held']:,} of {r['clients']:,} "
+    print(f"| {r['scenario']} | {server_name(r.get('server'))} | {r['channel']} | {r['held']:,} of {r['clients']:,} "
           f"| {r['server_rss_before_mib']:.0f}, {r['server_rss_held_mib']:.0f} "
           f"| {r['server_kib_per_client']:.1f} | {r['published']} | {deliveries} "
           f"| {dash(format(r.get('deliveries_per_s', 0), ',.0f'))} "
-          f"| {lat('p50_ms')} | {lat('p99_ms')} | {lat('max_ms')} | {cpu} | {cores} "
+          f"| {lat('p50_ms')} | {lat('p99_ms')} | {lat('max_ms')} | {ratio(r)} "
+          f"| {dash(format(r.get('bytes_per_delivery', 0), '.0f'))} | {cpu} | {cores} "
           f"| {r['lost']}, {r.get('faults', 0) + r.get('misordered', 0)} |")
 PY

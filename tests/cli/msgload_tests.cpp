@@ -1,6 +1,7 @@
 // amphora msgload against a real `amphora serve` started on 127.0.0.1, port 0, for each test and
 // always stopped: 50 subscribers, a few messages, every subscriber held and every message
-// delivered to each, once and in order, on every channel and on a mix of them. No timing is asserted: the
+// delivered to each, once and in order, on every channel and on a mix of them; and against the
+// benchmark's baseline, `amphora fanout`, the same way. No timing is asserted: the
 // figures are the benchmark's business (bench/messaging/run_messaging_bench.sh).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -101,6 +102,81 @@ TEST(MsgloadServeLimits, MaxStreamingClientsRefusesTheNextStreamWith503) {
   EXPECT_EQ(json_number(r.out, "setup_failed"), 1) << r.out;
   EXPECT_THAT(r.err, HasSubstr("open refused: HTTP/1.1 503"));
   EXPECT_EQ(server.stop(), 0) << server.err();
+}
+
+// The benchmark's baseline, `amphora fanout` (a bare fan-out server), driven by the same msgload
+// as `amphora serve`: one write per delivery with one event loop; two loops, each message to
+// every subscriber as one write; two loops writing every pending message of a subscriber in one
+// writev(); frames padded to a given size.
+TEST(MsgloadBaseline, TheBareFanoutServerPushesEveryMessageToEverySubscriber) {
+  for (const std::vector<std::string>& mode : std::vector<std::vector<std::string>>{
+           {"--threads", "1"}, {"--threads", "2", "--batch", "3"}, {"--threads", "2", "--coalesce"}}) {
+    SCOPED_TRACE(mode.back());
+    std::vector<std::string> args{"fanout", "--port", "0"};
+    args.insert(args.end(), mode.begin(), mode.end());
+    background_process server{args};
+    const unsigned port = listening_port(server);
+    ASSERT_NE(port, 0u) << server.err();
+    const run_result r = amphora({"msgload",
+                                  "--port",
+                                  std::to_string(port),
+                                  "--channel",
+                                  "websocket",
+                                  "--clients",
+                                  "20",
+                                  "--threads",
+                                  "2",
+                                  "--messages",
+                                  "5",
+                                  "--hold",
+                                  "0.2",
+                                  "--drain",
+                                  "60",
+                                  "--setup-timeout",
+                                  "60",
+                                  "--server-pid",
+                                  std::to_string(server.pid()),
+                                  "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(json_number(r.out, "held_websocket"), 20);
+    EXPECT_EQ(json_number(r.out, "published"), 5);
+    EXPECT_EQ(json_number(r.out, "deliveries"), 100);
+    EXPECT_EQ(json_number(r.out, "expected"), 100);
+    EXPECT_EQ(json_number(r.out, "lost"), 0);
+    EXPECT_EQ(json_number(r.out, "faults"), 0);
+    EXPECT_EQ(json_number(r.out, "misordered"), 0);
+    EXPECT_GE(json_number(r.out, "server_cpu_us_per_delivery"), 0);
+    EXPECT_EQ(server.stop(), 0) << server.err();
+    EXPECT_THAT(server.err(),
+                HasSubstr("fanout: 20 subscribers, 5 messages published, 100 frames pushed in "));
+  }
+}
+
+TEST(MsgloadBaseline, FramesArePaddedToTheSizeAsked) {
+  background_process server{{"fanout", "--port", "0", "--frame-bytes", "1000"}};
+  const unsigned port = listening_port(server);
+  ASSERT_NE(port, 0u) << server.err();
+  const run_result r = amphora({"msgload", "--port", std::to_string(port), "--channel", "websocket", "-c",
+                                "3", "-n", "2", "--hold", "0", "--drain", "60", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(json_number(r.out, "deliveries"), 6);
+  EXPECT_EQ(json_number(r.out, "bytes_per_delivery"), 1000);
+  EXPECT_EQ(server.stop(), 0) << server.err();
+}
+
+TEST(MsgloadBaseline, FanoutUsageErrors) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{{"--host", "10.0.0.1"},
+                                                                                    {"--host", "::1"},
+                                                                                    {"--threads", "0"},
+                                                                                    {"--frame-bytes", "x"},
+                                                                                    {"--batch", "0"}}) {
+    std::vector<std::string> argv{"fanout"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    const run_result r = amphora(argv);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("amphora fanout: "));
+  }
 }
 
 TEST(MsgloadAlone, UsageErrors) {
