@@ -352,8 +352,10 @@ const command msgload_command{
         "--channel longpoll,streaming deals the subscribers out over the channels in turn.\n"
         "--sources spreads them over several loopback source addresses so that 20,000 and more\n"
         "find ephemeral ports. Once they are subscribed it holds them --hold seconds, then\n"
-        "publishes --messages AsyncMessages to /amf over one keep-alive connection, each carrying\n"
-        "its sequence number and the time it was sent, and counts the deliveries. Prints the\n"
+        "publishes --messages AsyncMessages to /amf over one keep-alive connection (a thread of\n"
+        "its own), each once the previous one is acknowledged and carrying its sequence number and\n"
+        "the time it was sent (with --rate, a message that falls behind its schedule carries its\n"
+        "due time, and the worst lag is printed), and counts the deliveries. Prints the\n"
         "subscribers held, the server's RSS before and while holding them (--server-pid), the\n"
         "deliveries per second (deliveries over the time from the first publish to the last\n"
         "delivery), the p50, p99 and max publish-to-deliver latency, and the CPU time the server\n"
@@ -364,7 +366,8 @@ const command msgload_command{
         "Exit code 1 unless every subscriber was held and got every message once and in order,\n"
         "without faults. `amphora serve` holds at most --max-connections connections,\n"
         "--max-parked-polls parked polls and 10,000 streams (10,000 each by default): raise them\n"
-        "for more subscribers.",
+        "for more subscribers. `amphora fanout` (the benchmark's baseline, a bare fan-out server)\n"
+        "is driven the same way with --channel websocket.",
     .options = msgload_options,
     .max_positionals = 0,
     .examples =

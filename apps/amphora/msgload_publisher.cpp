@@ -1,6 +1,7 @@
 #include "msgload_publisher.hpp"
 
-#include <cstdio>
+#include <algorithm>
+#include <chrono>
 
 #include "msgload_messages.hpp"
 
@@ -81,7 +82,15 @@ void publisher::publish() {
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - due_).count()));
   }
   const std::uint64_t t = now_ns();
-  write_digits(request, time_at_, time_digits, t);
+  // With a rate, a late message carries its due time: its latency counts the time it waited for
+  // the previous acknowledgement (otherwise a server slow to acknowledge would hide its backlog).
+  const std::uint64_t stamp =
+      rate_ > 0
+          ? std::min(
+                t, static_cast<std::uint64_t>(
+                       std::chrono::duration_cast<std::chrono::nanoseconds>(due_.time_since_epoch()).count()))
+          : t;
+  write_digits(request, time_at_, time_digits, stamp);
   if (first_ns == 0) first_ns = t;
   last_ns = t;
   http_call(std::move(request), static_cast<response_handler>(&publisher::on_ack));

@@ -17,7 +17,8 @@ namespace amphora::cli::msgload {
 
 // `count` messages, at `rate` per second or (rate 0) each once the previous one is acknowledged.
 // A message is never sent before the previous one is acknowledged: with a rate, one that falls
-// behind its schedule goes as soon as it may, and the lag is kept (max_lag_ns).
+// behind its schedule goes as soon as it may, carrying its due time as its send time (so its
+// latency counts the wait), and the lag is kept (max_lag_ns).
 class publisher final : public client_socket {
  public:
   publisher(net::io_context& ioc, std::vector<char>& read_buffer, const settings& s, run_totals& totals);

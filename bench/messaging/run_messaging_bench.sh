@@ -187,12 +187,15 @@ def ratio(r):
     b = base.get(r["scenario"])
     if r["published"] == 0 or b is None or b.get("deliveries_per_s", 0) <= 0 or b.get("p99_ms", 0) <= 0:
         return "-"
-    return f"{r['deliveries_per_s'] / b['deliveries_per_s']:.2f}x, {r['p99_ms'] / b['p99_ms']:.1f}x"
-print(f"Ratios: deliveries/s and p99 of each run divided by those of the same scenario against "
-      f"the baseline {server_name(reference)} (one write per delivery).\n")
+    cpu = r.get("server_cpu_us_per_delivery", -1) / b["server_cpu_us_per_delivery"] \
+        if b.get("server_cpu_us_per_delivery", 0) > 0 and r.get("server_cpu_us_per_delivery", -1) >= 0 else None
+    return (f"{r['deliveries_per_s'] / b['deliveries_per_s']:.2f}x, {r['p99_ms'] / b['p99_ms']:.1f}x, "
+            + (f"{cpu:.1f}x" if cpu is not None else "-"))
+print(f"Ratios: deliveries/s, p99 and server CPU per delivery of each run divided by those of the same "
+      f"scenario against the baseline {server_name(reference)} (one write per delivery).\n")
 print("| scenario | server | channel | subscribers held | server RSS MiB (before, holding) | KiB/subscriber "
       "| messages | deliveries (of expected) | deliveries/s | p50 ms | p99 ms | max ms "
-      "| vs baseline: deliveries/s, p99 | bytes/delivery "
+      "| vs baseline: deliveries/s, p99, server CPU/delivery | bytes/delivery "
       "| CPU us/delivery: server, msgload | cores busy: server, msgload | lost, faults |")
 print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in rows:
