@@ -18,6 +18,11 @@
 // each client thread reads into one large buffer of its own (a connection keeps only the bytes
 // of an incomplete response), frames are delimited without decoding the AMF inside, and each
 // published message is found by its marker in the bytes, its sequence number and send time read
+// as digits. Only the few setup answers are decoded as Flex messages.
+//
+// This file is the command: its options and a run's phases. One connection: msgload_socket; the
+// subscribers, one class per channel: msgload_subscribers; the publisher: msgload_publisher; the
+// figures and their printing: msgload_report; the Flex messages: msgload_messages.
 #include <unistd.h>
 
 #include <algorithm>
