@@ -56,8 +56,10 @@ std::string websocket_frame(unsigned opcode, std::string_view payload, std::size
   return f;
 }
 
-// The size of the client frame at the start of `data` (header, mask and payload), or 0 while
-// incomplete.
+constexpr std::size_t bad_frame = std::numeric_limits<std::size_t>::max();
+
+// The size of the client frame at the start of `data` (header, mask and payload), 0 while
+// incomplete, or bad_frame if it declares more than max_request bytes.
 std::size_t client_frame_size(std::string_view data) {
   if (data.size() < 2) return 0;
   const auto b1 = static_cast<unsigned char>(data[1]);
@@ -71,7 +73,8 @@ std::size_t client_frame_size(std::string_view data) {
       length = (length << 8) | static_cast<unsigned char>(data[2 + i]);
   }
   header += extended;
-  if (length > max_request || data.size() < header + length) return 0;
+  if (length > max_request) return bad_frame;
+  if (data.size() < header + length) return 0;
   return header + static_cast<std::size_t>(length);
 }
 
@@ -278,6 +281,7 @@ class event_loop {
     }
     if (c.st == connection::state::subscribing) {
       const std::size_t size = client_frame_size(c.in);
+      if (size == bad_frame) return close(c);
       if (size == 0) return;
       c.in = std::string();
       c.st = connection::state::subscriber;
