@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <exception>
+#include <iterator>
 #include <limits>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -20,45 +24,62 @@ constexpr std::chrono::milliseconds linger_timeout{2000};
 constexpr std::size_t linger_limit = 256 * 1024;  // bytes discarded after our last response, at most
 
 std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size()}; }
-beast::string_view bview(std::string_view s) noexcept { return {s.data(), s.size()}; }
 
-// BlazeDS's default no-cache headers on every reply of a mounted handler (reference/blazeds.md §2.1).
-void add_no_cache(header_list& headers) {
+// Whether a mounted handler's reply gets BlazeDS's default no-cache headers (reference/blazeds.md
+// §2.1): unless the handler chose its own Cache-Control.
+bool wants_no_cache(const header_list& headers) {
   for (const auto& [name, value] : headers) {
-    if (beast::iequals(name, "Cache-Control")) return;  // the handler chose its own
+    if (beast::iequals(name, "Cache-Control")) return false;
   }
-  headers.reserve(headers.size() + 3);
-  headers.emplace_back("Cache-Control", "no-cache");
-  headers.emplace_back("Pragma", "no-cache");
-  headers.emplace_back("Expires", "Sat, 25 Dec 1999 00:00:00 GMT");
+  return true;
 }
 
-http_response make_response(unsigned version, bool keep_alive, unsigned status, std::string_view content_type,
-                            std::vector<std::uint8_t> body, const header_list& headers) {
+// The session writes these itself (keep-alive and framing); a handler's own are dropped.
+bool framing_header(const std::string& name) {
+  return beast::iequals(name, "Connection") || beast::iequals(name, "Content-Length") ||
+         beast::iequals(name, "Transfer-Encoding");
+}
+
+http_response make_response(bool keep_alive, unsigned status, std::string content_type,
+                            std::vector<std::uint8_t> body, header_list headers) {
+  http_response res;
   // Statuses without a body (1xx, 204, 304) cannot carry Content-Length: those are handler bugs here.
   if (status < 200 || status > 999 || status == 204 || status == 304) {
     status = 500;
     body.clear();
   }
-  http_response res{static_cast<http::status>(status), version};
-  res.set(http::field::server, bview(server_name));
-  if (!content_type.empty()) res.set(http::field::content_type, bview(content_type));
-  for (const auto& [name, value] : headers) res.insert(name, value);
-  res.body() = std::move(body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();  // Content-Length, always
+  res.status = status;
+  res.keep_alive = keep_alive;
+  res.content_type = std::move(content_type);
+  res.headers = std::move(headers);
+  res.body = std::move(body);
   return res;
 }
 
 std::vector<std::uint8_t> to_bytes(std::string_view text) { return {text.begin(), text.end()}; }
 
-// The status line and header block of `res`, as Beast's serializer writes them. Writing them and
-// the body as two plain buffers costs a fraction of http::async_write's serializer (callgrind:
-// about 15,000 instructions less per response; docs/performance.md, "Server").
-void serialize_head(const http_response& res, std::string& out) {
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+void append_headers(std::string& out, std::span<const std::pair<std::string, std::string>> headers) {
+  for (const auto& [name, value] : headers) {
+    if (!framing_header(name)) append_field(out, name, value);
+  }
+}
+
+// The status line and header block of `res` for an HTTP/1.x `version` client: the bytes Beast's
+// serializer wrote for the same response (its fields in insertion order, Connection as
+// keep_alive() left it, Content-Length from prepare_payload, Transfer-Encoding from chunked()).
+// Writing them and the body as two plain buffers costs a fraction of http::async_write's
+// serializer (docs/performance.md, "Server"); rendering them here costs a fraction of building
+// Beast's fields first (docs/performance.md, "Long-poll delivery").
+void render_head(const http_response& res, unsigned version, std::string& out) {
   out.clear();
-  const unsigned version = res.version();
-  const unsigned code = res.result_int();  // 100-999 (make_response)
+  const unsigned code = res.status;  // 200-999 (make_response)
   char status_line[] = "HTTP/1.1 200 ";
   status_line[5] = static_cast<char>('0' + version / 10 % 10);
   status_line[7] = static_cast<char>('0' + version % 10);
@@ -66,14 +87,28 @@ void serialize_head(const http_response& res, std::string& out) {
   status_line[10] = static_cast<char>('0' + code / 10 % 10);
   status_line[11] = static_cast<char>('0' + code % 10);
   out.append(status_line, sizeof status_line - 1);
-  out += view(res.reason());
+  out += view(http::obsolete_reason(static_cast<http::status>(code)));
   out += "\r\n";
-  for (const auto& field : res) {
-    out += view(field.name_string());
-    out += ": ";
-    out += view(field.value());
-    out += "\r\n";
+  append_field(out, "Server", server_name);
+  if (!res.content_type.empty()) append_field(out, "Content-Type", res.content_type);
+  const std::span<const std::pair<std::string, std::string>> headers(res.headers);
+  const std::size_t split = res.no_cache ? std::min(res.no_cache_at, headers.size()) : headers.size();
+  append_headers(out, headers.first(split));
+  if (res.no_cache) {
+    out += "Cache-Control: no-cache\r\nPragma: no-cache\r\nExpires: Sat, 25 Dec 1999 00:00:00 GMT\r\n";
   }
+  append_headers(out, headers.subspan(split));
+  // Beast's keep_alive(): HTTP/1.1 says close, HTTP/1.0 says keep-alive.
+  if (version >= 11 && !res.keep_alive) out += "Connection: close\r\n";
+  if (version < 11 && res.keep_alive && !res.late_close) out += "Connection: keep-alive\r\n";
+  if (res.chunked) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else {
+    char digits[24];
+    const char* end = std::to_chars(std::begin(digits), std::end(digits), res.body.size()).ptr;
+    append_field(out, "Content-Length", std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  }
+  if (version >= 11 && res.keep_alive && res.late_close) out += "Connection: close\r\n";
   out += "\r\n";
 }
 
@@ -213,6 +248,18 @@ void session<Stream>::on_read_header(error_code ec, std::size_t bytes) {
   if (handing_over_) return finish_hand_over();
   request_bytes_ += bytes;
   if (ec) return on_read_error(ec);
+  if (!parser_->is_done() && buffer_.size() != 0) {
+    // The body usually comes in the same segment as the header: parse what is buffered now
+    // rather than through another read (and timer) on the strand.
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    request_bytes_ += used;
+    if (ec == http::error::need_more) ec = {};
+    if (ec) {
+      reading_ = reading::body;  // what on_read_error logs for a body error (413)
+      return on_read_error(ec);
+    }
+  }
   if (parser_->is_done()) return on_request();
   reading_ = reading::body;
   arm_read_timer(state_->settings().body_timeout);
@@ -309,19 +356,21 @@ void session<Stream>::on_request() {
   read_timer_.cancel();
   const http::request<http::vector_body<std::uint8_t>>& req = parser_->get();
 
-  slot s;
-  s.record.received = std::chrono::system_clock::now();
-  s.record.remote = remote_;
-  s.record.method = view(req.method_string());
+  const std::string_view target = view(req.target());
+  const std::string_view path = target.substr(0, target.find('?'));
+  pending_.emplace_back();
+  slot& s = pending_.back();
+  if (state_->log().enabled(log_level::info)) {  // the request line is logged (no copies otherwise)
+    s.record.received = std::chrono::system_clock::now();
+    s.record.remote = remote_;
+    s.record.method = view(req.method_string());
+    s.record.path = path;
+  }
   s.record.request_bytes = request_bytes_;
   s.started = std::chrono::steady_clock::now();
   s.version = req.version();
   s.keep_alive = req.keep_alive() && !stopping_;
   s.origin = view(req[http::field::origin]);
-  const std::string_view target = view(req.target());
-  const std::string_view path = target.substr(0, target.find('?'));
-  s.record.path = path;
-  pending_.push_back(std::move(s));
   if (!pending_.back().keep_alive) read_closed_ = true;
 
   // Over its request rate, a client is told when to come back; nothing else is done for it.
@@ -431,7 +480,7 @@ void session<Stream>::answer(unsigned status, std::string_view content_type, std
                              header_list headers) {
   slot& s = pending_.back();
   state_->cors().add_headers(s.origin, headers);
-  s.res = make_response(s.version, s.keep_alive, status, content_type, to_bytes(body), headers);
+  s.res = make_response(s.keep_alive, status, std::string(content_type), to_bytes(body), std::move(headers));
   do_write();
 }
 
@@ -451,10 +500,14 @@ void session<Stream>::on_reply(std::uint64_t seq, reply r) {
     s.keep_alive = false;
     read_closed_ = true;
   }
-  add_no_cache(r.headers);
+  const bool no_cache = wants_no_cache(r.headers);
+  const std::size_t no_cache_at = r.headers.size();
   state_->cors().add_headers(s.origin, r.headers);
-  s.res = make_response(s.version, s.keep_alive, r.status, r.content_type, std::move(r.body), r.headers);
-  if (s.stream.connection) s.res->chunked(true);  // Transfer-Encoding: chunked, no Content-Length
+  s.res = make_response(s.keep_alive, r.status, std::move(r.content_type), std::move(r.body),
+                        std::move(r.headers));
+  s.res->no_cache = no_cache;
+  s.res->no_cache_at = no_cache_at;
+  if (s.stream.connection) s.res->chunked = true;  // Transfer-Encoding: chunked, no Content-Length
   do_write();
 }
 
@@ -502,13 +555,14 @@ void session<Stream>::finish_hand_over() {
 template <class Stream>
 void session<Stream>::do_write() {
   if (writing_ || closing_ || pending_.empty() || !pending_.front().res) return;
+  const slot& s = pending_.front();
   response& res = *pending_.front().res;
   // Stopping: the last response we owe says so and ends the connection.
-  if (stopping_ && pending_.size() == 1) res.keep_alive(false);
+  if (stopping_ && pending_.size() == 1) res.late_close = true;
   writing_ = true;
   tcp_layer().expires_after(state_->settings().write_timeout);
-  serialize_head(res, head_);
-  const std::array<net::const_buffer, 2> parts{net::buffer(head_), net::buffer(res.body())};
+  render_head(res, s.version, head_);
+  const std::array<net::const_buffer, 2> parts{net::buffer(head_), net::buffer(res.body)};
   net::async_write(stream_, parts, beast::bind_front_handler(&session::on_write, shared_from_this()));
 }
 
@@ -516,7 +570,7 @@ template <class Stream>
 void session<Stream>::on_write(error_code ec, std::size_t bytes) {
   writing_ = false;
   slot& s = pending_.front();
-  s.record.status = s.res->result_int();
+  s.record.status = s.res->status;
   s.record.response_bytes = bytes;
   last_response_ = std::chrono::steady_clock::now();
   s.record.elapsed = last_response_ - s.started;

@@ -19,15 +19,35 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "amphora/server/handler.hpp"
 #include "amphora/server/stream.hpp"
+#include "cors.hpp"
 #include "net.hpp"
 #include "shared_state.hpp"
 
 namespace amphora::server::detail {
 
-using http_response = http::response<http::vector_body<std::uint8_t>>;
+// A response to write. Its head is rendered only when it is written (the keep-alive decision may
+// still change until then), straight into the connection's head buffer: no Beast fields (an
+// allocation each), no copy of the no-cache headers per reply. The head's lines come in the order
+// Beast's fields gave them: Server, Content-Type, the handler's headers, BlazeDS's no-cache
+// headers, the CORS headers, Connection, then Content-Length or Transfer-Encoding (the session
+// owns those three: a handler's own are dropped).
+struct http_response {
+  unsigned status = 500;
+  bool keep_alive = true;
+  bool chunked = false;     // Transfer-Encoding: chunked (a streamed reply), no Content-Length
+  bool late_close = false;  // keep-alive until the server began stopping: "Connection: close" last
+  bool no_cache = false;    // BlazeDS's no-cache headers, before headers[no_cache_at]
+  std::size_t no_cache_at = 0;
+  std::string content_type;
+  header_list headers;
+  std::vector<std::uint8_t> body;
+
+  bool need_eof() const noexcept { return !keep_alive || late_close; }
+};
 
 // A streamed reply's connection until the stream takes it over; told on_close if it never does.
 struct stream_guard {

@@ -8,6 +8,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,6 +76,39 @@ class client {
       if (result) return true;  // eof or reset
     }
     return false;
+  }
+
+  // The next response's status line and header block as sent (up to and with the blank line),
+  // or "" if none came within the bound. The body stays unread.
+  std::string read_head(std::chrono::steady_clock::duration limit = generous) {
+    bool done = false;
+    error_code result;
+    std::size_t size = 0;
+    net::async_read_until(socket_, buffer_, "\r\n\r\n", [&](error_code ec, std::size_t n) {
+      result = ec;
+      size = n;
+      done = true;
+    });
+    run_for(limit);
+    if (!done || result) return {};
+    std::string head(static_cast<const char*>(buffer_.data().data()), size);
+    buffer_.consume(size);
+    return head;
+  }
+
+  // Reads (and drops) `n` bytes; false if they did not come within the bound.
+  bool read_raw(std::size_t n, std::chrono::steady_clock::duration limit = generous) {
+    bool done = false;
+    error_code result;
+    net::async_read(socket_, buffer_, net::transfer_at_least(n > buffer_.size() ? n - buffer_.size() : 0),
+                    [&](error_code ec, std::size_t) {
+                      result = ec;
+                      done = true;
+                    });
+    run_for(limit);
+    if (!done || result || buffer_.size() < n) return false;
+    buffer_.consume(n);
+    return true;
   }
 
   void write_raw_request(const std::string& method, const std::string& path, const std::string& body = "",
@@ -151,6 +185,22 @@ class silent_handler final : public handler {
   void handle(const request_view&, reply_callback) override {}
 };
 
+// Answers 200 with a few headers of its own, among them framing headers the session owns.
+class headers_handler final : public handler {
+ public:
+  void handle(const request_view& request, reply_callback done) override {
+    reply r;
+    r.headers = {{"Set-Cookie", "s=1; Path=/"},
+                 {"X-Custom", "one"},
+                 {"Content-Length", "99"},
+                 {"Connection", "upgrade"},
+                 {"Transfer-Encoding", "gzip"}};
+    if (request.query == "cached") r.headers.emplace_back("Cache-Control", "max-age=5");
+    r.body = {'a', 'm', 'f'};
+    done(std::move(r));
+  }
+};
+
 config test_config() {
   config cfg;
   cfg.host = "127.0.0.1";
@@ -169,6 +219,7 @@ struct fixture {
     srv.mount("/echo", std::make_shared<echo_handler>());
     srv.mount("/threaded", threaded);
     srv.mount("/silent", std::make_shared<silent_handler>());
+    srv.mount("/headers", std::make_shared<headers_handler>());
     srv.set_log_sink([this](std::string_view line) {
       const std::lock_guard lock(mutex);
       lines.emplace_back(line);
@@ -547,6 +598,70 @@ TEST(loopback, cors_preflight_and_headers_for_allowed_origins) {
   res = c.read();
   ASSERT_TRUE(res);
   EXPECT_EQ((*res)[http::field::access_control_allow_origin], "");
+}
+
+// The session renders response heads itself (no Beast fields); they are the bytes Beast's
+// serializer wrote for the same response: the fields in insertion order, Connection as
+// keep_alive() sets it, Content-Length from prepare_payload(). The handler's own framing
+// headers are dropped (Beast replaced or merged them).
+TEST(loopback, response_heads_are_the_bytes_beast_wrote) {
+  config cfg = test_config();
+  cfg.cors_origins = {"http://app.example"};
+  fixture f(cfg);
+  const auto beast_head = [](unsigned version, bool keep_alive, bool cors, bool cached) {
+    http::response<http::string_body> res{http::status::ok, version};
+    res.set(http::field::server, "amphora/0.1");
+    res.set(http::field::content_type, "application/x-amf");
+    res.insert("Set-Cookie", "s=1; Path=/");
+    res.insert("X-Custom", "one");
+    if (cached) {
+      res.insert("Cache-Control", "max-age=5");
+    } else {
+      res.insert("Cache-Control", "no-cache");
+      res.insert("Pragma", "no-cache");
+      res.insert("Expires", "Sat, 25 Dec 1999 00:00:00 GMT");
+    }
+    if (cors) {
+      res.insert("Access-Control-Allow-Origin", "http://app.example");
+      res.insert("Access-Control-Allow-Credentials", "true");
+      res.insert("Vary", "Origin");
+    }
+    res.body() = "amf";
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    std::ostringstream out;
+    out << res.base();
+    return out.str();
+  };
+  client c(f.srv.port());
+  c.send("POST /headers HTTP/1.1\r\nHost: x\r\nOrigin: http://app.example\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(c.read_head(), beast_head(11, true, true, false));
+  ASSERT_TRUE(c.read_raw(3));
+  c.send("POST /headers?cached HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(c.read_head(), beast_head(11, true, false, true));
+  ASSERT_TRUE(c.read_raw(3));
+  c.send("POST /headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(c.read_head(), beast_head(11, false, false, false));
+
+  client old(f.srv.port());
+  old.send("POST /headers HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(old.read_head(), beast_head(10, true, false, false));
+  ASSERT_TRUE(old.read_raw(3));
+  old.send("POST /headers HTTP/1.0\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(old.read_head(), beast_head(10, false, false, false));
+
+  // Built-in answers too (no no-cache headers there).
+  client other(f.srv.port());
+  other.write_raw_request("GET", "/nowhere");
+  http::response<http::string_body> not_found{http::status::not_found, 11};
+  not_found.set(http::field::server, "amphora/0.1");
+  not_found.set(http::field::content_type, "text/plain");
+  not_found.body() = "Not Found\n";
+  not_found.keep_alive(true);
+  not_found.prepare_payload();
+  std::ostringstream expected;
+  expected << not_found.base();
+  EXPECT_EQ(other.read_head(), expected.str());
 }
 
 TEST(loopback, one_log_line_per_request) {

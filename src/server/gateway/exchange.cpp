@@ -138,6 +138,10 @@ std::optional<fault> exchange::channel_fault(std::string_view destination) const
 }
 
 void exchange::keep(std::vector<messaging::delivery> deliveries) {
+  if (kept_.empty()) {
+    kept_ = std::move(deliveries);  // the usual case (one poll per request): no copy, no allocation
+    return;
+  }
   kept_.insert(kept_.end(), std::make_move_iterator(deliveries.begin()),
                std::make_move_iterator(deliveries.end()));
 }

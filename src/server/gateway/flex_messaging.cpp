@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -70,12 +71,13 @@ bool reachable(const messaging_call& call, const flex::abstract_message& request
   return false;
 }
 
-// The broker, or a fault answered (this gateway serves remoting only).
-broker* broker_or_refuse(const messaging_call& call, const flex::abstract_message& request,
-                         std::string_view what) {
+// The broker, or a fault answered (this gateway serves remoting only). `what()` names the refused
+// request: built only then, not for every poll.
+template <class What>
+broker* broker_or_refuse(const messaging_call& call, const flex::abstract_message& request, What what) {
   broker* b = call.ex.gateway().options.broker.get();
   if (b == nullptr)
-    answer_error(call, request, fault_unavailable, std::string(what) + " is not supported by this endpoint");
+    answer_error(call, request, fault_unavailable, what() + " is not supported by this endpoint");
   return b;
 }
 
@@ -126,14 +128,9 @@ void answer_no_op_poll(const messaging_call& call, const flex::command_message& 
 // cancel_wait, which fails if wake won.
 class parked_poll : public std::enable_shared_from_this<parked_poll> {
  public:
-  parked_poll(std::shared_ptr<exchange> ex, std::size_t index, std::string ds_id, bool small,
+  parked_poll(std::shared_ptr<exchange> ex, std::size_t index, std::string_view ds_id, bool small,
               const flex::command_message& poll, channel_state& channel)
-      : ex_(std::move(ex)),
-        index_(index),
-        ds_id_(std::move(ds_id)),
-        small_(small),
-        poll_(poll),
-        channel_(channel) {}
+      : ex_(std::move(ex)), index_(index), ds_id_(ds_id), small_(small), poll_(poll), channel_(channel) {}
 
   // The broker's wake: messages were queued, or the client was released.
   void wake() { finish(); }
@@ -181,7 +178,7 @@ class parked_poll : public std::enable_shared_from_this<parked_poll> {
 
   std::shared_ptr<exchange> ex_;
   std::size_t index_;
-  std::string ds_id_;
+  std::string_view ds_id_;  // in the exchange's arena, which ex_ keeps
   bool small_;
   flex::command_message poll_;  // views into the exchange's arena, which ex_ keeps
   channel_state& channel_;
@@ -207,8 +204,8 @@ void run_poll(const messaging_call& call, const flex::command_message& poll, bro
     answer_poll(call, poll, b.take(call.ds_id), waiting_endpoint ? busy_poll_wait_ms : 0);
     return;
   }
-  auto parked = std::make_shared<parked_poll>(ex.shared_from_this(), call.index, std::string(call.ds_id),
-                                              call.small, poll, *channel);
+  auto parked = std::make_shared<parked_poll>(ex.shared_from_this(), call.index, call.ds_id, call.small, poll,
+                                              *channel);
   broker::wait_result r = b.take_or_wait(call.ds_id, [parked] { parked->wake(); });
   switch (r.status) {
     case broker::wait_status::parked:
@@ -244,7 +241,7 @@ void run_multi_subscribe(const messaging_call& call, const flex::command_message
 
 void run_messaging_command(const messaging_call& call, const flex::command_message& command) {
   const int op = static_cast<int>(command.operation);
-  broker* b = broker_or_refuse(call, command, "Command operation " + std::to_string(op));
+  broker* b = broker_or_refuse(call, command, [op] { return "Command operation " + std::to_string(op); });
   if (b == nullptr) return;
   if (call.ds_id.empty()) {
     return answer_error(
@@ -281,7 +278,7 @@ void run_messaging_command(const messaging_call& call, const flex::command_messa
 }
 
 void run_publish(const messaging_call& call, const flex::async_message& message) {
-  broker* b = broker_or_refuse(call, message, "Publishing");
+  broker* b = broker_or_refuse(call, message, [] { return std::string("Publishing"); });
   if (b == nullptr) return;
   if (message.message_id.empty())
     return answer_error(call, message, fault_processing, "The message has a null messageId");
