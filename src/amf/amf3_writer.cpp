@@ -4,6 +4,7 @@
 // grow in the order the reader's do, so what one writes the other numbers the same way.
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "amf3_format.hpp"
@@ -72,6 +73,11 @@ struct amf3_writer::impl {
   node_map traits_seen;                                   // traits address -> traits table index (fast path)
   content_map<const traits*> trait_table;                 // traits content -> traits table index
   std::vector<const externalizable_codec*> trait_codecs;  // by traits table index
+  // The traits written last and their index: objects of one shape often come one after the other
+  // with traits of their own (JSON, hand-built values), found here by one comparison of content
+  // instead of two hash lookups.
+  const traits* last_traits = nullptr;
+  std::uint32_t last_traits_index = 0;
   // The last member name written at each position (mod 16) of a member list, with its string
   // table index: objects of one shape repeat their names in order, so most names are found here
   // by one compare, without hashing.
@@ -100,6 +106,7 @@ struct amf3_writer::impl {
     traits_seen.clear();
     trait_table.clear();
     trait_codecs.clear();
+    last_traits = nullptr;
     recent_names.fill({});
     long_strings.fill({});
   }
@@ -139,20 +146,38 @@ struct amf3_writer::impl {
     return write_string(v.as_string());
   }
 
+  // The output window's write position and end, kept in locals (registers) by the member and
+  // element loops: a store through std::uint8_t* may alias the context, so ctx.pos would be
+  // reloaded after every byte. Out-of-line writers get ctx.pos back first (sync) and the cursor
+  // is refreshed after them (the window may have grown).
+  struct cursor {
+    std::uint8_t* pos;
+    std::uint8_t* limit;
+  };
+  cursor open_cursor() const noexcept { return {ctx.pos, ctx.limit}; }
+  void sync(const cursor& c) noexcept { ctx.pos = c.pos; }
+  template <class Write>
+  [[gnu::always_inline]] bool out_of_line(cursor& c, Write write) {
+    ctx.pos = c.pos;
+    const bool ok = write();
+    c = open_cursor();
+    return ok;
+  }
+
   // A member, element or item: scalars written inline at each call site, marker and payload
   // behind one room check; everything else (and any value when the window is short) by
   // write_value(). The same bytes either way.
-  [[gnu::always_inline]] bool write_item(const value& v) {
-    std::uint8_t* p = ctx.room(9);
-    if (p != nullptr) [[likely]] {
+  [[gnu::always_inline]] bool write_item(const value& v, cursor& c) {
+    if (c.limit - c.pos >= 9) [[likely]] {
+      std::uint8_t* p = c.pos;
       switch (v.type()) {
         case kind::null:
           *p = amf3::null_marker;
-          ctx.pos = p + 1;
+          c.pos = p + 1;
           return true;
         case kind::boolean:
           *p = v.as_bool() ? amf3::true_marker : amf3::false_marker;
-          ctx.pos = p + 1;
+          c.pos = p + 1;
           return true;
         case kind::integer: {
           const std::int64_t i = v.as_int();
@@ -160,32 +185,53 @@ struct amf3_writer::impl {
           p[0] = amf3::integer_marker;
           if (i < 0x80) {
             p[1] = static_cast<std::uint8_t>(i);
-            ctx.pos = p + 2;
+            c.pos = p + 2;
           } else {
             p[1] = static_cast<std::uint8_t>(0x80 | (i >> 7));
             p[2] = static_cast<std::uint8_t>(i & 0x7F);
-            ctx.pos = p + 3;
+            c.pos = p + 3;
           }
           return true;
         }
         case kind::number:
           p[0] = amf3::double_marker;
           encode_context::put(p + 1, v.as_double());
-          ctx.pos = p + 9;
+          c.pos = p + 9;
           return true;
         case kind::string:
           p[0] = amf3::string_marker;
-          ctx.pos = p + 1;
-          return write_string(v.as_string());
+          c.pos = p + 1;
+          return out_of_line(c, [&] { return write_string(v.as_string()); });
         default:
           break;
       }
     }
-    return v.is_node() ? write_node(v) : write_value(v);
+    return out_of_line(c, [&] { return v.is_node() ? write_node(v) : write_value(v); });
   }
 
+  // A string of 1-63 bytes (names, codes, most values) is looked up directly and written behind one
+  // room check: a reference of one byte (index < 64) or a length of one byte and the bytes.
   bool write_string(std::string_view s) {
-    if (s.empty()) {
+    const std::size_t n = s.size();
+    if (n - 1 < long_string_bytes - 1) {
+      bool inserted = false;
+      const std::uint32_t index =
+          strings.find_or_insert(s, hash_bytes(s), string_count, inserted, same_bytes);
+      std::uint8_t* p = ctx.room(n + 1);
+      if (inserted) {
+        ++string_count;
+        if (p == nullptr) return write_blob(s);
+        *p = static_cast<std::uint8_t>(n << 1 | 1);
+        std::memcpy(p + 1, s.data(), n);
+        ctx.pos = p + 1 + n;
+        return true;
+      }
+      if (p == nullptr || index >= 0x40) return reference(index);
+      *p = static_cast<std::uint8_t>(index << 1);
+      ctx.pos = p + 1;
+      return true;
+    }
+    if (n == 0) {
       ctx.u8(0x01);
       return true;
     }
@@ -196,15 +242,13 @@ struct amf3_writer::impl {
 
   // The name of the member at `position` of a member list (not empty). Inline: the name written
   // last at this position again, as a one-byte reference; the rest is write_new_member_name().
-  [[gnu::always_inline]] bool write_member_name(std::string_view s, std::size_t position) {
+  [[gnu::always_inline]] bool write_member_name(std::string_view s, std::size_t position, cursor& c) {
     const recent_name& recent = recent_names[position % recent_names.size()];
-    std::uint8_t* p = ctx.room(1);
-    if (recent.index < 0x40 && p != nullptr && same_bytes(recent.name, s)) [[likely]] {
-      *p = static_cast<std::uint8_t>(recent.index << 1);
-      ctx.pos = p + 1;
+    if (recent.index < 0x40 && c.pos != c.limit && same_bytes(recent.name, s)) [[likely]] {
+      *c.pos++ = static_cast<std::uint8_t>(recent.index << 1);
       return true;
     }
-    return write_new_member_name(s, position);
+    return out_of_line(c, [&] { return write_new_member_name(s, position); });
   }
 
   [[gnu::noinline]] bool write_new_member_name(std::string_view s, std::size_t position) {
@@ -281,15 +325,22 @@ struct amf3_writer::impl {
 
   bool write_array(const array_node& a) {
     if (!enter() || !length(a.dense.size())) return false;
+    cursor c = open_cursor();
     for (std::size_t i = 0; i < a.assoc.size(); ++i) {
       const member& m = a.assoc[i];
-      if (m.name.empty()) return ctx.fail(errc::unencodable, "empty key in an array's associative part");
-      if (!write_member_name(m.name, i) || !write_item(m.val)) return false;
+      if (m.name.empty()) {
+        sync(c);
+        return ctx.fail(errc::unencodable, "empty key in an array's associative part");
+      }
+      if (!write_member_name(m.name, i, c) || !write_item(m.val, c)) return false;
     }
+    sync(c);
     ctx.u8(0x01);
+    c = open_cursor();
     for (const value& item : a.dense) {
-      if (!write_item(item)) return false;
+      if (!write_item(item, c)) return false;
     }
+    sync(c);
     leave();
     return true;
   }
@@ -311,17 +362,22 @@ struct amf3_writer::impl {
       leave();
       return true;
     }
+    cursor c = open_cursor();
     for (const value& v : o.sealed) {
-      if (!write_item(v)) return false;
+      if (!write_item(v, c)) return false;
     }
     if (t->dynamic) {
       for (std::size_t i = 0; i < o.dynamic.size(); ++i) {
         const member& m = o.dynamic[i];
-        if (m.name.empty()) return ctx.fail(errc::unencodable, "empty dynamic member name");
-        if (!write_member_name(m.name, i) || !write_item(m.val)) return false;
+        if (m.name.empty()) {
+          sync(c);
+          return ctx.fail(errc::unencodable, "empty dynamic member name");
+        }
+        if (!write_member_name(m.name, i, c) || !write_item(m.val, c)) return false;
       }
-      ctx.u8(0x01);
     }
+    sync(c);
+    if (t->dynamic) ctx.u8(0x01);
     leave();
     return true;
   }
@@ -329,14 +385,24 @@ struct amf3_writer::impl {
   // A traits reference when traits of the same content were written before, else inline
   // traits. `codec` is set for externalizable traits.
   bool write_traits(const traits& t, const externalizable_codec*& codec) {
-    const auto next = static_cast<std::uint32_t>(trait_codecs.size());
-    bool inserted = false;
-    node_map::entry* seen = traits_seen.insert(&t, next, inserted);
-    if (inserted) {
-      seen->index = trait_table.find_or_insert(&t, hash_traits(t), next, inserted, same_traits);
-      if (inserted) return write_inline_traits(t, codec);
+    std::uint32_t index = last_traits_index;
+    if (last_traits == nullptr || (last_traits != &t && !same_traits(last_traits, &t))) {
+      const auto next = static_cast<std::uint32_t>(trait_codecs.size());
+      bool inserted = false;
+      node_map::entry* seen = traits_seen.insert(&t, next, inserted);
+      if (inserted) {
+        seen->index = trait_table.find_or_insert(&t, hash_traits(t), next, inserted, same_traits);
+        if (inserted) {
+          if (!write_inline_traits(t, codec)) return false;
+          last_traits = &t;
+          last_traits_index = next;
+          return true;
+        }
+      }
+      index = seen->index;
+      last_traits = &t;
+      last_traits_index = index;
     }
-    const std::uint32_t index = seen->index;
     if (index > amf3::max_trait_index)
       return ctx.fail(errc::unencodable, "traits table larger than AMF3 can index");
     codec = trait_codecs[index];
@@ -386,9 +452,11 @@ struct amf3_writer::impl {
     if (!enter() || !length(v.items.size())) return false;
     ctx.u8(v.fixed ? 1 : 0);
     if (!write_string(v.type_name)) return false;
+    cursor c = open_cursor();
     for (const value& item : v.items) {
-      if (!write_item(item)) return false;
+      if (!write_item(item, c)) return false;
     }
+    sync(c);
     leave();
     return true;
   }

@@ -82,8 +82,8 @@ class content_map {
   template <class Eq>
   std::uint32_t find_or_insert(const Key& key, std::uint64_t hash, std::uint32_t index, bool& inserted,
                                Eq eq) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
-    for (std::size_t i = hash & mask();; i = (i + 1) & mask()) {
+    if (size_ >= grow_at_) grow();
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       slot& s = slots_[i];
       if (s.generation != generation_) {
         s = slot{key, hash, index, generation_};
@@ -116,21 +116,23 @@ class content_map {
     std::uint32_t generation = 0;  // live when equal to the map's generation
   };
 
-  std::size_t mask() const noexcept { return slots_.size() - 1; }
-
   // Moves live slots to a table twice as large; their hashes are kept, so keys are not rehashed.
   void grow() {
     std::vector<slot> old(slots_.empty() ? 64 : slots_.size() * 2);
     old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    grow_at_ = slots_.size() / 4 * 3;  // at most 3/4 full
     for (const slot& s : old) {
       if (s.generation != generation_) continue;
-      std::size_t i = s.hash & mask();
-      while (slots_[i].generation == generation_) i = (i + 1) & mask();
+      std::size_t i = s.hash & mask_;
+      while (slots_[i].generation == generation_) i = (i + 1) & mask_;
       slots_[i] = s;
     }
   }
 
   std::vector<slot> slots_;  // size is 0 or a power of two
+  std::size_t mask_ = 0;     // slots_.size() - 1
+  std::size_t grow_at_ = 0;  // the size at which the next insert grows the table first
   std::size_t size_ = 0;
   std::uint32_t generation_ = 1;  // fresh slots carry 0: empty
 };

@@ -185,6 +185,36 @@ TEST_F(Amf3Encode, TraitsAreDeduplicatedByContent) {
   round_trips(v);
 }
 
+TEST_F(Amf3Encode, AlternatingTraitsKeepTheirIndexes) {
+  // Objects of two shapes in turn, each with traits of its own: the third and fourth refer to the
+  // traits of the first and second (indexes 0 and 1), not to the traits written just before.
+  amf::object_node* objects[4];
+  for (int i = 0; i < 4; ++i) {
+    objects[i] = &object(i % 2 == 0 ? "com.A" : "com.B", false);
+    ASSERT_TRUE(amf::add_sealed(a_, *objects[i], "x", value::integer(i + 1)));
+  }
+  const value v = value::of(
+      &array({value::of(objects[0]), value::of(objects[1]), value::of(objects[2]), value::of(objects[3])}));
+  EXPECT_EQ(encode(v),
+            "09 09 01 0A 13 0B 63 6F 6D 2E 41 03 78 04 01 0A 13 0B 63 6F 6D 2E 42 02 04 02 0A 01 04 03 0A 05 "
+            "04 04");
+  round_trips(v);
+}
+
+TEST_F(Amf3Encode, StringLengthsAndReferencesAtTheOneByteLimits) {
+  // 63 bytes: a one-byte length (0x7F); 64: two bytes (0x81 0x01). The 65th distinct string
+  // (index 64) is referenced with two bytes (64 << 1 = 0x80: 0x81 0x00), index 63 with one (0x7E).
+  EXPECT_EQ(encode(str(std::string(63, 'a'))).substr(0, 5), "06 7F");
+  EXPECT_EQ(encode(str(std::string(64, 'a'))).substr(0, 8), "06 81 01");
+  amf::array_node& list = array({});
+  for (int i = 0; i < 70; ++i) ASSERT_TRUE(list.dense.push_back(a_, str("s" + std::to_string(100 + i))));
+  ASSERT_TRUE(list.dense.push_back(a_, str("s163")));
+  ASSERT_TRUE(list.dense.push_back(a_, str("s164")));
+  const std::string hex = encode(value::of(&list));
+  EXPECT_EQ(hex.substr(hex.size() - 14), "06 7E 06 81 00");
+  round_trips(value::of(&list));
+}
+
 TEST_F(Amf3Encode, EveryComplexTypeSharesTheObjectTable) {
   value items[] = {
       value::of(amf::new_date(a_, 1111111111000.0)),
