@@ -202,6 +202,12 @@ struct amf3_writer::impl {
           p[0] = amf3::string_marker;
           c.pos = p + 1;
           return out_of_line(c, [&] { return write_string(v.as_string()); });
+        case kind::array:
+        case kind::object:
+          if (v.node() == nullptr) break;
+          p[0] = v.type() == kind::array ? amf3::array_marker : amf3::object_marker;
+          c.pos = p + 1;
+          return out_of_line(c, [&] { return write_array_or_object(v); });
         default:
           break;
       }
@@ -283,13 +289,27 @@ struct amf3_writer::impl {
     return true;
   }
 
+  // Enters a node in the object table: true when it is new (its body follows), else `index` is
+  // the one it has.
+  bool new_node(const void* node, std::uint32_t& index) {
+    bool inserted = false;
+    index = objects.insert(node, static_cast<std::uint32_t>(objects.size()), inserted)->index;
+    return inserted;
+  }
+
+  // An array or object (its marker written), the most common nodes: met as a member, element or
+  // item they come here directly, not through write_node's two dispatches.
+  bool write_array_or_object(const value& v) {
+    std::uint32_t index = 0;
+    if (!new_node(v.node(), index)) return reference(index);
+    return v.type() == kind::array ? write_array(v.as_array()) : write_object(v.as_object());
+  }
+
   bool write_node(const value& v) {
     if (v.node() == nullptr) return ctx.fail(errc::unencodable, "node value without a node");
     ctx.u8(marker_of(v.type()));
-    bool inserted = false;
-    const std::uint32_t index =
-        objects.insert(v.node(), static_cast<std::uint32_t>(objects.size()), inserted)->index;
-    if (!inserted) return reference(index);
+    std::uint32_t index = 0;
+    if (!new_node(v.node(), index)) return reference(index);
     switch (v.type()) {
       case kind::date:
         return write_date(v.as_date());
