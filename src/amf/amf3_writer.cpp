@@ -208,6 +208,14 @@ struct amf3_writer::impl {
           p[0] = v.type() == kind::array ? amf3::array_marker : amf3::object_marker;
           c.pos = p + 1;
           return out_of_line(c, [&] { return write_array_or_object(v); });
+        case kind::date:
+          if (v.node() == nullptr) break;
+          p[0] = amf3::date_marker;
+          c.pos = p + 1;
+          return out_of_line(c, [&] {
+            std::uint32_t index = 0;
+            return new_node(v.node(), index) ? write_date(v.as_date()) : reference(index);
+          });
         default:
           break;
       }
@@ -298,7 +306,7 @@ struct amf3_writer::impl {
   }
 
   // An array or object (its marker written), the most common nodes: met as a member, element or
-  // item they come here directly, not through write_node's two dispatches.
+  // item they come here directly (dates too), not through write_node's two dispatches.
   bool write_array_or_object(const value& v) {
     std::uint32_t index = 0;
     if (!new_node(v.node(), index)) return reference(index);
