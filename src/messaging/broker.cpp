@@ -63,6 +63,10 @@ struct subscription {
 
 struct client;
 
+// A waiter or listener: shared, so that a listener woken at every message costs a reference
+// count, not a copy of its function (which would allocate).
+using wake_ref = std::shared_ptr<const broker::wake_fn>;
+
 struct consumer {
   std::shared_ptr<const std::string> id;
   client* owner = nullptr;
@@ -83,14 +87,14 @@ struct client {
   std::vector<consumer*> consumers;
   clock::time_point last_seen;
   std::list<client*>::iterator lru;  // position in state::lru (most recently seen first)
-  broker::wake_fn wake;              // the waiter or listener, if any
+  wake_ref wake;                     // the waiter or listener, if any
   std::uint64_t wake_token = 0;
   bool wake_once = false;
 };
 
-void wake_all(std::vector<broker::wake_fn>& woken) {
-  for (broker::wake_fn& w : woken) {
-    if (w) w();
+void wake_all(std::vector<wake_ref>& woken) {
+  for (const wake_ref& w : woken) {
+    if (w && *w) (*w)();
   }
 }
 
@@ -140,12 +144,12 @@ struct broker::state {
   const std::function<clock::time_point()> now;
 
   // A publish's wakes: inline, or in batches through config.post_wakes.
-  void post_wakes(std::vector<wake_fn> woken) const {
+  void post_wakes(std::vector<wake_ref> woken) const {
     const std::size_t batch = std::max<std::size_t>(config.wake_batch, 1);
     if (!config.post_wakes || woken.empty()) return wake_all(woken);
     for (std::size_t from = 0; from < woken.size(); from += batch) {
       const std::size_t to = std::min(woken.size(), from + batch);
-      auto part = std::make_shared<std::vector<wake_fn>>(
+      auto part = std::make_shared<std::vector<wake_ref>>(
           std::make_move_iterator(woken.begin() + static_cast<std::ptrdiff_t>(from)),
           std::make_move_iterator(woken.begin() + static_cast<std::ptrdiff_t>(to)));
       config.post_wakes([part] { wake_all(*part); });
@@ -185,7 +189,7 @@ struct broker::state {
     lru.splice(lru.begin(), lru, c.lru);
   }
 
-  client& ensure_client(std::string_view ds_id, clock::time_point t, std::vector<wake_fn>& woken) {
+  client& ensure_client(std::string_view ds_id, clock::time_point t, std::vector<wake_ref>& woken) {
     if (client* c = find_client(ds_id)) {
       touch(*c, t);
       return *c;
@@ -202,7 +206,7 @@ struct broker::state {
     return c;
   }
 
-  void expire_idle(clock::time_point t, std::vector<wake_fn>& woken) {
+  void expire_idle(clock::time_point t, std::vector<wake_ref>& woken) {
     while (!lru.empty() && t - lru.back()->last_seen > config.client_idle_timeout)
       release(*lru.back(), woken);
     if (sweep_every.count() > 0 && t >= next_sweep) {
@@ -214,7 +218,7 @@ struct broker::state {
   // Consumers whose client was idle longer than their destination's subscription_timeout go;
   // each leaves an invalidation in its client's queue. The least recently seen clients are at
   // the back of lru: look at those idle longer than the shortest timeout.
-  void expire_subscriptions(clock::time_point t, std::vector<wake_fn>& woken) {
+  void expire_subscriptions(clock::time_point t, std::vector<wake_ref>& woken) {
     for (auto it = lru.rbegin(); it != lru.rend() && t - (*it)->last_seen > shortest_timeout; ++it) {
       client& c = **it;
       std::vector<consumer*> expired;
@@ -238,7 +242,7 @@ struct broker::state {
     consumers.erase(consumers.find(std::string_view(*k.id)));  // by iterator: the key lives in k
   }
 
-  void release(client& c, std::vector<wake_fn>& woken) {
+  void release(client& c, std::vector<wake_ref>& woken) {
     while (!c.consumers.empty()) remove_consumer(*c.consumers.back());
     queued_now -= c.queue.size();
     if (c.wake) woken.push_back(std::move(c.wake));
@@ -258,7 +262,7 @@ struct broker::state {
   }
 
   void enqueue(consumer& k, const std::shared_ptr<const stored_message>& m, clock::time_point expires,
-               std::vector<wake_fn>& woken) {
+               std::vector<wake_ref>& woken) {
     client& c = *k.owner;
     const std::size_t bound = config.destinations[k.destination].max_queue;
     if (bound > 0 && k.queued >= bound) {  // this consumer's oldest goes
@@ -274,7 +278,7 @@ struct broker::state {
     if (bound > 0) ++k.queued;
   }
 
-  void push(client& c, queued q, std::vector<wake_fn>& woken) {
+  void push(client& c, queued q, std::vector<wake_ref>& woken) {
     const bool was_empty = c.queue.empty();
     if (c.queue.size() >= std::max<std::size_t>(config.max_queue, 1)) {
       unqueued(c.queue.front());
@@ -288,14 +292,15 @@ struct broker::state {
         woken.push_back(std::move(c.wake));
         c.wake = nullptr;
       } else {
-        woken.push_back(c.wake);
+        woken.push_back(c.wake);  // a reference count, not a copy of the function
       }
     }
   }
 
-  std::vector<delivery> drain(client& c, std::size_t max, clock::time_point t) {
-    std::vector<delivery> out;
-    while (!c.queue.empty() && out.size() < max) {
+  // Appends up to `max` of the client's deliveries to `out`.
+  void drain(client& c, std::vector<delivery>& out, std::size_t max, clock::time_point t) {
+    std::size_t taken = 0;
+    while (!c.queue.empty() && taken < max) {
       queued q = std::move(c.queue.front());
       c.queue.pop_front();
       unqueued(q);
@@ -303,10 +308,10 @@ struct broker::state {
         ++counters.expired;
       } else {
         out.push_back(std::move(q.d));
+        ++taken;
+        ++counters.delivered;
       }
     }
-    counters.delivered += out.size();
-    return out;
   }
 };
 
@@ -389,7 +394,7 @@ std::variant<std::string, error> broker::subscribe(const subscribe_request& requ
   const std::string fresh_id = request.client_id.empty() ? flex::new_uuid() : std::string{};
   const std::string_view id = request.client_id.empty() ? std::string_view(fresh_id) : request.client_id;
 
-  std::vector<wake_fn> woken;
+  std::vector<wake_ref> woken;
   std::variant<std::string, error> result = std::string(id);
   {
     std::lock_guard lock(state_->mutex);
@@ -456,7 +461,7 @@ bool broker::unsubscribe(std::string_view ds_id, std::string_view client_id) {
 }
 
 void broker::disconnect(std::string_view ds_id) {
-  std::vector<wake_fn> woken;
+  std::vector<wake_ref> woken;
   {
     std::lock_guard lock(state_->mutex);
     if (client* c = state_->find_client(ds_id)) state_->release(*c, woken);
@@ -491,7 +496,7 @@ std::variant<std::size_t, error> broker::publish(const flex::async_message& m) {
 
   double ttl_ms = d->message_ttl.count() > 0 ? static_cast<double>(d->message_ttl.count()) : m.time_to_live;
   std::size_t count = 0;
-  std::vector<wake_fn> woken;
+  std::vector<wake_ref> woken;
   {
     std::lock_guard lock(state_->mutex);
     const clock::time_point t = state_->now();
@@ -521,7 +526,7 @@ std::variant<std::size_t, error> broker::publish(const flex::async_message& m) {
 }
 
 std::vector<delivery> broker::take(std::string_view ds_id, std::size_t max) {
-  std::vector<wake_fn> woken;
+  std::vector<wake_ref> woken;
   std::vector<delivery> out;
   {
     std::lock_guard lock(state_->mutex);
@@ -529,22 +534,39 @@ std::vector<delivery> broker::take(std::string_view ds_id, std::size_t max) {
     state_->expire_idle(t, woken);
     if (client* c = state_->find_client(ds_id)) {
       state_->touch(*c, t);
-      out = state_->drain(*c, max, t);
+      state_->drain(*c, out, max, t);
     }
   }
   wake_all(woken);
   return out;
 }
 
+bool broker::take_into(std::string_view ds_id, std::vector<delivery>& out, std::size_t max) {
+  std::vector<wake_ref> woken;
+  bool known = false;
+  {
+    std::lock_guard lock(state_->mutex);
+    const clock::time_point t = state_->now();
+    state_->expire_idle(t, woken);
+    if (client* c = state_->find_client(ds_id)) {
+      known = true;
+      state_->touch(*c, t);
+      state_->drain(*c, out, max, t);
+    }
+  }
+  wake_all(woken);
+  return known;
+}
+
 broker::wait_result broker::take_or_wait(std::string_view ds_id, wake_fn wake) {
-  std::vector<wake_fn> woken;
+  std::vector<wake_ref> woken;
   wait_result r;
   {
     std::lock_guard lock(state_->mutex);
     const clock::time_point t = state_->now();
     state_->expire_idle(t, woken);
     client& c = state_->ensure_client(ds_id, t, woken);
-    r.messages = state_->drain(c, static_cast<std::size_t>(-1), t);
+    state_->drain(c, r.messages, static_cast<std::size_t>(-1), t);
     if (!r.messages.empty()) {
       r.status = wait_status::ready;
     } else if (c.wake) {
@@ -552,7 +574,7 @@ broker::wait_result broker::take_or_wait(std::string_view ds_id, wake_fn wake) {
     } else {
       r.status = wait_status::parked;
       r.token = ++state_->next_token;
-      c.wake = std::move(wake);
+      c.wake = std::make_shared<const wake_fn>(std::move(wake));
       c.wake_token = r.token;
       c.wake_once = true;
     }
@@ -562,7 +584,7 @@ broker::wait_result broker::take_or_wait(std::string_view ds_id, wake_fn wake) {
 }
 
 std::optional<std::uint64_t> broker::listen(std::string_view ds_id, wake_fn wake) {
-  std::vector<wake_fn> woken;
+  std::vector<wake_ref> woken;
   std::optional<std::uint64_t> token;
   {
     std::lock_guard lock(state_->mutex);
@@ -571,7 +593,7 @@ std::optional<std::uint64_t> broker::listen(std::string_view ds_id, wake_fn wake
     client& c = state_->ensure_client(ds_id, t, woken);
     if (!c.wake) {
       token = ++state_->next_token;
-      c.wake = std::move(wake);
+      c.wake = std::make_shared<const wake_fn>(std::move(wake));
       c.wake_token = *token;
       c.wake_once = false;
     }
@@ -590,7 +612,7 @@ bool broker::cancel_wait(std::string_view ds_id, std::uint64_t token) {
 }
 
 void broker::touch(std::string_view ds_id) {
-  std::vector<wake_fn> woken;
+  std::vector<wake_ref> woken;
   {
     std::lock_guard lock(state_->mutex);
     const clock::time_point t = state_->now();

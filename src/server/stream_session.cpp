@@ -1,8 +1,8 @@
 #include "stream_session.hpp"
 
-#include <algorithm>
-#include <atomic>
 #include <exception>
+#include <mutex>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -11,35 +11,90 @@ namespace {
 
 constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
-constexpr std::size_t max_chunks_per_write = 21;  // 63 buffers: one writev (Asio passes at most 64)
 
-// The handler's handle on the stream: posts to the connection's strand.
+// The handler's handle on the stream. A chunk is encoded at once into the sink's buffer; the
+// connection's strand is told (one post) only when the buffer was empty and no write is in
+// flight, so that chunks written in a burst go out together.
 template <class Session>
 class sink final : public stream_sink {
  public:
-  sink(std::weak_ptr<Session> session, strand executor)
-      : session_(std::move(session)), strand_(std::move(executor)) {}
+  sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued_bytes)
+      : session_(std::move(session)), strand_(std::move(executor)), max_queued_bytes_(max_queued_bytes) {}
 
-  bool write(std::vector<std::uint8_t> bytes) override {
-    if (ended_.load(std::memory_order_acquire) || bytes.empty()) return false;
-    net::post(strand_, [weak = session_, b = std::move(bytes)]() mutable {
-      if (auto s = weak.lock()) s->do_send(std::move(b));
-    });
+  bool write(std::vector<std::uint8_t> bytes) override { return write_copy(bytes); }
+
+  bool write_copy(std::span<const std::uint8_t> bytes) override {
+    if (bytes.empty()) return false;
+    bool flush = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (ended_) return false;
+      if (queued_bytes_ > 0 && queued_bytes_ + bytes.size() > max_queued_bytes_) {  // one chunk always fits
+        ended_ = true;
+        post([](Session& s) { s.do_overflow(); });
+        return false;
+      }
+      const std::string head = hex_size(bytes.size());
+      chunks_.insert(chunks_.end(), head.begin(), head.end());
+      chunks_.insert(chunks_.end(), crlf.begin(), crlf.end());
+      chunks_.insert(chunks_.end(), bytes.begin(), bytes.end());
+      chunks_.insert(chunks_.end(), crlf.begin(), crlf.end());
+      queued_bytes_ += bytes.size();
+      pending_bytes_ += bytes.size();
+      flush = !flush_posted_;
+      flush_posted_ = true;
+    }
+    if (flush) post([](Session& s) { s.do_flush(); });
     return true;
   }
+
   void end() override {
-    if (ended_.exchange(true)) return;
-    net::post(strand_, [weak = session_] {
-      if (auto s = weak.lock()) s->do_end();
-    });
+    std::lock_guard lock(mutex_);
+    if (std::exchange(ended_, true)) return;
+    post([](Session& s) { s.do_end(); });
   }
-  void stop() noexcept { ended_.store(true, std::memory_order_release); }
+
+  void stop() noexcept {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+  }
+
+  // On the strand: the chunks written since the last take, swapped into `out` (empty; its
+  // capacity comes back here for the next chunks). Returns their payload bytes.
+  std::size_t take(std::vector<std::uint8_t>& out) {
+    std::lock_guard lock(mutex_);
+    chunks_.swap(out);
+    flush_posted_ = false;
+    return std::exchange(pending_bytes_, 0);
+  }
+
+  // On the strand: `bytes` taken were written (or dropped).
+  void written(std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    queued_bytes_ -= bytes;
+  }
 
  private:
+  template <class F>
+  void post(F f) {
+    net::post(strand_, [weak = session_, f] {
+      if (auto s = weak.lock()) f(*s);
+    });
+  }
+
   std::weak_ptr<Session> session_;
   strand strand_;
-  std::atomic<bool> ended_{false};
+  const std::size_t max_queued_bytes_;
+  std::mutex mutex_;
+  std::vector<std::uint8_t> chunks_;  // encoded, not yet taken by the connection
+  std::size_t pending_bytes_ = 0;     // payload bytes in chunks_
+  std::size_t queued_bytes_ = 0;      // payload bytes written and not yet sent (pending or being sent)
+  bool flush_posted_ = false;
+  bool ended_ = false;
 };
+
+// A write buffer bigger than this after a burst is given back rather than kept for the next one.
+constexpr std::size_t max_kept_buffer_bytes = 64 * 1024;
 
 }  // namespace
 
@@ -75,7 +130,8 @@ stream_session<Stream>::~stream_session() {
 // Called on the strand (the HTTP session hands over from its strand).
 template <class Stream>
 void stream_session<Stream>::run() {
-  sink_ = std::make_shared<sink<stream_session>>(weak_from_this(), tcp_layer().get_executor());
+  sink_ =
+      std::make_shared<sink<stream_session>>(weak_from_this(), tcp_layer().get_executor(), max_queued_bytes_);
   tcp_layer().expires_never();
   try {
     connection_->on_open(sink_);
@@ -101,15 +157,10 @@ void stream_session<Stream>::on_read(error_code ec, std::size_t) {
 }
 
 template <class Stream>
-void stream_session<Stream>::do_send(std::vector<std::uint8_t> chunk) {
-  if (ending_ || finished_) return;
-  if (!outbox_.empty() && queued_bytes_ + chunk.size() > max_queued_bytes_) {  // one chunk always fits
-    state_->log().event(log_level::info, remote_ + " stream closed: the client reads too slowly");
-    return finish();
-  }
-  queued_bytes_ += chunk.size();
-  outbox_.push_back(std::move(chunk));
-  do_write();
+void stream_session<Stream>::do_overflow() {
+  if (finished_) return;
+  state_->log().event(log_level::info, remote_ + " stream closed: the client reads too slowly");
+  finish();
 }
 
 template <class Stream>
@@ -117,13 +168,16 @@ void stream_session<Stream>::do_end() {
   if (ending_ || finished_) return;
   ending_ = true;
   static_cast<sink<stream_session>&>(*sink_).stop();
-  do_write();
+  do_flush();
 }
 
+// Every chunk the sink encoded since the last write, in one write; when nothing is left after the
+// end was asked, the last chunk.
 template <class Stream>
-void stream_session<Stream>::do_write() {
+void stream_session<Stream>::do_flush() {
   if (writing_ || finished_) return;
-  if (outbox_.empty()) {
+  if (sending_.empty()) sending_bytes_ = static_cast<sink<stream_session>&>(*sink_).take(sending_);
+  if (sending_.empty()) {
     if (!ending_) return;
     writing_ = true;
     tcp_layer().expires_after(state_->settings().write_timeout);
@@ -135,33 +189,22 @@ void stream_session<Stream>::do_write() {
     return;
   }
   writing_ = true;
-  in_flight_ = std::min(outbox_.size(), max_chunks_per_write);
-  chunk_heads_.resize(in_flight_);
-  parts_.clear();
-  for (std::size_t i = 0; i < in_flight_; ++i) {  // outbox_ may grow meanwhile: a deque keeps these
-    chunk_heads_[i] = hex_size(outbox_[i].size());
-    chunk_heads_[i] += crlf;
-    parts_.push_back(net::buffer(chunk_heads_[i]));
-    parts_.push_back(net::buffer(outbox_[i]));
-    parts_.push_back(net::buffer(crlf.data(), crlf.size()));
-  }
   tcp_layer().expires_after(state_->settings().write_timeout);
-  net::async_write(stream_, parts_, beast::bind_front_handler(&stream_session::on_write, shared_from_this()));
+  net::async_write(stream_, net::buffer(sending_),
+                   beast::bind_front_handler(&stream_session::on_write, shared_from_this()));
 }
 
 template <class Stream>
 void stream_session<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
-  for (; in_flight_ > 0 && !outbox_.empty(); --in_flight_) {
-    queued_bytes_ -= outbox_.front().size();
-    outbox_.pop_front();
-  }
-  in_flight_ = 0;
+  static_cast<sink<stream_session>&>(*sink_).written(std::exchange(sending_bytes_, 0));
+  sending_.clear();
+  if (sending_.capacity() > max_kept_buffer_bytes) std::vector<std::uint8_t>().swap(sending_);
   if (ec) {
     state_->log().event(log_level::debug, remote_ + " stream write failed: " + ec.message());
     return finish();
   }
-  do_write();
+  do_flush();
 }
 
 template <class Stream>
@@ -183,8 +226,7 @@ void stream_session<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
   static_cast<sink<stream_session>&>(*sink_).stop();
-  outbox_.clear();
-  queued_bytes_ = 0;
+  sending_.clear();
   try {
     connection_->on_close();
   } catch (...) {

@@ -1,15 +1,15 @@
 // One streamed HTTP response (stream.hpp), taken over from an HTTP session once the status and
 // headers are written. It writes the handler's chunks in HTTP chunked encoding, one write at a
-// time from a queue bounded in bytes, and keeps reading (and discarding) what the client sends so
-// that it notices when the client goes away. Everything runs on the connection's strand; no
-// thread is held while the stream is open. A template on the connection's stream, like the HTTP
-// session: plain TCP or TLS (stream_session.cpp instantiates both).
+// time: the sink encodes each chunk into its buffer as it is written, and whatever piled up while a
+// write was in flight goes out in the next single write (a queue bounded in bytes); it keeps reading (and
+// discarding) what the client sends so that it notices when the client goes away. Everything runs on the
+// connection's strand; no thread is held while the stream is open. A template on the connection's stream,
+// like the HTTP session: plain TCP or TLS (stream_session.cpp instantiates both).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,14 +38,14 @@ class stream_session : public connection, public std::enable_shared_from_this<st
 
   void shutdown() override;  // tells the handler (on_stop), which says goodbye and ends
   // For the sink, on the strand.
-  void do_send(std::vector<std::uint8_t> chunk);
+  void do_flush();
   void do_end();
+  void do_overflow();  // the client reads too slowly
 
  private:
   void run();
   void do_read();
   void on_read(error_code ec, std::size_t bytes);
-  void do_write();
   void on_write(error_code ec, std::size_t bytes);
   void finish();
 
@@ -58,13 +58,8 @@ class stream_session : public connection, public std::enable_shared_from_this<st
   std::shared_ptr<stream_sink> sink_;
   std::size_t max_queued_bytes_;
 
-  std::deque<std::vector<std::uint8_t>> outbox_;
-  std::size_t queued_bytes_ = 0;
-  // The chunks being written, at the front of outbox_: several queued chunks go out in one
-  // gather write, each as "<hex size>\r\n", its bytes, "\r\n".
-  std::size_t in_flight_ = 0;
-  std::vector<std::string> chunk_heads_;
-  std::vector<net::const_buffer> parts_;
+  std::vector<std::uint8_t> sending_;  // chunks taken from the sink, encoded, being written
+  std::size_t sending_bytes_ = 0;      // their payload bytes (the queue's bound counts those)
   std::array<std::uint8_t, 4096> discard_{};
   bool writing_ = false;
   bool ending_ = false;  // end() was asked: the last chunk follows what is queued

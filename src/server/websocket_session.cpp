@@ -1,7 +1,8 @@
 #include "websocket_session.hpp"
 
-#include <atomic>
 #include <exception>
+#include <mutex>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -15,33 +16,105 @@ constexpr std::size_t max_reason_bytes = 123;  // RFC 6455: a close frame's payl
 
 std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size()}; }
 
-// The channel's handle on the connection: posts to the connection's strand.
+// A server's frame of one binary message: FIN and opcode 2, the length, no mask (RFC 6455 5.2).
+void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload) {
+  const std::size_t n = payload.size();
+  out.push_back(0x82);
+  if (n < 126) {
+    out.push_back(static_cast<std::uint8_t>(n));
+  } else if (n <= 0xffff) {
+    out.push_back(126);
+    out.push_back(static_cast<std::uint8_t>(n >> 8));
+    out.push_back(static_cast<std::uint8_t>(n & 0xff));
+  } else {
+    out.push_back(127);
+    for (int shift = 56; shift >= 0; shift -= 8)
+      out.push_back(static_cast<std::uint8_t>((n >> shift) & 0xff));
+  }
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+// The channel's handle on the connection. A message is framed at once into the sink's buffer;
+// the connection's strand is told (one post) only when the buffer was empty and no write is in
+// flight, so that messages sent in a burst go out together.
 template <class Session>
 class sink final : public message_sink {
  public:
-  sink(std::weak_ptr<Session> session, strand executor)
-      : session_(std::move(session)), strand_(std::move(executor)) {}
+  sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued)
+      : session_(std::move(session)), strand_(std::move(executor)), max_queued_(max_queued) {}
 
-  bool send(std::vector<std::uint8_t> message) override {
-    if (ended_.load(std::memory_order_acquire)) return false;
-    net::post(strand_, [weak = session_, m = std::move(message)]() mutable {
-      if (auto s = weak.lock()) s->do_send(std::move(m));
-    });
+  bool send(std::vector<std::uint8_t> message) override { return send_copy(message); }
+
+  bool send_copy(std::span<const std::uint8_t> message) override {
+    bool flush = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (ended_) return false;
+      if (queued_ >= max_queued_) {  // the documented policy: close, after what is queued
+        ended_ = true;
+        post_close(close_code::policy_error, "client reads too slowly");
+        return false;
+      }
+      append_frame(frames_, message);
+      ++queued_;
+      ++pending_;
+      flush = !flush_posted_;
+      flush_posted_ = true;
+    }
+    if (flush) {
+      net::post(strand_, [weak = session_] {
+        if (auto s = weak.lock()) s->do_flush();
+      });
+    }
     return true;
   }
+
   void close(std::uint16_t code, std::string reason) override {
-    if (ended_.exchange(true)) return;
+    std::lock_guard lock(mutex_);
+    if (std::exchange(ended_, true)) return;
+    post_close(code, std::move(reason));
+  }
+
+  void end() noexcept {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+  }
+
+  // On the strand: the frames sent since the last take, swapped into `out` (empty; its capacity
+  // comes back here for the next frames). Returns how many.
+  std::size_t take(std::vector<std::uint8_t>& out) {
+    std::lock_guard lock(mutex_);
+    frames_.swap(out);
+    flush_posted_ = false;
+    return std::exchange(pending_, 0);
+  }
+
+  // On the strand: `count` taken frames were written (or dropped).
+  void written(std::size_t count) {
+    std::lock_guard lock(mutex_);
+    queued_ -= count;
+  }
+
+ private:
+  void post_close(std::uint16_t code, std::string reason) {
     net::post(strand_, [weak = session_, code, r = std::move(reason)]() mutable {
       if (auto s = weak.lock()) s->do_close(code, std::move(r));
     });
   }
-  void end() noexcept { ended_.store(true, std::memory_order_release); }
 
- private:
   std::weak_ptr<Session> session_;
   strand strand_;
-  std::atomic<bool> ended_{false};
+  const std::size_t max_queued_;
+  std::mutex mutex_;
+  std::vector<std::uint8_t> frames_;  // framed, not yet taken by the connection
+  std::size_t pending_ = 0;           // frames in frames_
+  std::size_t queued_ = 0;            // frames sent and not yet written (pending or being written)
+  bool flush_posted_ = false;
+  bool ended_ = false;
 };
+
+// A write buffer bigger than this after a burst is given back rather than kept for the next one.
+constexpr std::size_t max_kept_buffer_bytes = 64 * 1024;
 
 }  // namespace
 
@@ -71,7 +144,11 @@ websocket_session<Stream>::~websocket_session() {
 
 template <class Stream>
 void websocket_session<Stream>::run() {
-  sink_ = std::make_shared<sink<websocket_session>>(weak_from_this(), ws_.get_executor());
+  sink_ = std::make_shared<sink<websocket_session>>(weak_from_this(), ws_.get_executor(),
+                                                    settings_.max_queued_messages);
+  ws_.next_layer().on_idle([weak = weak_from_this()] {
+    if (auto s = weak.lock()) s->do_flush();
+  });
   beast::get_lowest_layer(ws_).expires_never();  // Beast's websocket timeouts take over
   ws_.set_option(websocket::stream_base::timeout{settings_.handshake_timeout, settings_.idle_timeout,
                                                  /*keep_alive_pings=*/true});
@@ -143,37 +220,33 @@ void websocket_session<Stream>::on_read(error_code ec, std::size_t) {
   do_read();  // after a close we sent, until the peer's close frame ends the read
 }
 
+// Everything the sink framed since the last write, in one write; when nothing is left after a
+// close was asked, the close frame.
 template <class Stream>
-void websocket_session<Stream>::do_send(std::vector<std::uint8_t> message) {
-  if (closing_ || finished_) return;
-  if (outbox_.size() >= settings_.max_queued_messages) {
-    return do_close(close_code::policy_error, "client reads too slowly");
-  }
-  outbox_.push_back(std::move(message));
-  do_write();
-}
-
-template <class Stream>
-void websocket_session<Stream>::do_write() {
+void websocket_session<Stream>::do_flush() {
   if (writing_ || finished_ || !open_) return;
-  if (outbox_.empty()) {
+  if (sending_.empty()) sending_count_ = static_cast<sink<websocket_session>&>(*sink_).take(sending_);
+  if (sending_.empty()) {
     if (!closing_) return;
-    writing_ = true;
+    writing_ = true;  // for good: the close is the last write
     ws_.async_close(close_reason_,
                     beast::bind_front_handler(&websocket_session::on_closed, shared_from_this()));
     return;
   }
-  writing_ = true;
-  ws_.async_write(net::buffer(outbox_.front()),
-                  beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+  if (!ws_.is_open()) return;  // Beast answers the peer's close: nothing may follow its close frame
+  // Refused while Beast writes a control frame: the gate calls do_flush again after it.
+  writing_ = ws_.next_layer().async_write_frames(
+      net::buffer(sending_), beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
 }
 
 template <class Stream>
 void websocket_session<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
-  if (!outbox_.empty()) outbox_.pop_front();
+  static_cast<sink<websocket_session>&>(*sink_).written(std::exchange(sending_count_, 0));
+  sending_.clear();
+  if (sending_.capacity() > max_kept_buffer_bytes) std::vector<std::uint8_t>().swap(sending_);
   if (ec) return finish();
-  do_write();
+  do_flush();
 }
 
 template <class Stream>
@@ -194,7 +267,7 @@ void websocket_session<Stream>::do_close(std::uint16_t code, std::string reason)
     beast::get_lowest_layer(ws_).socket().close(ignored);  // mid-handshake: nothing to say
     return;
   }
-  do_write();
+  do_flush();
 }
 
 template <class Stream>

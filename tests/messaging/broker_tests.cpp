@@ -242,6 +242,24 @@ TEST_F(broker_test, take_honours_max) {
   EXPECT_EQ(bodies(b.take("DS-A", 2)), (std::vector<std::string>{"2"}));
 }
 
+TEST_F(broker_test, take_into_appends_the_queue_and_says_whether_the_client_is_there) {
+  broker b(config(), clock());
+  subscribe(b, "DS-A", "chat");
+  for (int i = 0; i < 3; ++i) b.publish(message("chat", std::to_string(i)));
+  std::vector<delivery> out;
+  EXPECT_TRUE(b.take_into("DS-A", out, 2));
+  EXPECT_EQ(bodies(out), (std::vector<std::string>{"0", "1"}));
+  EXPECT_TRUE(b.take_into("DS-A", out));  // appended after what `out` held
+  EXPECT_EQ(bodies(out), (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_TRUE(b.take_into("DS-A", out));  // an empty queue: nothing added, the client is there
+  EXPECT_EQ(out.size(), 3u);
+  EXPECT_EQ(b.stats().delivered, 3u);
+  b.disconnect("DS-A");
+  EXPECT_FALSE(b.take_into("DS-A", out));  // released
+  EXPECT_FALSE(b.take_into("DS-never", out));
+  EXPECT_EQ(out.size(), 3u);
+}
+
 TEST_F(broker_test, messages_past_their_time_to_live_are_not_delivered) {
   broker b(config(), clock());
   subscribe(b, "DS-A", "chat");

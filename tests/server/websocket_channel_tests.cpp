@@ -8,8 +8,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,11 +40,15 @@ constexpr std::string_view path = "/messagebroker/websocket";
 // A blocking-style WebSocket client on its own io_context; each operation runs it for a bounded time.
 class ws_client {
  public:
-  explicit ws_client(std::uint16_t port) : ws_(ioc_) {
+  explicit ws_client(std::uint16_t port, std::string_view target = path) : ws_(ioc_) {
     ws_.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
     ws_.binary(true);
+    ws_.read_message_max(std::size_t{16} << 20);
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::pong) ++pongs;
+    });
     bool done = false;
-    ws_.async_handshake("127.0.0.1", std::string(path), [&](error_code ec) {
+    ws_.async_handshake("127.0.0.1", std::string(target), [&](error_code ec) {
       handshake_error = ec;
       done = true;
     });
@@ -74,10 +80,19 @@ class ws_client {
     return std::vector<std::uint8_t>(p, p + data.size());
   }
 
+  // Sends a ping; its pong is counted in `pongs` by a later read.
+  bool ping() {
+    error_code result = net::error::timed_out;
+    ws_.async_ping({}, [&](error_code ec) { result = ec; });
+    run_for(generous);
+    return !result;
+  }
+
   websocket::close_reason reason() const { return ws_.reason(); }
 
   error_code handshake_error;
   error_code error;
+  int pongs = 0;
 
  private:
   void run_for(std::chrono::steady_clock::duration limit) {
@@ -584,6 +599,131 @@ TEST_F(websocket_channel_test, a_timed_out_subscription_is_invalidated_by_a_push
   ASSERT_TRUE(pushed.has_value());
   ASSERT_NE(std::get_if<flex::async_message>(&*pushed), nullptr);
   EXPECT_EQ(std::get<flex::async_message>(*pushed).message_id, "after");
+}
+
+// ---- the session's writes: messages that pile up go out together, frames built by hand ----
+
+// The n-th message of a burst: sizes across the three frame-length encodings (7-bit, 16-bit and
+// 64-bit lengths), bytes that say which message it is.
+std::vector<std::uint8_t> burst_message(std::size_t n) {
+  static constexpr std::size_t sizes[] = {0, 1, 125, 126, 127, 1000, 65535, 65536, 70000};
+  std::vector<std::uint8_t> m(sizes[n % std::size(sizes)]);
+  for (std::size_t i = 0; i < m.size(); ++i) m[i] = static_cast<std::uint8_t>(n * 31 + i);
+  return m;
+}
+
+// Any binary message asks for `count` messages sent back to back (all queued before the
+// connection's first write); a message whose first byte is 'c' also asks for a close after them.
+class burst_handler final : public websocket_handler {
+ public:
+  explicit burst_handler(std::size_t count) : count_(count) {}
+  std::shared_ptr<websocket_connection> open(const request_view&,
+                                             std::shared_ptr<message_sink> sink) override {
+    return std::make_shared<connection>(std::move(sink), count_);
+  }
+
+ private:
+  class connection final : public websocket_connection {
+   public:
+    connection(std::shared_ptr<message_sink> sink, std::size_t count)
+        : sink_(std::move(sink)), count_(count) {}
+    void on_message(std::span<const std::uint8_t> m) override {
+      for (std::size_t n = 0; n < count_; ++n) {
+        const std::vector<std::uint8_t> bytes = burst_message(n);
+        if (n % 2 == 0) {
+          sink_->send_copy(bytes);
+        } else {
+          sink_->send(bytes);
+        }
+      }
+      if (!m.empty() && m[0] == 'c') sink_->close(close_code::normal, "bye");
+    }
+    void on_close() override {}
+
+   private:
+    std::shared_ptr<message_sink> sink_;
+    std::size_t count_;
+  };
+  std::size_t count_;
+};
+
+class websocket_burst_test : public ::testing::Test {
+ protected:
+  void start(std::size_t count, std::size_t max_queued) {
+    config cfg;
+    cfg.host = "127.0.0.1";
+    cfg.port = 0;
+    cfg.threads = 2;
+    server_ = std::make_unique<server>(cfg);
+    server_->set_log_sink([](std::string_view) {});
+    websocket_settings ws;
+    ws.max_queued_messages = max_queued;
+    server_->mount_websocket("/burst", std::make_shared<burst_handler>(count), ws);
+    server_->start();
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  // Reads `count` messages and checks each is the burst's next one, byte for byte.
+  void expect_burst(ws_client& c, std::size_t count) {
+    for (std::size_t n = 0; n < count; ++n) {
+      std::optional<std::vector<std::uint8_t>> m = c.read();
+      ASSERT_TRUE(m.has_value()) << "message " << n << ": " << c.error.message();
+      ASSERT_EQ(*m, burst_message(n)) << "message " << n;
+    }
+  }
+
+  std::unique_ptr<server> server_;
+};
+
+TEST_F(websocket_burst_test, messages_written_together_are_each_a_well_formed_frame_in_order) {
+  constexpr std::size_t count = 90;  // ten rounds of the nine sizes: about 1.8 MB in one write
+  start(count, 4096);
+  ws_client c(server_->port(), "/burst");
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  for (int round = 0; round < 2; ++round) {  // the write buffer is reused for the second burst
+    ASSERT_TRUE(c.write({'b'}));
+    expect_burst(c, count);
+  }
+}
+
+TEST_F(websocket_burst_test, a_pong_during_a_burst_comes_between_whole_frames) {
+  constexpr std::size_t count = 180;  // 3.6 MB: the write waits for the client to read
+  start(count, 4096);
+  ws_client c(server_->port(), "/burst");
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  ASSERT_TRUE(c.write({'b'}));
+  ASSERT_TRUE(c.ping());  // answered while the burst is being written
+  ASSERT_TRUE(c.ping());
+  expect_burst(c, count);  // Beast's client fails a frame cut by a pong
+  ASSERT_TRUE(c.write({'b'}));
+  expect_burst(c, count);
+  EXPECT_EQ(c.pongs, 2);
+}
+
+TEST_F(websocket_burst_test, a_close_after_queued_messages_comes_after_all_of_them) {
+  constexpr std::size_t count = 30;
+  start(count, 4096);
+  ws_client c(server_->port(), "/burst");
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  ASSERT_TRUE(c.write({'c'}));
+  expect_burst(c, count);
+  EXPECT_FALSE(c.read().has_value());
+  EXPECT_EQ(c.error, websocket::error::closed) << c.error.message();
+  EXPECT_EQ(c.reason().code, close_code::normal);
+  EXPECT_EQ(c.reason().reason, "bye");
+}
+
+TEST_F(websocket_burst_test, more_messages_than_the_queue_holds_close_with_1008_after_those_queued) {
+  start(100, 8);
+  ws_client c(server_->port(), "/burst");
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  ASSERT_TRUE(c.write({'b'}));
+  expect_burst(c, 8);  // the queue's bound: the first 8 are written, then the close
+  EXPECT_FALSE(c.read().has_value());
+  EXPECT_EQ(c.error, websocket::error::closed) << c.error.message();
+  EXPECT_EQ(c.reason().code, close_code::policy_error);
 }
 
 }  // namespace

@@ -181,6 +181,13 @@ class broker {
   // Refreshes the client's idle time.
   std::vector<delivery> take(std::string_view ds_id, std::size_t max = static_cast<std::size_t>(-1));
 
+  // For a push channel's drain: appends up to `max` deliveries of the FlexClient's queue to `out`
+  // (oldest first, expired ones dropped; `out` keeps its capacity from one drain to the next) and
+  // refreshes its idle time. False if the FlexClient has no state any more (released): one call
+  // and one lookup where has_client() and take() make two.
+  bool take_into(std::string_view ds_id, std::vector<delivery>& out,
+                 std::size_t max = static_cast<std::size_t>(-1));
+
   enum class wait_status {
     ready,   // messages were queued: they are in `messages`, nothing was registered
     parked,  // `wake` is registered under `token`
@@ -197,8 +204,8 @@ class broker {
   // calls take(). Creates the FlexClient's state if needed.
   wait_result take_or_wait(std::string_view ds_id, wake_fn wake);
   // For a push channel (streaming, WebSocket): registers `wake`, called every time the queue goes
-  // from empty to non-empty, and once when the client is released (take() then returns nothing
-  // and has_client() false). The channel drains with take() after each wake and after each write.
+  // from empty to non-empty, and once when the client is released (take_into() then returns
+  // false). The channel drains with take_into() after each wake.
   // nullopt if another waiter or listener is registered.
   std::optional<std::uint64_t> listen(std::string_view ds_id, wake_fn wake);
   // Removes the waiter or listener registered under `token`. False if it is gone already (a

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,11 @@ class stream_sink {
   // Queues `bytes` (not empty) as one HTTP chunk; chunks go out in the order of the calls. False if
   // the stream has ended or is ending (the bytes are dropped).
   virtual bool write(std::vector<std::uint8_t> bytes) = 0;
+  // write() of a copy of `bytes`, which the caller may reuse at once (the server's sink encodes
+  // the chunk straight into its write buffer: no allocation per chunk).
+  virtual bool write_copy(std::span<const std::uint8_t> bytes) {
+    return write(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
+  }
   // Ends the response after the chunks queued so far; the connection then closes.
   virtual void end() = 0;
 };

@@ -46,6 +46,11 @@ class message_sink {
   // Queues one binary message; messages go out in the order of the calls. False if the
   // connection has ended or is closing.
   virtual bool send(std::vector<std::uint8_t> message) = 0;
+  // send() of a copy of `message`, which the caller may reuse at once (the server's sink frames
+  // it straight into its write buffer: no allocation per message).
+  virtual bool send_copy(std::span<const std::uint8_t> message) {
+    return send(std::vector<std::uint8_t>(message.begin(), message.end()));
+  }
   // Closes after the messages queued so far (reason: at most 123 bytes, the rest is cut).
   virtual void close(std::uint16_t code, std::string reason) = 0;
 };

@@ -87,15 +87,19 @@ struct parameters {
 
 // ---- frames ----
 
-// BlazeDS's inner frame: `<lowercase hex size>\r\n<bytes>\r\n`.
-std::vector<std::uint8_t> frame(std::span<const std::uint8_t> bytes) {
+// BlazeDS's inner frame: `<lowercase hex size>\r\n<bytes>\r\n`, appended to `out`.
+void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> bytes) {
   const std::string head = detail::hex_size(bytes.size());
-  std::vector<std::uint8_t> out;
-  out.reserve(head.size() + bytes.size() + 2 * crlf.size());
   out.insert(out.end(), head.begin(), head.end());
   out.insert(out.end(), crlf.begin(), crlf.end());
   out.insert(out.end(), bytes.begin(), bytes.end());
   out.insert(out.end(), crlf.begin(), crlf.end());
+}
+
+std::vector<std::uint8_t> frame(std::span<const std::uint8_t> bytes) {
+  std::vector<std::uint8_t> out;
+  out.reserve(bytes.size() + 16);
+  append_frame(out, bytes);
   return out;
 }
 
@@ -195,21 +199,27 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
   }
 
  private:
-  // The broker's wake, and after the open: everything queued, one frame per message.
+  // The broker's wake, and after the open: everything queued (one broker call), one frame per
+  // message.
   void drain() {
     std::lock_guard lock(mutex_);
     if (ended_ || !sink_) return;
-    if (!broker_->has_client(ds_id_)) {  // released (DISCONNECT from the client, idle, over max_clients)
+    taken_.clear();
+    if (!broker_->take_into(ds_id_,
+                            taken_)) {  // released (DISCONNECT from the client, idle, over max_clients)
       ended_ = true;
       return finish_locked(true);
     }
-    for (const messaging::delivery& d : broker_->take(ds_id_)) {
-      std::vector<std::uint8_t> bytes;
-      if (!encode(d, bytes)) continue;  // stored messages encode
-      if (!sink_->write(frame(bytes))) return;
+    for (const messaging::delivery& d : taken_) {
+      bytes_.clear();
+      if (!encode(d, bytes_)) continue;  // stored messages encode
+      frame_.clear();
+      append_frame(frame_, bytes_);
+      if (!sink_->write_copy(frame_)) break;
       wrote_ = true;
       last_push_ = clock::now();
     }
+    taken_.clear();
   }
 
   // The full form is spliced from the bytes the message was encoded to once; the small form
@@ -290,6 +300,9 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
 
   std::mutex mutex_;  // guards everything below, and every write to the sink
   std::shared_ptr<stream_sink> sink_;
+  std::vector<messaging::delivery> taken_;  // a drain's deliveries, message and frame: kept for
+  std::vector<std::uint8_t> bytes_;         // their capacity from one drain to the next
+  std::vector<std::uint8_t> frame_;
   std::optional<std::uint64_t> token_;
   timer_service::timer_id timer_ = 0;
   clock::time_point last_push_;

@@ -3,8 +3,8 @@
 // one frame (AcknowledgeMessage or ErrorMessage), and pushes what the broker queues for its
 // FlexClient, including SUBSCRIPTION_INVALIDATE when the server drops a consumer (a subscription
 // timeout). Pushes: the broker calls `wake` when the queue goes from empty to non-empty; the
-// connection then takes the whole queue and hands each message to the sink, under its own mutex
-// so that two wakes cannot reorder messages.
+// connection then takes the whole queue (one broker call) and hands each message to the sink,
+// under its own mutex so that two wakes cannot reorder messages.
 #include "amphora/server/websocket_channel.hpp"
 
 #include <array>
@@ -254,15 +254,17 @@ class flex_connection final : public websocket_connection,
       std::lock_guard state(mutex_);
       if (closed_) return;
     }
-    if (!broker_->has_client(ds_id_)) {  // released (over max_clients, idle): the session is over
+    taken_.clear();
+    if (!broker_->take_into(ds_id_, taken_)) {  // released (over max_clients, idle): the session is over
       sink_->close(close_code::normal, "FlexClient released");
       return;
     }
-    for (const messaging::delivery& d : broker_->take(ds_id_)) {
-      std::vector<std::uint8_t> bytes;
-      if (!d.encode_full_form(bytes)) continue;  // stored messages encode
-      if (!sink_->send(std::move(bytes))) return;
+    for (const messaging::delivery& d : taken_) {
+      frame_.clear();
+      if (!d.encode_full_form(frame_)) continue;  // stored messages encode
+      if (!sink_->send_copy(frame_)) break;
     }
+    taken_.clear();  // the messages go; the two buffers stay for the next drain
   }
 
   void send(amf::arena& memory, const flex::message& reply) {
@@ -307,8 +309,10 @@ class flex_connection final : public websocket_connection,
   std::string remote_;
   amf::decode_options decode_;
   amf::encode_options encode_;
-  std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order
-  std::mutex mutex_;        // guards the three below
+  std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order; guards the two below
+  std::vector<messaging::delivery> taken_;
+  std::vector<std::uint8_t> frame_;
+  std::mutex mutex_;  // guards the three below
   std::optional<std::uint64_t> token_;
   bool closed_ = false;
   std::shared_ptr<const security::principal> user_;  // after LOGIN, until LOGOUT

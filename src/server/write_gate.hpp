@@ -1,0 +1,121 @@
+// The layer under a Beast WebSocket stream that lets the session write its own data frames. Beast
+// writes one message per call; the session builds several binary frames by hand and writes them
+// in one gather write (websocket_session.cpp). Beast still writes the handshake answer, pings,
+// pongs and close frames through this layer's async_write_some, so the two writers take turns,
+// frame-whole: a write of Beast's that comes while one of ours is in flight waits for it (at most
+// one waits: Beast writes one frame at a time), and ours is refused while one of Beast's is in
+// flight (the session is told through `on_idle`, posted, once Beast's write is done). Everything
+// runs on the connection's strand.
+#pragma once
+
+#include <boost/beast/websocket/teardown.hpp>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "net.hpp"
+
+namespace amphora::server::detail {
+
+template <class Next>
+class write_gate {
+ public:
+  using executor_type = typename Next::executor_type;
+
+  template <class... Args>
+  explicit write_gate(Args&&... args) : next_(std::forward<Args>(args)...) {}
+
+  Next& next_layer() noexcept { return next_; }
+  const Next& next_layer() const noexcept { return next_; }
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+
+  // Posted when a write of Beast's ends while one of ours was refused.
+  void on_idle(std::function<void()> f) { on_idle_ = std::move(f); }
+
+  template <class Buffers, class Token>
+  auto async_read_some(const Buffers& buffers, Token&& token) {
+    return next_.async_read_some(buffers, std::forward<Token>(token));
+  }
+
+  // Beast's writes: at once when the gate is free, else once ours is done.
+  template <class Buffers, class Token>
+  auto async_write_some(const Buffers& buffers, Token&& token) {
+    return net::async_initiate<std::decay_t<Token>, void(error_code, std::size_t)>(
+        [this](auto handler, const Buffers& b) {
+          if (ours_in_flight_) {
+            waiting_ = std::make_unique<waiting_write<Buffers, decltype(handler)>>(b, std::move(handler));
+            return;
+          }
+          start_theirs(b, std::move(handler));
+        },
+        token, buffers);
+  }
+
+  // Our writes, whole frames: false (nothing started) while one of Beast's is in flight or waits.
+  template <class Buffers, class Handler>
+  bool async_write_frames(const Buffers& buffers, Handler&& handler) {
+    if (theirs_in_flight_ > 0 || waiting_) {
+      refused_ = true;
+      return false;
+    }
+    ours_in_flight_ = true;
+    net::async_write(next_, buffers,
+                     [this, h = std::forward<Handler>(handler)](error_code ec, std::size_t n) mutable {
+                       ours_in_flight_ = false;  // `h` keeps the session, hence this gate, alive
+                       if (waiting_) std::exchange(waiting_, nullptr)->start(*this);
+                       h(ec, n);
+                     });
+    return true;
+  }
+
+ private:
+  struct waiting {
+    virtual ~waiting() = default;
+    virtual void start(write_gate& gate) = 0;
+  };
+  template <class Buffers, class Handler>
+  struct waiting_write final : waiting {
+    waiting_write(const Buffers& b, Handler h) : buffers(b), handler(std::move(h)) {}
+    void start(write_gate& gate) override { gate.start_theirs(buffers, std::move(handler)); }
+    Buffers buffers;  // views of Beast's own frame buffer, which lives as long as its operation
+    Handler handler;
+  };
+
+  template <class Buffers, class Handler>
+  void start_theirs(const Buffers& buffers, Handler handler) {
+    ++theirs_in_flight_;
+    next_.async_write_some(buffers, [this, h = std::move(handler)](error_code ec, std::size_t n) mutable {
+      --theirs_in_flight_;
+      // Posted, so it runs after `h`: if `h` writes the rest of Beast's frame, ours keeps waiting.
+      if (theirs_in_flight_ == 0 && refused_ && on_idle_) {
+        refused_ = false;
+        net::post(next_.get_executor(), on_idle_);
+      }
+      h(ec, n);  // may release the last owner of this gate: nothing after it
+    });
+  }
+
+  Next next_;
+  std::function<void()> on_idle_;
+  std::unique_ptr<waiting> waiting_;
+  int theirs_in_flight_ = 0;
+  bool ours_in_flight_ = false;
+  bool refused_ = false;
+};
+
+// Beast's closing handshake ends with a teardown of the layer below the WebSocket.
+template <class Next>
+void teardown(beast::role_type role, write_gate<Next>& gate, error_code& ec) {
+  using beast::websocket::teardown;
+  teardown(role, gate.next_layer(), ec);
+}
+
+template <class Next, class Handler>
+void async_teardown(beast::role_type role, write_gate<Next>& gate, Handler&& handler) {
+  using beast::websocket::async_teardown;
+  async_teardown(role, gate.next_layer(), std::forward<Handler>(handler));
+}
+
+}  // namespace amphora::server::detail
