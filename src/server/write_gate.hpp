@@ -1,6 +1,6 @@
 // The layer under a Beast WebSocket stream that lets the session write its own data frames. Beast
-// writes one message per call; the session builds several binary frames by hand and writes them
-// in one gather write (websocket_session.cpp). Beast still writes the handshake answer, pings,
+// writes one message per call; the session builds several binary frames by hand into one buffer
+// and writes them in one write (websocket_session.cpp). Beast still writes the handshake answer, pings,
 // pongs and close frames through this layer's async_write_some, so the two writers take turns,
 // frame-whole: a write of Beast's that comes while one of ours is in flight waits for it (at most
 // one waits: Beast writes one frame at a time), and ours is refused while one of Beast's is in
@@ -25,14 +25,15 @@ class write_gate {
   using executor_type = typename Next::executor_type;
 
   template <class... Args>
-  explicit write_gate(Args&&... args) : next_(std::forward<Args>(args)...) {}
+  explicit write_gate(Args&&... args)
+      : next_(std::forward<Args>(args)...), turns_(std::make_shared<turns>(next_.get_executor())) {}
 
   Next& next_layer() noexcept { return next_; }
   const Next& next_layer() const noexcept { return next_; }
   executor_type get_executor() noexcept { return next_.get_executor(); }
 
   // Posted when a write of Beast's ends while one of ours was refused.
-  void on_idle(std::function<void()> f) { on_idle_ = std::move(f); }
+  void on_idle(std::function<void()> f) { turns_->on_idle = std::move(f); }
 
   template <class Buffers, class Token>
   auto async_read_some(const Buffers& buffers, Token&& token) {
@@ -56,8 +57,8 @@ class write_gate {
   // Our writes, whole frames: false (nothing started) while one of Beast's is in flight or waits.
   template <class Buffers, class Handler>
   bool async_write_frames(const Buffers& buffers, Handler&& handler) {
-    if (theirs_in_flight_ > 0 || waiting_) {
-      refused_ = true;
+    if (turns_->theirs_in_flight > 0 || waiting_) {
+      turns_->refused = true;
       return false;
     }
     ours_in_flight_ = true;
@@ -85,24 +86,35 @@ class write_gate {
 
   template <class Buffers, class Handler>
   void start_theirs(const Buffers& buffers, Handler handler) {
-    ++theirs_in_flight_;
-    next_.async_write_some(buffers, [this, h = std::move(handler)](error_code ec, std::size_t n) mutable {
-      --theirs_in_flight_;
-      // Posted, so it runs after `h`: if `h` writes the rest of Beast's frame, ours keeps waiting.
-      if (theirs_in_flight_ == 0 && refused_ && on_idle_) {
-        refused_ = false;
-        net::post(next_.get_executor(), on_idle_);
-      }
-      h(ec, n);  // may release the last owner of this gate: nothing after it
-    });
+    ++turns_->theirs_in_flight;
+    // Beast's operations do not keep its state (nor this gate) alive: the completion holds
+    // `turns_`, not `this`.
+    next_.async_write_some(buffers,
+                           [t = turns_, h = std::move(handler)](error_code ec, std::size_t n) mutable {
+                             --t->theirs_in_flight;
+                             // Posted, so it runs after `h`: if `h` writes the rest of Beast's frame, ours
+                             // keeps waiting.
+                             if (t->theirs_in_flight == 0 && t->refused && t->on_idle) {
+                               t->refused = false;
+                               net::post(t->executor, t->on_idle);
+                             }
+                             h(ec, n);
+                           });
   }
 
+  // Whose turn it is, shared with the completions of Beast's writes.
+  struct turns {
+    explicit turns(executor_type e) : executor(std::move(e)) {}
+    executor_type executor;
+    std::function<void()> on_idle;
+    int theirs_in_flight = 0;
+    bool refused = false;  // one of ours was refused: on_idle when Beast's writes are done
+  };
+
   Next next_;
-  std::function<void()> on_idle_;
+  std::shared_ptr<turns> turns_;
   std::unique_ptr<waiting> waiting_;
-  int theirs_in_flight_ = 0;
   bool ours_in_flight_ = false;
-  bool refused_ = false;
 };
 
 // Beast's closing handshake ends with a teardown of the layer below the WebSocket.
