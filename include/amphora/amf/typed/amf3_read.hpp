@@ -73,6 +73,13 @@ bool read_reference(typed_reader& r, std::uint32_t ref, std::size_t at, M& out) 
   return v != nullptr && convert_at(r, *v, at, out);
 }
 
+// s into out, in out's storage when it is large enough: clear() and append() (s views the input or
+// the arena, never out itself, so the general replace, which allows for that, is not needed).
+inline void assign_text(std::string& out, std::string_view s) {
+  out.clear();
+  out.append(s);
+}
+
 inline bool fail_field(typed_reader& r, std::size_t at, std::string_view field_text::*which) {
   return r.in.fail_at(errc::type_mismatch, at, r.conv.field->*which);
 }
@@ -273,7 +280,7 @@ template <class Map>
 bool read_map_entry(typed_reader& r, std::string_view name, std::size_t n, Map& out) {
   if constexpr (is_string_pair<typename Map::value_type>) {
     if (n == out.size()) out.emplace_back();
-    out[n].first.assign(name);
+    assign_text(out[n].first, name);
     return read_typed(r, out[n].second);
   } else {
     typename Map::mapped_type item{};
@@ -356,7 +363,7 @@ bool read_scalar(typed_reader& r, M& out) {
     if (r.in.peek() == amf3_string_marker) {
       std::string_view s;
       if (!r.in.read_string(s)) return false;
-      out.assign(s);
+      assign_text(out, s);
       return true;
     }
   } else if constexpr (std::is_same_v<M, std::string_view>) {
