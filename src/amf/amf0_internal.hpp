@@ -74,46 +74,58 @@ class amf0_reader {
   // The fast paths below run while ctx_.cur < fast_end_: no trace sink, and at least fast_room
   // bytes left, so they read a marker, a u16 length and up to 16 bytes of text with no further
   // bounds check. reset() sets fast_end_; past it (the last bytes, or when tracing) every read goes
-  // through the checked readers. Both give the same values, errors and trace items.
+  // through the checked readers. Both give the same values, errors and trace items. pair_end_ is
+  // the same bound for a member: a short name and its value's fast path, after one check.
   static constexpr std::size_t fast_room = 19;  // marker + u16 length + 16 bytes of text
 
   // A member or element: numbers, booleans, null and short ASCII strings (most values) inline;
   // objects, strict arrays and dates straight to their readers; the rest through read_value().
   [[gnu::always_inline]] bool read_item(value& out) {
     const std::uint8_t* p = ctx_.cur;
-    if (p < fast_end_) [[likely]] {
-      if (p[0] == amf0::number_marker) {  // first: the commonest value in large arrays
-        out = value::number(load_be<double>(p + 1));
-        ctx_.cur = p + 9;
+    if (p < fast_end_) [[likely]] return read_fast_item(p, out);
+    return read_value(out);
+  }
+
+  // read_item() at p == ctx_.cur, which the caller checked is below fast_end_.
+  [[gnu::always_inline]] bool read_fast_item(const std::uint8_t* p, value& out) {
+    if (p[0] == amf0::number_marker) {  // first: the commonest value in large arrays
+      out = value::number(load_be<double>(p + 1));
+      ctx_.cur = p + 9;
+      return true;
+    }
+    switch (p[0]) {
+      case amf0::boolean_marker:
+        out = value::boolean(p[1] != 0);
+        ctx_.cur = p + 2;
+        return true;
+      case amf0::null_marker:
+        out = value::null();
+        ctx_.cur = p + 1;
+        return true;
+      case amf0::string_marker: {
+        std::string_view s;
+        if (!short_text(p + 1, s)) break;
+        out = value::string(s);
         return true;
       }
-      switch (p[0]) {
-        case amf0::boolean_marker:
-          out = value::boolean(p[1] != 0);
-          ctx_.cur = p + 2;
-          return true;
-        case amf0::null_marker:
-          out = value::null();
-          ctx_.cur = p + 1;
-          return true;
-        case amf0::string_marker: {
-          std::string_view s;
-          if (!short_text(p + 1, s)) break;
-          out = value::string(s);
-          return true;
-        }
-        case amf0::object_marker:
-          ctx_.cur = p + 1;
-          return read_members(static_cast<std::size_t>(p - ctx_.begin), members_of::anonymous, {}, out);
-        case amf0::strict_array_marker:
-          ctx_.cur = p + 1;
-          return read_strict_array(static_cast<std::size_t>(p - ctx_.begin), out);
-        case amf0::date_marker:
-          ctx_.cur = p + 1;
-          return read_date(static_cast<std::size_t>(p - ctx_.begin), out);
-        default:
-          break;
+      case amf0::object_marker:
+        ctx_.cur = p + 1;
+        return read_members(static_cast<std::size_t>(p - ctx_.begin), members_of::anonymous, {}, out);
+      case amf0::strict_array_marker:
+        ctx_.cur = p + 1;
+        return read_strict_array(static_cast<std::size_t>(p - ctx_.begin), out);
+      case amf0::date_marker: {  // 11 bytes: marker, f64 milliseconds, s16 time zone
+        const double millis = load_be<double>(p + 1);
+        if (!is_valid_date_millis(millis)) break;  // read_date() reports it
+        ctx_.cur = p + 11;
+        date_node* d =
+            ctx_.memory->make<date_node>(millis, static_cast<std::int16_t>(load_be<std::uint16_t>(p + 9)));
+        if (d == nullptr) return ctx_.out_of_memory();
+        out = value::of(d);
+        return true;
       }
+      default:
+        break;
     }
     return read_value(out);
   }
@@ -175,6 +187,7 @@ class amf0_reader {
   decode_context& ctx_;
   std::vector<value> refs_;                 // at most amf0::max_reference + 1 entries
   const std::uint8_t* fast_end_ = nullptr;  // see fast_room
+  const std::uint8_t* pair_end_ = nullptr;  // fast_end_ less another fast_room
   std::size_t short_max_ = 0;               // longest text short_text() reads: 16, or max_string_bytes
   std::uint32_t last_members_ = 0;   // members of the last object or ECMA array read: the next one's guess
   std::optional<amf3_reader> amf3_;  // made at the first AVM+ marker

@@ -14,6 +14,7 @@ void amf0_reader::reset() noexcept {
   refs_.clear();
   // ctx_.cur itself when there is no fast path: the cursor only moves forward.
   fast_end_ = ctx_.tracing() || ctx_.remaining() < fast_room ? ctx_.cur : ctx_.end - (fast_room - 1);
+  pair_end_ = static_cast<std::size_t>(fast_end_ - ctx_.cur) < fast_room ? ctx_.cur : fast_end_ - fast_room;
   short_max_ = std::min<std::size_t>(16, ctx_.options->limits.max_string_bytes);
   if (amf3_) amf3_->reset();
 }
@@ -249,15 +250,17 @@ bool amf0_reader::read_member_list(list<member>& into, member* slots, std::size_
   for (;; ++n) {
     std::string_view key;
     const std::uint8_t* p = ctx_.cur;
-    const std::size_t length = p < fast_end_ ? load_be<std::uint16_t>(p) : short_max_ + 1;
-    if (length <= short_max_ && is_short_ascii(p + 2, length)) [[likely]] {
-      // The empty name followed by the object-end marker ends the members (17 bytes are left).
+    const std::size_t length = p < pair_end_ ? load_be<std::uint16_t>(p) : short_max_ + 1;
+    const bool fast = length <= short_max_ && is_short_ascii(p + 2, length);
+    if (fast) [[likely]] {
+      // The empty name followed by the object-end marker ends the members (36 bytes are left).
       if (length == 0 && p[2] == amf0::object_end_marker) {
         ctx_.cur = p + 3;
         break;
       }
       key = {reinterpret_cast<const char*>(p + 2), length};
-      ctx_.cur = p + 2 + length;
+      p += 2 + length;  // below fast_end_: the value's fast path needs no check
+      ctx_.cur = p;
     } else {
       std::string_view slow;
       bool end = false;
@@ -275,7 +278,7 @@ bool amf0_reader::read_member_list(list<member>& into, member* slots, std::size_
     }
     member& m = slots[n];  // nested values allocate elsewhere: `slots` does not move meanwhile
     m.name = key;
-    if (!read_item(m.val)) return false;
+    if (!(fast ? read_fast_item(p, m.val) : read_item(m.val))) return false;
   }
   into.adopt(slots, n, capacity);
   last_members_ = static_cast<std::uint32_t>(n);
