@@ -159,17 +159,17 @@ struct typed_class_reader {
       case amf3_typed_in::start::fresh:
         break;
     }
-    if (t->alias != def.alias && !(def.anonymous_accepted && t->alias.empty())) {
-      return fail_field(r, at, &field_text::wrong_class);
-    }
     // Into out's own storage (strings, vectors keep their capacity): every declared field is
     // either read or given T{}'s value.
-    if (k != nullptr && t == k->type) {  // T's own traits: the members are the fields, in order
+    if (k != nullptr && t == k->type) {  // T's own traits (its alias): the members are the fields, in order
       for (reader_fn read_one : readers) {
         if (!read_one(r, out)) return false;
       }
       r.in.end();
       return true;
+    }
+    if (t->alias != def.alias && !(def.anonymous_accepted && t->alias.empty())) {
+      return fail_field(r, at, &field_text::wrong_class);
     }
     typename mapping<T>::found_fields found;
     std::size_t hint = 0;
