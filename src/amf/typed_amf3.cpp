@@ -83,6 +83,9 @@ amf3_typed_in::amf3_typed_in(std::span<const std::uint8_t> in, arena* memory, co
   cur_ = &s_->ctx.cur;
   begin_ = s_->ctx.begin;
   end_ = s_->ctx.end;
+  strings_ = s_->strings;
+  max_string_refs_ = options.limits.max_string_refs;
+  max_string_bytes_ = options.limits.max_string_bytes;
 }
 
 amf3_typed_in::~amf3_typed_in() {
@@ -97,31 +100,12 @@ bool amf3_typed_in::read_value(value& out) {
   return s_->placeholders == 0 || !holds_placeholder(out) || request_restart();
 }
 
-bool amf3_typed_in::read_string(std::string_view& s) {
+bool amf3_typed_in::read_string_slow(std::string_view& s) {
   ++s_->ctx.cur;  // the marker
-  return read_key(s);
-}
-
-bool amf3_typed_in::read_key(std::string_view& s) {
-  decode_context& ctx = s_->ctx;
-  // The commonest strings, the empty one and an inline one under 64 bytes (a one-byte length), are
-  // read here; anything else, and a full string table, by the codec's reader (with its errors).
-  if (ctx.cur != ctx.end && (*ctx.cur & 0x81) == 0x01) {
-    if (*ctx.cur == 0x01) {
-      ++ctx.cur;
-      s = {};
-      return true;
-    }
-    std::vector<std::string_view>& table = *s_->strings;
-    if (table.size() < ctx.options->limits.max_string_refs) {
-      const std::uint8_t* header = ctx.cur++;
-      if (!ctx.text(*header >> 1, s, "string length")) return false;
-      table.push_back(s);
-      return true;
-    }
-  }
   return s_->reader.read_string(s);
 }
+
+bool amf3_typed_in::read_key_slow(std::string_view& s) { return s_->reader.read_string(s); }
 
 bool amf3_typed_in::skip_value() {
   value ignored;

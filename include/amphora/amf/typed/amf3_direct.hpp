@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "amphora/amf/arena.hpp"
+#include "amphora/amf/ascii.hpp"
 #include "amphora/amf/error.hpp"
 #include "amphora/amf/options.hpp"
 #include "amphora/amf/value.hpp"
@@ -111,7 +112,10 @@ class amf3_typed_in {
   }
   // At a string marker (peek() == amf3_string_marker): the string, through the codec's string
   // table (a view of the input or arena, as the value model's); false after an error.
-  bool read_string(std::string_view& s);
+  bool read_string(std::string_view& s) {
+    if (take_inline_string(*cur_ + 1, s)) return true;
+    return read_string_slow(s);
+  }
 
   // A value through the codec's reader. false also when it refers to an object the typed reader
   // read (restart_requested() is then set).
@@ -129,7 +133,11 @@ class amf3_typed_in {
   start begin_array(std::uint32_t& dense, std::uint32_t& ref);
   void end() noexcept;  // leaves the depth a fresh begin_* entered
 
-  bool read_key(std::string_view& name);  // a member name or key; "" ends the list
+  // A member name or key; "" ends the list.
+  bool read_key(std::string_view& name) {
+    if (take_inline_string(*cur_, name)) return true;
+    return read_key_slow(name);
+  }
 
   // The object-table entry `index` as read by the value model, or nullptr after requesting a
   // restart (the entry is the typed reader's, or its value refers to one).
@@ -148,11 +156,38 @@ class amf3_typed_in {
  private:
   bool holds_placeholder(const value& v);
 
+  // The commonest strings inline: at p (a string's length byte), the empty string or an inline
+  // ASCII one under 64 bytes (a one-byte length) that fits the input, max_string_bytes and the
+  // string table (which it enters). Else false, nothing read: the *_slow readers read the rest
+  // through the codec's reader, with its errors.
+  bool take_inline_string(const std::uint8_t* p, std::string_view& s) {
+    if (p == end_ || (*p & 0x81) != 0x01) return false;
+    const std::size_t n = *p >> 1;
+    if (n == 0) {
+      s = {};
+      *cur_ = p + 1;
+      return true;
+    }
+    if (n >= static_cast<std::size_t>(end_ - p) || n > max_string_bytes_ ||
+        strings_->size() >= max_string_refs_ || !is_ascii(p + 1, n)) {
+      return false;
+    }
+    s = {reinterpret_cast<const char*>(p + 1), n};
+    strings_->push_back(s);
+    *cur_ = p + 1 + n;
+    return true;
+  }
+  bool read_string_slow(std::string_view& s);
+  bool read_key_slow(std::string_view& name);
+
   std::unique_ptr<typed_amf3_in_state> owned_;  // when the thread's state is busy (re-entry)
   typed_amf3_in_state* s_ = nullptr;
   const std::uint8_t** cur_ = nullptr;
   const std::uint8_t* begin_ = nullptr;
   const std::uint8_t* end_ = nullptr;
+  std::vector<std::string_view>* strings_ = nullptr;  // the codec's string table
+  std::size_t max_string_refs_ = 0;
+  std::size_t max_string_bytes_ = 0;
   bool restart_ = false;
 };
 
