@@ -103,6 +103,18 @@ struct typed_class_reader {
     return ok;
   }
 
+  // Every field in declaration order (the members of T's own traits): no dispatch through
+  // `readers`, r.conv.field set per field and restored once.
+  template <std::size_t... I>
+  static bool read_in_order(typed_reader& r, T& out, std::index_sequence<I...>) {
+    const field_text* saved = r.conv.field;
+    const bool ok = ((r.conv.field = &std::get<I>(def.fields).text,
+                      read_typed(r, out.*std::get<I>(def.fields).member)) &&
+                     ...);
+    r.conv.field = saved;
+    return ok;
+  }
+
   template <std::size_t... I>
   static constexpr std::array<std::string_view, count> names_of(std::index_sequence<I...>) {
     return {std::tuple_element_t<I, fields_type>::name...};
@@ -162,9 +174,7 @@ struct typed_class_reader {
     // Into out's own storage (strings, vectors keep their capacity): every declared field is
     // either read or given T{}'s value.
     if (k != nullptr && t == k->type) {  // T's own traits (its alias): the members are the fields, in order
-      for (reader_fn read_one : readers) {
-        if (!read_one(r, out)) return false;
-      }
+      if (!read_in_order(r, out, std::make_index_sequence<count>{})) return false;
       r.in.end();
       return true;
     }
