@@ -59,9 +59,10 @@ bool convert_at(typed_reader& r, const value& v, std::size_t at, M& out) {
   return r.in.fail(e);
 }
 
-// The next value through the codec's reader, then converted.
+// The next value through the codec's reader, then converted (out of line: the scalars' fast
+// paths below are inlined where they are read).
 template <class M>
-bool read_via_value(typed_reader& r, M& out) {
+[[gnu::noinline]] bool read_via_value(typed_reader& r, M& out) {
   const std::size_t at = r.in.offset();
   value v;
   return r.in.read_value(v) && convert_at(r, v, at, out);
@@ -351,11 +352,11 @@ bool read_map(typed_reader& r, Map& out) {
 // read inline without building a value; any other kind (and every failure) takes read_via_value,
 // so the accepted input and the errors are those of the mapping.
 template <class M>
-bool read_scalar(typed_reader& r, M& out) {
-  const std::size_t at = r.in.offset();
+[[gnu::always_inline]] inline bool read_scalar(typed_reader& r, M& out) {
   if constexpr (std::is_same_v<M, bool>) {
     if (r.in.take_bool(out)) return true;
   } else if constexpr (std::is_integral_v<M>) {
+    const std::size_t at = r.in.offset();
     std::int32_t i = 0;
     if (r.in.take_integer(i)) {
       if (!std::in_range<M>(i)) return fail_field(r, at, &field_text::out_of_range);
