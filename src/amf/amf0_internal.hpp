@@ -82,7 +82,9 @@ class amf0_reader {
   // objects, strict arrays and dates straight to their readers; the rest through read_value().
   [[gnu::always_inline]] bool read_item(value& out) {
     const std::uint8_t* p = ctx_.cur;
-    if (p < fast_end_) [[likely]] return read_fast_item(p, out);
+    if (p < fast_end_) [[likely]] {
+      return read_fast_item(p, out);
+    }
     return read_value(out);
   }
 

@@ -109,9 +109,9 @@ struct typed_class_reader {
   template <std::size_t... I>
   static bool read_in_order(typed_reader& r, T& out, std::index_sequence<I...>) {
     const field_text* saved = r.conv.field;
-    const bool ok = ((r.conv.field = &std::get<I>(def.fields).text,
-                      read_typed(r, out.*std::get<I>(def.fields).member)) &&
-                     ...);
+    const bool ok =
+        ((r.conv.field = &std::get<I>(def.fields).text, read_typed(r, out.*std::get<I>(def.fields).member)) &&
+         ...);
     r.conv.field = saved;
     return ok;
   }
