@@ -1,7 +1,9 @@
 #include "amphora/messaging/broker.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
+#include <functional>
 #include <iterator>
 #include <list>
 #include <memory>
@@ -92,10 +94,35 @@ struct client {
   bool wake_once = false;
 };
 
-void wake_all(std::vector<wake_ref>& woken) {
-  for (const wake_ref& w : woken) {
-    if (w && *w) (*w)();
+void wake_range(const std::vector<wake_ref>& woken, std::size_t from, std::size_t to) {
+  for (std::size_t i = from; i < to; ++i) {
+    if (woken[i] && *woken[i]) (*woken[i])();
   }
+}
+
+void wake_all(std::vector<wake_ref>& woken) { wake_range(woken, 0, woken.size()); }
+
+// A publish's wakes handed over in batches (broker_config::post_wakes). Only `wake_lanes` batches
+// are handed over at once; each, once run, hands over the next one not yet taken. So a publish to
+// 10,000 subscribers never has more than a few batches waiting in the I/O threads' queue, and
+// what comes in meanwhile (the next publish, a subscriber's request) is not queued behind all of
+// its pushes. Which batch runs first does not matter: a wake only tells a channel to drain its
+// FlexClient's queue, which holds the messages in order.
+struct wake_run {
+  std::vector<wake_ref> woken;
+  std::size_t batch;
+  std::function<void(std::function<void()>)> post;
+  std::atomic<std::size_t> next{0};
+};
+constexpr int wake_lanes = 2;
+
+void post_next_batch(const std::shared_ptr<wake_run>& run) {
+  const std::size_t from = run->next.fetch_add(run->batch);
+  if (from >= run->woken.size()) return;
+  run->post([run, from] {
+    wake_range(run->woken, from, std::min(run->woken.size(), from + run->batch));
+    post_next_batch(run);
+  });
 }
 
 error make_error(errc code, std::string message, std::string detail = {}) {
@@ -147,13 +174,11 @@ struct broker::state {
   void post_wakes(std::vector<wake_ref> woken) const {
     const std::size_t batch = std::max<std::size_t>(config.wake_batch, 1);
     if (!config.post_wakes || woken.empty()) return wake_all(woken);
-    for (std::size_t from = 0; from < woken.size(); from += batch) {
-      const std::size_t to = std::min(woken.size(), from + batch);
-      auto part = std::make_shared<std::vector<wake_ref>>(
-          std::make_move_iterator(woken.begin() + static_cast<std::ptrdiff_t>(from)),
-          std::make_move_iterator(woken.begin() + static_cast<std::ptrdiff_t>(to)));
-      config.post_wakes([part] { wake_all(*part); });
-    }
+    auto run = std::make_shared<wake_run>();
+    run->woken = std::move(woken);
+    run->batch = batch;
+    run->post = config.post_wakes;
+    for (int lane = 0; lane < wake_lanes; ++lane) post_next_batch(run);
   }
   string_map<std::size_t> destination_index;
   std::vector<std::shared_ptr<const stored_message>> notices;  // per destination: invalidations

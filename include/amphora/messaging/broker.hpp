@@ -68,8 +68,10 @@ struct broker_config {
   // publish() returns. Set: publish() hands them to `post_wakes` in batches of up to
   // `wake_batch`, one call per batch, and returns (a server posts each batch to its I/O
   // threads, so that a message to many subscribers is pushed from every core and the
-  // publisher's acknowledgement does not wait for the pushes). `post_wakes` runs the function it
-  // is given once, on any thread.
+  // publisher's acknowledgement does not wait for the pushes). Two batches are handed over at
+  // once; each hands over the next when it has run, so that what the I/O threads receive
+  // meanwhile is not queued behind all of a publish's pushes. `post_wakes` runs the function it
+  // is given once, on any thread (or at once, on the calling thread).
   std::function<void(std::function<void()>)> post_wakes;
   std::size_t wake_batch = 256;
 };
