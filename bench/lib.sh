@@ -29,12 +29,13 @@ bench_make_work() {
   trap bench_cleanup EXIT
 }
 
-# bench_start_server LOG [serve args...]: `amphora serve --port 0 ARGS` in the background, stderr
-# to LOG; sets bench_server_pid and bench_port once it listens (at most 5 s).
-bench_start_server() {
-  local log=$1
-  shift
-  "$bench_server" serve --port 0 "$@" >"$bench_work/banner" 2>"$log" &
+# bench_start_program LOG PROGRAM COMMAND [args...]: `PROGRAM COMMAND --port 0 ARGS` in the
+# background, stderr appended to LOG; sets bench_server_pid and bench_port once it prints its
+# `listening on` line (at most 5 s). bench_stop_server stops it.
+bench_start_program() {
+  local log=$1 program=$2 command=$3
+  shift 3
+  "$program" "$command" --port 0 "$@" >"$bench_work/banner" 2>>"$log" &
   bench_server_pid=$!
   bench_port=
   for _ in $(seq 50); do
@@ -42,7 +43,16 @@ bench_start_server() {
     [[ -n "$bench_port" ]] && return 0
     sleep 0.1
   done
-  amphora_die "amphora serve did not start: $(cat "$log")"
+  amphora_die "amphora $command did not start: $(tail -n 3 "$log")"
+}
+
+# bench_start_server LOG [serve args...]: `amphora serve --port 0 ARGS` (SERVER's binary), stderr
+# to LOG (emptied first).
+bench_start_server() {
+  local log=$1
+  shift
+  : >"$log"
+  bench_start_program "$log" "$bench_server" serve "$@"
 }
 
 bench_stop_server() {

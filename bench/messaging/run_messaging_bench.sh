@@ -71,18 +71,10 @@ most=$((fd_limit - idle_fds - 4))
 hold_clients=${HOLD_CLIENTS:-$((most < 20000 ? most : 20000))}
 
 results=$work/results.jsonl
-# start_fanout ARGS...: the baseline, `amphora fanout --port 0 ARGS`, in the background (as
-# bench_start_server does for serve; stopped the same way).
+# start_fanout ARGS...: the baseline, `amphora fanout --port 0 ARGS`, in the background (stopped
+# like serve, by bench_stop_server).
 start_fanout() {
-  "$amphora" fanout --port 0 "$@" >"$bench_work/banner" 2>>"$bench_build/bench-messaging-fanout.log" &
-  bench_server_pid=$!
-  bench_port=
-  for _ in $(seq 50); do
-    bench_port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$bench_work/banner")
-    [[ -n "$bench_port" ]] && return 0
-    sleep 0.1
-  done
-  amphora_die "amphora fanout did not start: $(tail -n 3 "$bench_build/bench-messaging-fanout.log")"
+  bench_start_program "$bench_build/bench-messaging-fanout.log" "$amphora" fanout "$@"
 }
 
 # run SCENARIO SERVER msgload-args...: one msgload run against a fresh server, its JSON line kept.
