@@ -161,6 +161,42 @@ class amf0_reader {
     return m;
   }();
 
+  // A member name as the wire has it (u16 length, then 1-14 bytes), learned from the last object
+  // that had a name at this position: objects of one shape repeat their names. When the bytes
+  // match, the cursor moves by the learned size, so the next read does not wait for the load of
+  // the length (each read's position depends on the length before it: a chain of loads).
+  struct wire_name {
+    std::uint64_t lo = 0, hi = 0;  // the bytes, zero past size
+    std::size_t size = 0;          // 0: nothing learned
+    // At p (at least 16 readable bytes): the same bytes.
+    bool matches(const std::uint8_t* p) const noexcept {
+      std::uint64_t a = 0, b = 0;
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + 8, 8);
+      return size != 0 && (((a & byte_masks[size][0]) ^ lo) | ((b & byte_masks[size][1]) ^ hi)) == 0;
+    }
+    // The n (<= 16) bytes at p, of 16 readable ones.
+    void learn(const std::uint8_t* p, std::size_t n) noexcept {
+      std::memcpy(&lo, p, 8);
+      std::memcpy(&hi, p + 8, 8);
+      lo &= byte_masks[n][0];
+      hi &= byte_masks[n][1];
+      size = n;
+    }
+  };
+  static constexpr std::size_t guessed_names = 16;  // positions learned per object
+  static constexpr std::size_t max_guessed_size = 16;
+  // byte_masks[n]: every bit of the first n bytes, as two word loads see them.
+  static constexpr std::array<std::array<std::uint64_t, 2>, 17> byte_masks = [] {
+    std::array<std::array<std::uint64_t, 2>, 17> m{};
+    for (std::size_t n = 0; n <= 16; ++n) {
+      std::array<std::uint8_t, 16> bytes{};
+      for (std::size_t i = 0; i < n; ++i) bytes[i] = 0xFF;
+      m[n] = std::bit_cast<std::array<std::uint64_t, 2>>(bytes);
+    }
+    return m;
+  }();
+
   bool read_reference(std::size_t at, value& out);
   bool read_members(std::size_t at, members_of what, std::string_view alias, value& out);
   bool read_strict_array(std::size_t at, value& out);
@@ -191,9 +227,10 @@ class amf0_reader {
   const std::uint8_t* fast_end_ = nullptr;  // see fast_room
   const std::uint8_t* pair_end_ = nullptr;  // fast_end_ less another fast_room
   std::size_t short_max_ = 0;               // longest text short_text() reads: 16, or max_string_bytes
-  std::uint32_t last_members_ = 0;   // members of the last object or ECMA array read: the next one's guess
-  std::optional<amf3_reader> amf3_;  // made at the first AVM+ marker
-  std::string text_;                 // trace item text, reused
+  std::uint32_t last_members_ = 0;  // members of the last object or ECMA array read: the next one's guess
+  std::array<wire_name, guessed_names> names_{};  // by member position
+  std::optional<amf3_reader> amf3_;               // made at the first AVM+ marker
+  std::string text_;                              // trace item text, reused
 };
 
 // Writes AMF0 values to *ctx.out. ctx.depth counts nested containers (bounded by

@@ -15,7 +15,11 @@ void amf0_reader::reset() noexcept {
   // ctx_.cur itself when there is no fast path: the cursor only moves forward.
   fast_end_ = ctx_.tracing() || ctx_.remaining() < fast_room ? ctx_.cur : ctx_.end - (fast_room - 1);
   pair_end_ = static_cast<std::size_t>(fast_end_ - ctx_.cur) < fast_room ? ctx_.cur : fast_end_ - fast_room;
-  short_max_ = std::min<std::size_t>(16, ctx_.options->limits.max_string_bytes);
+  // Learned names stay from one value to the next (each match is checked byte for byte, so they
+  // only save time), unless the limit they were read under changed.
+  const std::size_t short_max = std::min<std::size_t>(16, ctx_.options->limits.max_string_bytes);
+  if (short_max != short_max_) names_ = {};
+  short_max_ = short_max;
   if (amf3_) amf3_->reset();
 }
 
@@ -250,23 +254,32 @@ bool amf0_reader::read_member_list(list<member>& into, member* slots, std::size_
   for (;; ++n) {
     std::string_view key;
     const std::uint8_t* p = ctx_.cur;
-    const std::size_t length = p < pair_end_ ? load_be<std::uint16_t>(p) : short_max_ + 1;
-    const bool fast = length <= short_max_ && is_short_ascii(p + 2, length);
-    if (fast) [[likely]] {
-      // The empty name followed by the object-end marker ends the members (36 bytes are left).
-      if (length == 0 && p[2] == amf0::object_end_marker) {
-        ctx_.cur = p + 3;
-        break;
-      }
-      key = {reinterpret_cast<const char*>(p + 2), length};
-      p += 2 + length;  // below fast_end_: the value's fast path needs no check
+    bool fast = p < pair_end_;  // room for a short name and its value's fast path
+    wire_name* guess = n < guessed_names ? &names_[n] : nullptr;
+    if (fast && guess != nullptr && guess->matches(p)) [[likely]] {
+      key = {reinterpret_cast<const char*>(p + 2), guess->size - 2};
+      p += guess->size;
       ctx_.cur = p;
     } else {
-      std::string_view slow;
-      bool end = false;
-      if (!read_key(slow, end)) return false;
-      if (end) break;
-      key = slow;
+      const std::size_t length = fast ? load_be<std::uint16_t>(p) : short_max_ + 1;
+      fast = length <= short_max_ && is_short_ascii(p + 2, length);
+      if (fast) {
+        // The empty name followed by the object-end marker ends the members (36 bytes are left).
+        if (length == 0 && p[2] == amf0::object_end_marker) {
+          ctx_.cur = p + 3;
+          break;
+        }
+        if (guess != nullptr && length != 0 && length + 2 <= max_guessed_size) guess->learn(p, length + 2);
+        key = {reinterpret_cast<const char*>(p + 2), length};
+        p += 2 + length;  // below fast_end_: the value's fast path needs no check
+        ctx_.cur = p;
+      } else {
+        std::string_view slow;
+        bool end = false;
+        if (!read_key(slow, end)) return false;
+        if (end) break;
+        key = slow;
+      }
     }
     if (n == capacity) {
       if (n >= max) return ctx_.fail(errc::limit_exceeded, "more members than max_elements");

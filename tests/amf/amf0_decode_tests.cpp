@@ -487,6 +487,130 @@ void PrintTo(const recorded_item& i, std::ostream* os) {
   *os << "{" << i.offset << ", " << i.length << ", " << i.depth << ", \"" << i.text << "\"}";
 }
 
+// The fast paths (no trace sink and enough input left: member names matched against the names
+// learned at the same position, values read inline) give the same graph, or the same error at
+// the same offset, as the general readers a trace sink forces. Records repeat their names, then change them
+// (same length, other bytes; longer; non-ASCII; empty; 15 and 16 bytes; past the 16 learned positions), nest
+// other shapes and end.
+TEST(Amf0Decode, FastPathsMatchTheGeneralReaders) {
+  struct quiet_sink : trace_sink {
+    void item(std::size_t, std::size_t, std::size_t, std::string_view) override {}
+  } quiet;
+  auto same = [&](const test::bytes& in, decode_options options, const std::string& what) {
+    arena fast_memory;
+    arena traced_memory;
+    auto fast = decode(in, fast_memory, options);
+    options.trace = &quiet;
+    auto traced = decode(in, traced_memory, options);
+    ASSERT_EQ(fast.has_value(), traced.has_value()) << what;
+    if (fast) {
+      EXPECT_TRUE(deep_equal(*fast, *traced)) << what;
+    } else {
+      EXPECT_EQ(fast.error().code, traced.error().code) << what << ": " << fast.error().message();
+      EXPECT_EQ(fast.error().offset, traced.error().offset) << what << ": " << fast.error().message();
+    }
+  };
+  auto record = [](builder& b, const std::vector<std::string>& names) {
+    b.u8(0x03);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      b.str16(names[i]);
+      switch (i % 7) {
+        case 0:
+          b.u8(0x00).f64(static_cast<double>(i));
+          break;
+        case 1:
+          b.u8(0x02).str16(i % 2 ? "Cust 000" : "a string of 17 by");
+          break;
+        case 2:
+          b.u8(0x0B).f64(1.7e12).u16(0);
+          break;
+        case 3:
+          b.u8(0x05);
+          break;
+        case 4:
+          b.u8(0x0A).u32(2).u8(0x02).str16("b2b").u8(0x0A).u32(2).u8(0x00).f64(9).u8(0x00).f64(0.5);
+          break;
+        case 5:
+          b.u8(0x01).u8(1);
+          break;
+        default:
+          b.u8(0x02).str16("\xC3\xA9t\xC3\xA9");
+          break;
+      }
+    }
+    b.u16(0).u8(0x09);
+  };
+  const std::vector<std::string> shape = {"id", "name", "due", "note", "tags", "active", "city"};
+  const std::vector<std::string> renamed = {"id", "nbme",           "due", "notes", "t\xC3\xA9gs",
+                                            "",   "fifteen-bytes-1"};
+  const std::vector<std::string> wide = {"sixteen-bytes-16", "id", "name", "due"};
+  std::vector<std::string> many;
+  for (int i = 0; i < 20; ++i) many.push_back("m" + std::to_string(i));
+  builder b;
+  b.u8(0x0A).u32(9);
+  record(b, shape);
+  record(b, shape);
+  record(b, renamed);
+  record(b, shape);
+  record(b, wide);
+  record(b, many);
+  record(b, many);
+  // {id: {id: 1}, name: typed C {name: "x"}}: nested objects take the same positions
+  b.u8(0x03).str16("id").u8(0x03).str16("id").u8(0x00).f64(1).u16(0).u8(0x09);
+  b.str16("name").u8(0x10).str16("C").str16("name").u8(0x02).str16("x").u16(0).u8(0x09).u16(0).u8(0x09);
+  b.u8(0x07).u16(1);  // the first record again
+  const test::bytes full = b.take();
+  {
+    arena check;
+    ASSERT_TRUE(decode(full, check).has_value());
+  }
+  for (std::size_t n = 0; n <= full.size(); ++n) {
+    same({full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n)}, {}, "cut at " + std::to_string(n));
+  }
+  for (std::size_t refs = 0; refs < 16; ++refs) {
+    decode_options o;
+    o.limits.max_object_refs = refs;
+    same(full, o, "max_object_refs " + std::to_string(refs));
+  }
+  for (std::size_t depth = 0; depth < 4; ++depth) {
+    decode_options o;
+    o.limits.max_depth = depth;
+    same(full, o, "max_depth " + std::to_string(depth));
+  }
+  for (std::size_t elements = 0; elements < 22; ++elements) {
+    decode_options o;
+    o.limits.max_elements = elements;
+    same(full, o, "max_elements " + std::to_string(elements));
+  }
+  for (std::size_t string_bytes = 0; string_bytes < 18; ++string_bytes) {
+    decode_options o;
+    o.limits.max_string_bytes = string_bytes;
+    same(full, o, "max_string_bytes " + std::to_string(string_bytes));
+  }
+  for (std::size_t memory_bytes = 0; memory_bytes < 4096; memory_bytes += 97) {
+    decode_options o;
+    o.limits.max_memory_bytes = memory_bytes;
+    same(full, o, "max_memory_bytes " + std::to_string(memory_bytes));
+  }
+  // A reused decoder keeps the names it learned, which only save time: after `full`, records with
+  // names of other lengths and bytes at the same positions decode as a fresh decoder reads them.
+  builder other;
+  other.u8(0x0A).u32(2);
+  record(other, {"ix", "nam", "duel", "not", "tags", "activ", "cities"});
+  record(other, {"ix", "nam", "duel", "not", "tags", "activ", "cities"});
+  const test::bytes second = other.take();
+  amf0_decoder reused;
+  arena first_memory;
+  arena second_memory;
+  arena fresh_memory;
+  ASSERT_TRUE(reused.decode(full, first_memory).has_value());
+  auto again = reused.decode(second, second_memory);
+  auto fresh = decode(second, fresh_memory);
+  ASSERT_TRUE(again.has_value());
+  ASSERT_TRUE(fresh.has_value());
+  EXPECT_TRUE(deep_equal(*again, *fresh));
+}
+
 TEST(Amf0Decode, Tracing) {
   recorder sink;
   decode_options options;
