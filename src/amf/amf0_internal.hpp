@@ -83,63 +83,62 @@ class amf0_reader {
   [[gnu::always_inline]] bool read_item(value& out) {
     const std::uint8_t* p = ctx_.cur;
     if (p < fast_end_) [[likely]] {
-      return read_fast_item(p, out);
+      p = read_fast_item(p, out);
+      if (p == nullptr) return false;
+      ctx_.cur = p;
+      return true;
     }
     return read_value(out);
   }
 
-  // read_item() at p == ctx_.cur, which the caller checked is below fast_end_.
-  [[gnu::always_inline]] bool read_fast_item(const std::uint8_t* p, value& out) {
+  // read_item() at p (below fast_end_; ctx_.cur need not be p): returns where the value ends
+  // (ctx_.cur is not updated), or nullptr after ctx_.fail(). Scalars and short strings leave the
+  // position in a register (stores into `out` may alias ctx_.cur, which would make the next read
+  // wait for a store and a reload).
+  [[gnu::always_inline]] const std::uint8_t* read_fast_item(const std::uint8_t* p, value& out) {
     if (p[0] == amf0::number_marker) {  // first: the commonest value in large arrays
       out = value::number(load_be<double>(p + 1));
-      ctx_.cur = p + 9;
-      return true;
+      return p + 9;
     }
     switch (p[0]) {
       case amf0::boolean_marker:
         out = value::boolean(p[1] != 0);
-        ctx_.cur = p + 2;
-        return true;
+        return p + 2;
       case amf0::null_marker:
         out = value::null();
-        ctx_.cur = p + 1;
-        return true;
+        return p + 1;
       case amf0::string_marker: {
-        std::string_view s;
-        if (!short_text(p + 1, s)) break;
-        out = value::string(s);
-        return true;
+        const std::size_t n = load_be<std::uint16_t>(p + 1);
+        if (n > short_max_ || !is_short_ascii(p + 3, n)) break;
+        out = value::string({reinterpret_cast<const char*>(p + 3), n});
+        return p + 3 + n;
       }
       case amf0::object_marker:
         ctx_.cur = p + 1;
-        return read_members(static_cast<std::size_t>(p - ctx_.begin), members_of::anonymous, {}, out);
+        if (!read_members(static_cast<std::size_t>(p - ctx_.begin), members_of::anonymous, {}, out))
+          return nullptr;
+        return ctx_.cur;
       case amf0::strict_array_marker:
-        ctx_.cur = p + 1;
-        return read_strict_array(static_cast<std::size_t>(p - ctx_.begin), out);
+        return read_strict_array(p + 1, static_cast<std::size_t>(p - ctx_.begin), out);
       case amf0::date_marker: {  // 11 bytes: marker, f64 milliseconds, s16 time zone
         const double millis = load_be<double>(p + 1);
         if (!is_valid_date_millis(millis)) break;  // read_date() reports it
-        ctx_.cur = p + 11;
         date_node* d =
             ctx_.memory->make<date_node>(millis, static_cast<std::int16_t>(load_be<std::uint16_t>(p + 9)));
-        if (d == nullptr) return ctx_.out_of_memory();
+        if (d == nullptr) {
+          ctx_.cur = p + 11;
+          ctx_.out_of_memory();
+          return nullptr;
+        }
         out = value::of(d);
-        return true;
+        return p + 11;
       }
       default:
         break;
     }
-    return read_value(out);
-  }
-
-  // At p (at least 18 bytes before the end), a u16 length of at most short_max_ and that many
-  // ASCII bytes: `s` views them and ctx_.cur moves past them. Else false, nothing moved.
-  [[gnu::always_inline]] bool short_text(const std::uint8_t* p, std::string_view& s) noexcept {
-    const std::size_t n = load_be<std::uint16_t>(p);
-    if (n > short_max_ || !is_short_ascii(p + 2, n)) return false;
-    s = {reinterpret_cast<const char*>(p + 2), n};
-    ctx_.cur = p + 2 + n;
-    return true;
+    ctx_.cur = p;
+    if (!read_value(out)) return nullptr;
+    return ctx_.cur;
   }
 
   // True when the first n (<= 16) of the 16 readable bytes at p are ASCII: two word loads and one
@@ -199,7 +198,7 @@ class amf0_reader {
 
   bool read_reference(std::size_t at, value& out);
   bool read_members(std::size_t at, members_of what, std::string_view alias, value& out);
-  bool read_strict_array(std::size_t at, value& out);
+  const std::uint8_t* read_strict_array(const std::uint8_t* p, std::size_t at, value& out);
   bool read_date(std::size_t at, value& out);
   bool read_xml_document(std::size_t at, value& out);
   bool read_avmplus(std::size_t at, value& out);
@@ -226,7 +225,7 @@ class amf0_reader {
   std::vector<value> refs_;                 // at most amf0::max_reference + 1 entries
   const std::uint8_t* fast_end_ = nullptr;  // see fast_room
   const std::uint8_t* pair_end_ = nullptr;  // fast_end_ less another fast_room
-  std::size_t short_max_ = 0;               // longest text short_text() reads: 16, or max_string_bytes
+  std::size_t short_max_ = 0;               // longest text the fast paths read: 16, or max_string_bytes
   std::uint32_t last_members_ = 0;  // members of the last object or ECMA array read: the next one's guess
   std::array<wire_name, guessed_names> names_{};  // by member position
   std::optional<amf3_reader> amf3_;               // made at the first AVM+ marker

@@ -102,7 +102,11 @@ bool amf0_reader::read_value(value& out) {
     case amf0::ecma_array_marker:
       return read_members(at, members_of::ecma, {}, out);
     case amf0::strict_array_marker:
-      return read_strict_array(at, out);
+      if (const std::uint8_t* end = read_strict_array(ctx_.cur, at, out); end != nullptr) {
+        ctx_.cur = end;
+        return true;
+      }
+      return false;
     case amf0::null_marker:
     case amf0::undefined_marker:
       out = marker == amf0::null_marker ? value::null() : value::undefined();
@@ -251,37 +255,38 @@ bool amf0_reader::read_members(std::size_t at, members_of what, std::string_view
 bool amf0_reader::read_member_list(list<member>& into, member* slots, std::size_t capacity) {
   const std::size_t max = ctx_.options->limits.max_elements;
   std::size_t n = 0;
+  const std::uint8_t* p = ctx_.cur;  // the read position; ctx_.cur is set around slower reads
   for (;; ++n) {
     std::string_view key;
-    const std::uint8_t* p = ctx_.cur;
     bool fast = p < pair_end_;  // room for a short name and its value's fast path
     wire_name* guess = n < guessed_names ? &names_[n] : nullptr;
     if (fast && guess != nullptr && guess->matches(p)) [[likely]] {
       key = {reinterpret_cast<const char*>(p + 2), guess->size - 2};
       p += guess->size;
-      ctx_.cur = p;
     } else {
       const std::size_t length = fast ? load_be<std::uint16_t>(p) : short_max_ + 1;
       fast = length <= short_max_ && is_short_ascii(p + 2, length);
       if (fast) {
         // The empty name followed by the object-end marker ends the members (36 bytes are left).
         if (length == 0 && p[2] == amf0::object_end_marker) {
-          ctx_.cur = p + 3;
+          p += 3;
           break;
         }
         if (guess != nullptr && length != 0 && length + 2 <= max_guessed_size) guess->learn(p, length + 2);
         key = {reinterpret_cast<const char*>(p + 2), length};
         p += 2 + length;  // below fast_end_: the value's fast path needs no check
-        ctx_.cur = p;
       } else {
+        ctx_.cur = p;
         std::string_view slow;
         bool end = false;
         if (!read_key(slow, end)) return false;
+        p = ctx_.cur;
         if (end) break;
         key = slow;
       }
     }
     if (n == capacity) {
+      ctx_.cur = p;
       if (n >= max) return ctx_.fail(errc::limit_exceeded, "more members than max_elements");
       capacity = std::min(std::max<std::size_t>(4, n * 2), max);
       auto* grown = static_cast<member*>(ctx_.memory->allocate(capacity * sizeof(member), alignof(member)));
@@ -291,8 +296,15 @@ bool amf0_reader::read_member_list(list<member>& into, member* slots, std::size_
     }
     member& m = slots[n];  // nested values allocate elsewhere: `slots` does not move meanwhile
     m.name = key;
-    if (!(fast ? read_fast_item(p, m.val) : read_item(m.val))) return false;
+    if (fast) {
+      p = read_fast_item(p, m.val);
+      if (p == nullptr) return false;
+    } else {
+      if (!read_item(m.val)) return false;
+      p = ctx_.cur;
+    }
   }
+  ctx_.cur = p;
   into.adopt(slots, n, capacity);
   last_members_ = static_cast<std::uint32_t>(n);
   return true;
@@ -316,17 +328,27 @@ bool amf0_reader::make_sealed(object_node& o) {
   return true;
 }
 
-bool amf0_reader::read_strict_array(std::size_t at, value& out) {
+// The count at p (right after the marker at `at`), then the values: returns where the array ends,
+// or nullptr after ctx_.fail(). The position stays in a register, as in read_fast_item(): ctx_.cur
+// is written for the checks and errors but not read back, and is not updated at the end.
+const std::uint8_t* amf0_reader::read_strict_array(const std::uint8_t* p, std::size_t at, value& out) {
+  ctx_.cur = p;
   std::uint32_t count = 0;
-  if (!ctx_.u32(count)) return false;
-  if (count > ctx_.options->limits.max_elements)
-    return ctx_.fail(errc::limit_exceeded, "array count exceeds max_elements");
-  if (!ctx_.need_declared(count, 1, "strict array count")) return false;
+  if (!ctx_.u32(count)) return nullptr;
+  p += 4;
+  if (count > ctx_.options->limits.max_elements) {
+    ctx_.fail(errc::limit_exceeded, "array count exceeds max_elements");
+    return nullptr;
+  }
+  if (!ctx_.need_declared(count, 1, "strict array count")) return nullptr;
   value* items = nullptr;
   auto* array = make_node<array_node>(count, items);
-  if (array == nullptr) return ctx_.out_of_memory();
+  if (array == nullptr) {
+    ctx_.out_of_memory();
+    return nullptr;
+  }
   array->dense.adopt(items, count, count);
-  if (!register_node(value::of(array))) return false;
+  if (!register_node(value::of(array))) return nullptr;
   if (ctx_.tracing()) {
     text_ = "strict-array";
     append_index(value::of(array));
@@ -334,13 +356,20 @@ bool amf0_reader::read_strict_array(std::size_t at, value& out) {
     append_uint(text_, count);
     trace(at, 5, text_);
   }
-  if (!enter(at)) return false;
+  if (!enter(at)) return nullptr;
   for (value* item = items; item != items + count; ++item) {
-    if (!read_item(*item)) return false;
+    if (p < fast_end_) [[likely]] {
+      p = read_fast_item(p, *item);
+      if (p == nullptr) return nullptr;
+    } else {
+      ctx_.cur = p;
+      if (!read_value(*item)) return nullptr;
+      p = ctx_.cur;
+    }
   }
   leave();
   out = value::of(array);
-  return true;
+  return p;
 }
 
 bool amf0_reader::read_date(std::size_t at, value& out) {
