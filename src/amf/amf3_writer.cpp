@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "amf3_format.hpp"
@@ -67,6 +68,9 @@ struct amf3_writer::impl {
   explicit impl(encode_context& c) noexcept : ctx(c) {}
 
   encode_context& ctx;
+  // The string table: strings of up to 16 bytes by their words (short_key), longer ones by hash and
+  // bytes; both number from string_count.
+  content_map<short_key> short_strings;
   content_map<std::string_view> strings;
   std::uint32_t string_count = 0;
   node_map objects;                                       // node address -> object table index
@@ -100,6 +104,7 @@ struct amf3_writer::impl {
   class external_output;
 
   void reset() noexcept {
+    short_strings.clear();
     strings.clear();
     string_count = 0;
     objects.clear();
@@ -229,11 +234,9 @@ struct amf3_writer::impl {
     const std::size_t n = s.size();
     if (n - 1 < long_string_bytes - 1) {
       bool inserted = false;
-      const std::uint32_t index =
-          strings.find_or_insert(s, hash_bytes(s), string_count, inserted, same_bytes);
+      const std::uint32_t index = find_or_add(s, inserted);
       std::uint8_t* p = ctx.room(n + 1);
       if (inserted) {
-        ++string_count;
         if (p == nullptr) return write_blob(s);
         *p = static_cast<std::uint8_t>(n << 1 | 1);
         std::memcpy(p + 1, s.data(), n);
@@ -283,9 +286,21 @@ struct amf3_writer::impl {
         return seen->index;
       }
     }
-    const std::uint32_t index = strings.find_or_insert(s, hash_bytes(s), string_count, inserted, same_bytes);
-    if (inserted) ++string_count;
+    const std::uint32_t index = find_or_add(s, inserted);
     if (seen != nullptr) *seen = {s.data(), s.size(), index};
+    return index;
+  }
+
+  // The string table's lookup (s not empty): the index `s` has, or the next one (`inserted`).
+  [[gnu::always_inline]] std::uint32_t find_or_add(std::string_view s, bool& inserted) {
+    std::uint32_t index;
+    if (s.size() <= short_key::max_size) {
+      const short_key k = short_key::of(s);
+      index = short_strings.find_or_insert(k, k.hash(), string_count, inserted, std::equal_to<>{});
+    } else {
+      index = strings.find_or_insert(s, hash_bytes(s), string_count, inserted, same_bytes);
+    }
+    if (inserted) ++string_count;
     return index;
   }
 

@@ -74,6 +74,49 @@ inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
   return a == b;
 }
 
+// A string of 1-16 bytes as two words and its length. Every byte is in `lo` or `hi` at a place
+// fixed by the length (the first and last 8 bytes, overlapping; below 8 bytes the first and last
+// 4, below 4 bytes 0, n/2 and n-1), so two keys are equal exactly when the strings are: a table
+// of these compares words, never bytes, and follows no pointer.
+struct short_key {
+  static constexpr std::size_t max_size = 16;
+
+  std::uint64_t lo = 0;
+  std::uint64_t hi = 0;
+  std::uint64_t size = 0;
+
+  static short_key of(std::string_view s) noexcept {  // 1 <= s.size() <= max_size
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    short_key k;
+    k.size = n;
+    if (n >= 8) {
+      std::memcpy(&k.lo, p, 8);
+      std::memcpy(&k.hi, p + n - 8, 8);
+    } else if (n >= 4) {
+      std::uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      k.lo = std::uint64_t{a} | std::uint64_t{b} << 32;
+    } else {
+      k.lo = std::uint64_t{static_cast<unsigned char>(p[0])} |
+             std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 |
+             std::uint64_t{static_cast<unsigned char>(p[n - 1])} << 16;
+    }
+    return k;
+  }
+
+  // One multiply. A product's bit i depends only on the bits up to i of what was multiplied, and
+  // the table takes the low bits: the high halves are folded down before and after.
+  std::uint64_t hash() const noexcept {
+    std::uint64_t x = lo ^ (hi << 29 | hi >> 35) ^ size;
+    x = (x ^ (x >> 32)) * 0x9E3779B97F4A7C15ull;
+    return x ^ (x >> 32);
+  }
+
+  friend bool operator==(const short_key&, const short_key&) = default;
+};
+
 template <class Key>
 class content_map {
  public:

@@ -215,6 +215,32 @@ TEST_F(Amf3Encode, StringLengthsAndReferencesAtTheOneByteLimits) {
   round_trips(value::of(&list));
 }
 
+TEST_F(Amf3Encode, SimilarShortStringsKeepTheirOwnIndexes) {
+  // Strings of 1-20 bytes that share their first and last bytes, or differ in one byte only (the
+  // table keys strings of up to 16 bytes by words of their bytes and their length), each written
+  // twice: every second occurrence is a reference to its own string, and the graph round-trips.
+  std::vector<std::string> distinct;
+  for (std::size_t n = 1; n <= 20; ++n) {
+    distinct.emplace_back(n, 'a');
+    for (std::size_t i = 0; i < n; ++i) {
+      distinct.emplace_back(n, 'a');
+      distinct.back()[i] = 'b';
+    }
+  }
+  amf::array_node& list = array({});
+  for (const std::string& s : distinct) ASSERT_TRUE(list.dense.push_back(a_, str(s)));
+  for (std::size_t i = distinct.size(); i-- > 0;) ASSERT_TRUE(list.dense.push_back(a_, str(distinct[i])));
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(amf::encode_amf3(value::of(&list), bytes).ok());
+  auto u29_size = [](std::size_t v) -> std::size_t { return v < 0x80 ? 1 : v < 0x4000 ? 2 : 3; };
+  std::size_t expected = 1 + u29_size(distinct.size() * 2 << 1 | 1) + 1;  // marker, length, empty key
+  for (std::size_t i = 0; i < distinct.size(); ++i) {
+    expected += 1 + 1 + distinct[i].size() + 1 + u29_size(i << 1);  // new string; its reference
+  }
+  EXPECT_EQ(bytes.size(), expected);
+  round_trips(value::of(&list));
+}
+
 TEST_F(Amf3Encode, EveryComplexTypeSharesTheObjectTable) {
   value items[] = {
       value::of(amf::new_date(a_, 1111111111000.0)),
