@@ -21,7 +21,7 @@ class node_map {
   // The entry for `node`, or nullptr. Valid until the next insert.
   entry* find(const void* node) noexcept {
     if (slots_.empty()) return nullptr;
-    for (std::size_t i = hash(node) & mask();; i = (i + 1) & mask()) {
+    for (std::size_t i = hash(node) & mask_;; i = (i + 1) & mask_) {
       entry& e = slots_[i];
       if (e.generation != generation_) return nullptr;
       if (e.node == node) return &e;
@@ -29,10 +29,11 @@ class node_map {
   }
 
   // The entry for `node`, inserted with `index` if absent (`inserted` says which). Valid until
-  // the next insert.
-  entry* insert(const void* node, std::uint32_t index, bool& inserted) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
-    for (std::size_t i = hash(node) & mask();; i = (i + 1) & mask()) {
+  // the next insert. Inline at its callers (the encoders enter every node): the growth is not.
+  [[gnu::always_inline]] entry* insert(const void* node, std::uint32_t index, bool& inserted) {
+    if (size_ >= grow_at_) [[unlikely]]
+      grow();
+    for (std::size_t i = hash(node) & mask_;; i = (i + 1) & mask_) {
       entry& e = slots_[i];
       if (e.generation != generation_) {
         e = entry{node, index, false, generation_};
@@ -58,8 +59,6 @@ class node_map {
   std::size_t size() const noexcept { return size_; }
 
  private:
-  std::size_t mask() const noexcept { return slots_.size() - 1; }
-
   static std::size_t hash(const void* p) noexcept {
     auto x = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(p));
     x ^= x >> 33;
@@ -68,9 +67,11 @@ class node_map {
     return static_cast<std::size_t>(x);
   }
 
-  void grow() {
+  [[gnu::noinline]] void grow() {
     std::vector<entry> old(slots_.empty() ? 64 : slots_.size() * 2);
     old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    grow_at_ = slots_.size() / 4 * 3;  // at most 3/4 full
     const std::uint32_t live = generation_;
     size_ = 0;
     for (const entry& e : old) {
@@ -81,6 +82,8 @@ class node_map {
   }
 
   std::vector<entry> slots_;  // size is 0 or a power of two
+  std::size_t mask_ = 0;      // slots_.size() - 1
+  std::size_t grow_at_ = 0;   // the size at which the next insert grows the table first
   std::size_t size_ = 0;
   std::uint32_t generation_ = 1;  // fresh slots carry 0: empty
 };

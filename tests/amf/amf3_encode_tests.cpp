@@ -153,6 +153,23 @@ TEST_F(Amf3Encode, NodesAreReferencedByIdentity) {
   round_trips(v);
 }
 
+TEST_F(Amf3Encode, NodesSharedAfterManyOthersKeepTheirIndexes) {
+  // An object, 200 other arrays (the object table grows several times), the object again and the
+  // 101st array again: references to indexes 1 and 102 (the list itself is 0).
+  amf::object_node& shared = object();
+  amf::array_node& list = array({value::of(&shared)});
+  std::vector<amf::array_node*> others;
+  for (int i = 0; i < 200; ++i) {
+    others.push_back(&array({}));
+    ASSERT_TRUE(list.dense.push_back(a_, value::of(others.back())));
+  }
+  ASSERT_TRUE(list.dense.push_back(a_, value::of(&shared)));
+  ASSERT_TRUE(list.dense.push_back(a_, value::of(others[100])));
+  const std::string hex = encode(value::of(&list));
+  EXPECT_EQ(hex.substr(hex.size() - 14), "0A 02 09 81 4C");  // 102 << 1 = 0xCC: 0x81 0x4C
+  round_trips(value::of(&list));
+}
+
 TEST_F(Amf3Encode, CyclicGraph) {
   amf::object_node& o = object();
   ASSERT_TRUE(amf::add_dynamic(a_, o, "self", value::of(&o)));
