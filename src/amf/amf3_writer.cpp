@@ -203,22 +203,10 @@ struct amf3_writer::impl {
           encode_context::put(p + 1, v.as_double());
           c.pos = p + 9;
           return true;
-        case kind::string: {
-          const std::string_view s = v.as_string();
+        case kind::string:
           p[0] = amf3::string_marker;
           c.pos = p + 1;
-          if (s.size() - 1 < short_key::max_size &&
-              static_cast<std::size_t>(c.limit - c.pos) >= short_string_room) {
-            std::uint32_t index = 0;
-            std::uint8_t* end = put_short_string(s, c.pos, index);
-            if (end != nullptr) [[likely]] {
-              c.pos = end;
-              return true;
-            }
-            return out_of_line(c, [&] { return reference(index); });
-          }
-          return out_of_line(c, [&] { return write_string(s); });
-        }
+          return out_of_line(c, [&] { return write_string(v.as_string()); });
         case kind::array:
         case kind::object:
           if (v.node() == nullptr) break;
@@ -244,15 +232,6 @@ struct amf3_writer::impl {
   // room check: a reference of one byte (index < 64) or a length of one byte and the bytes.
   bool write_string(std::string_view s) {
     const std::size_t n = s.size();
-    if (n - 1 < short_key::max_size) {
-      if (std::uint8_t* p = ctx.room(short_string_room)) {
-        std::uint32_t index = 0;
-        std::uint8_t* end = put_short_string(s, p, index);
-        if (end == nullptr) return reference(index);
-        ctx.pos = end;
-        return true;
-      }
-    }
     if (n - 1 < long_string_bytes - 1) {
       bool inserted = false;
       const std::uint32_t index = find_or_add(s, inserted);
@@ -276,26 +255,6 @@ struct amf3_writer::impl {
     bool inserted = false;
     const std::uint32_t index = string_index(s, inserted);
     return inserted ? write_blob(s) : reference(index);
-  }
-
-  // A string of 1-16 bytes at p, where short_string_room bytes are free: a one-byte length and
-  // the bytes, or a one-byte reference; the end of what was written, or nullptr with the index of
-  // a string whose reference takes more than one byte (the caller writes it).
-  static constexpr std::size_t short_string_room = 1 + short_key::max_size;
-  [[gnu::always_inline]] std::uint8_t* put_short_string(std::string_view s, std::uint8_t* p,
-                                                        std::uint32_t& index) {
-    const short_key k = short_key::of(s);
-    bool inserted = false;
-    index = short_strings.find_or_insert(k, k.hash(), string_count, inserted, std::equal_to<>{});
-    if (inserted) {
-      ++string_count;
-      *p = static_cast<std::uint8_t>(k.size << 1 | 1);
-      k.store(p + 1);
-      return p + 1 + k.size;
-    }
-    if (index >= 0x40) return nullptr;
-    *p = static_cast<std::uint8_t>(index << 1);
-    return p + 1;
   }
 
   // The name of the member at `position` of a member list (not empty). Inline: the name written

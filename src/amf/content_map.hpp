@@ -106,23 +106,6 @@ struct short_key {
     return k;
   }
 
-  // Stores the string's bytes at `to` (size of them), from the words.
-  void store(std::uint8_t* to) const noexcept {
-    const std::size_t n = size;
-    if (n >= 8) {
-      std::memcpy(to, &lo, 8);
-      std::memcpy(to + n - 8, &hi, 8);
-    } else if (n >= 4) {
-      const auto a = static_cast<std::uint32_t>(lo), b = static_cast<std::uint32_t>(lo >> 32);
-      std::memcpy(to, &a, 4);
-      std::memcpy(to + n - 4, &b, 4);
-    } else {
-      to[0] = static_cast<std::uint8_t>(lo);
-      to[n / 2] = static_cast<std::uint8_t>(lo >> 8);
-      to[n - 1] = static_cast<std::uint8_t>(lo >> 16);
-    }
-  }
-
   // One multiply. A product's bit i depends only on the bits up to i of what was multiplied, and
   // the table takes the low bits: the high halves are folded down before and after.
   std::uint64_t hash() const noexcept {
