@@ -39,15 +39,21 @@ struct encode_context {
   // The byte at `offset` of *out (already written).
   std::uint8_t* at(std::size_t offset) noexcept { return out->data() + offset; }
 
+  // The window spans the capacity *out has, but resize() zero-fills it: a reused vector's window
+  // goes no further than a quarter beyond what the last window took (it grows as needed).
   void open_window() {
     pos = limit = nullptr;
     const std::size_t used = out->size();
-    out->resize(std::max(out->capacity(), used + 256));
+    window_start_ = used;
+    out->resize(std::max(used + 256, std::min(out->capacity(), used + last_window_ + last_window_ / 4)));
     pos = out->data() + used;
     limit = out->data() + out->size();
   }
   void close_window() {
-    if (pos != nullptr) out->resize(size());
+    if (pos != nullptr) {
+      last_window_ = size() - window_start_;
+      out->resize(size());
+    }
     pos = limit = nullptr;
   }
 
@@ -97,6 +103,9 @@ struct encode_context {
   }
 
  private:
+  std::size_t window_start_ = 0;
+  std::size_t last_window_ = 0;  // bytes the last window took
+
   [[gnu::noinline]] void append_slow(const void* p, std::size_t n) {
     const auto* b = static_cast<const std::uint8_t*>(p);
     if (pos == nullptr) {

@@ -513,6 +513,30 @@ TEST_F(Amf3Encode, ComplexGraphRoundTrips) {
   round_trips(value::of(&array({value::of(&ac), value::of(&list), value::of(&ac)})));
 }
 
+TEST_F(Amf3Encode, ReusedOutputGrowsPastTheLastWindow) {
+  // The output window of a reused vector reaches a little beyond what the last encode took: small,
+  // large, small and large again (into the cleared vector, then appended) give a fresh encoder's bytes.
+  amf::array_node& large_list = array({});
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(large_list.dense.push_back(a_, str("s" + std::to_string(i))));
+  const value small = str("spam"), large = value::of(&large_list);
+  std::vector<std::uint8_t> fresh_small, fresh_large;
+  ASSERT_TRUE(amf::encode_amf3(small, fresh_small).ok());
+  ASSERT_TRUE(amf::encode_amf3(large, fresh_large).ok());
+  amf::amf3_encoder encoder;
+  std::vector<std::uint8_t> out;
+  for (const value* v : {&small, &large, &small, &large}) {
+    out.clear();
+    ASSERT_TRUE(encoder.encode(*v, out).ok());
+    EXPECT_EQ(out, v == &small ? fresh_small : fresh_large);
+  }
+  ASSERT_TRUE(encoder.encode(small, out).ok());
+  ASSERT_TRUE(encoder.encode(large, out).ok());
+  std::vector<std::uint8_t> expected = fresh_large;
+  expected.insert(expected.end(), fresh_small.begin(), fresh_small.end());
+  expected.insert(expected.end(), fresh_large.begin(), fresh_large.end());
+  EXPECT_EQ(out, expected);
+}
+
 TEST_F(Amf3Encode, ReusedEncoderStartsWithEmptyTablesAndAppends) {
   amf::amf3_encoder encoder;
   amf::object_node& o = object();
