@@ -39,13 +39,15 @@ struct encode_context {
   // The byte at `offset` of *out (already written).
   std::uint8_t* at(std::size_t offset) noexcept { return out->data() + offset; }
 
-  // The window spans the capacity *out has, but resize() zero-fills it: a reused vector's window
-  // goes no further than a quarter beyond what the last window took (it grows as needed).
+  // The window spans the capacity *out has, but resize() zero-fills it: once this context has
+  // written a window, the next goes no further than a quarter beyond what that one took (it grows
+  // as needed).
   void open_window() {
     pos = limit = nullptr;
     const std::size_t used = out->size();
     window_start_ = used;
-    out->resize(std::max(used + 256, std::min(out->capacity(), used + last_window_ + last_window_ / 4)));
+    const std::size_t wanted = last_window_ != 0 ? used + last_window_ + last_window_ / 4 : out->capacity();
+    out->resize(std::max(used + 256, std::min(out->capacity(), wanted)));
     pos = out->data() + used;
     limit = out->data() + out->size();
   }
