@@ -1,9 +1,9 @@
 // amphora msgload: the messaging load generator (docs/performance.md, "Messaging"). N subscribers
 // (Flex Consumers) on one destination of a local `amphora serve`, over the long-polling, the HTTP
 // streaming or the WebSocket channel (or a mix), bound to several loopback source addresses so
-// that ephemeral ports suffice; then one publisher (HTTP, /amf) whose messages carry their
-// sequence number and send time. Reports how many subscribers were held at once, the server's
-// memory (RSS) while holding them, deliveries per second, the publish-to-deliver latency, and the
+// that ephemeral ports suffice; then one publisher (HTTP, /amf), or several (--publishers), whose
+// messages carry their sequence number and send time. Reports how many subscribers were held at once, the
+// server's memory (RSS) while holding them, deliveries per second, the publish-to-deliver latency, and the
 // CPU time the server and this tool each spent per delivery. Loopback only; every phase is
 // bounded in time.
 //
@@ -52,6 +52,7 @@ using namespace msgload;
 
 constexpr std::size_t max_clients = 100'000;
 constexpr std::size_t max_threads = 64;
+constexpr std::size_t max_publishers = 64;
 constexpr std::size_t max_messages = 10'000'000;
 constexpr double max_seconds = 600;
 constexpr std::size_t spare_fds = 32;  // beyond one per client: publisher, epoll, files
@@ -74,7 +75,12 @@ const std::vector<option_spec> msgload_options = {
     {"--setup-timeout", "", "SECONDS", "Time allowed for every subscriber to subscribe (default 120)."},
     {"--hold", "", "SECONDS", "Time to hold the subscribers before publishing (default 1)."},
     {"--messages", "-n", "N", "Messages to publish (default 10; 0: only hold)."},
-    {"--rate", "", "N", "Messages published per second (default 0: the next once the last is acked)."},
+    {"--rate", "", "N",
+     "Messages published per second, by all publishers (default 0: each publisher's next once its last "
+     "is acked)."},
+    {"--publishers", "", "N",
+     "Publisher connections sharing the --messages, each one request in flight, order checked per "
+     "publisher (default 1)."},
     {"--drain", "", "SECONDS", "Time allowed for the last deliveries after publishing (default 30)."},
     {"--server-pid", "", "PID",
      "Report this process's memory (VmRSS) before and while holding, and its CPU time per delivery."},
@@ -178,6 +184,10 @@ int run(const command& c, const parsed_args& args) {
   const auto messages = parse_size(args.value("--messages").value_or("10"));
   if (!messages || *messages > max_messages)
     return usage_error(c, "--messages: at most " + std::to_string(max_messages));
+  const auto publishers = parse_size(args.value("--publishers").value_or("1"));
+  if (!publishers || *publishers == 0 || *publishers > max_publishers)
+    return usage_error(c, "--publishers: 1 to " + std::to_string(max_publishers));
+  s.publishers = *publishers;
   const auto rate = parse_seconds(args.value("--rate").value_or("0"), 1e9);
   if (!rate) return usage_error(c, "--rate: messages per second, 0 for as fast as acknowledged");
   const auto setup_timeout = parse_seconds(args.value("--setup-timeout").value_or("120"), max_seconds);
@@ -193,11 +203,11 @@ int run(const command& c, const parsed_args& args) {
     if (rss_mib(server_pid) < 0) return usage_error(c, "--server-pid: no such process");
   }
 
-  const std::size_t fds = raise_fd_limit(*clients + spare_fds);
-  if (fds < *clients + spare_fds) {
+  const std::size_t needed_fds = *clients + *publishers + spare_fds;
+  const std::size_t fds = raise_fd_limit(needed_fds);
+  if (fds < needed_fds) {
     return data_error(c, "the open-file limit is " + std::to_string(fds) + ", below the " +
-                             std::to_string(*clients + spare_fds) + " descriptors " +
-                             std::to_string(*clients) +
+                             std::to_string(needed_fds) + " descriptors " + std::to_string(*clients) +
                              " clients need, and it cannot be raised (raise the hard limit: ulimit -Hn, or "
                              "run with fewer --clients or split them over several msgload processes)");
   }
@@ -208,6 +218,8 @@ int run(const command& c, const parsed_args& args) {
   std::vector<std::unique_ptr<worker>> workers;
   for (std::size_t i = 0; i < *threads; ++i) {
     workers.push_back(std::make_unique<worker>());
+    workers.back()->deliveries_by_publisher.assign(*publishers, 0);
+    workers.back()->misordered_by_publisher.assign(*publishers, 0);
     workers.back()->max_setups = std::max<std::size_t>(1, *concurrency / *threads);
   }
   for (std::size_t i = 0; i < *clients; ++i) {
@@ -215,11 +227,21 @@ int run(const command& c, const parsed_args& args) {
     const net::ip::address* source = s.sources.empty() ? nullptr : &s.sources[i % s.sources.size()];
     w.clients.push_back(make_subscriber(w, s.channels[i % s.channels.size()], s, totals, source));
   }
-  // The publisher has a thread of its own: its writes and the acknowledgements it reads never
-  // wait behind the subscribers' reads (which share the client threads).
+  // The publishers have a thread of their own: their writes and the acknowledgements they read
+  // never wait behind the subscribers' reads (which share the client threads).
   net::io_context publisher_ioc{1};
   std::vector<char> publisher_buffer(64 * 1024);
-  publisher pub(publisher_ioc, publisher_buffer, s, totals);
+  std::vector<std::unique_ptr<publisher>> pubs;
+  for (std::size_t i = 0; i < *publishers; ++i)
+    pubs.push_back(std::make_unique<publisher>(publisher_ioc, publisher_buffer, s, totals, i));
+  const auto all_published = [&] {
+    return std::all_of(pubs.begin(), pubs.end(), [](const auto& p) { return p->done.load(); });
+  };
+  const auto acked_count = [&] {
+    std::size_t n = 0;
+    for (const auto& p : pubs) n += p->acked.load();
+    return n;
+  };
 
   const double rss_before = server_pid != 0 ? rss_mib(server_pid) : -1;
   const auto setup_start = clock_type::now();
@@ -251,10 +273,12 @@ int run(const command& c, const parsed_args& args) {
   const double server_cpu_start = server_pid != 0 ? process_cpu_seconds(server_pid) : -1;
   const double client_cpu_start = own_cpu_seconds();
   if (*messages > 0) {
-    net::post(publisher_ioc, [&] { pub.start(*messages, *rate); });
+    net::post(publisher_ioc, [&] {
+      for (auto& p : pubs) p->start(*messages, *rate);
+    });
     const double publish_bound = *rate > 0 ? static_cast<double>(*messages) / *rate + *drain : max_seconds;
-    wait_for(publish_bound, [&] { return pub.done.load(); });
-    acked = pub.acked.load();
+    wait_for(publish_bound, all_published);
+    acked = acked_count();
     const std::uint64_t expected = static_cast<std::uint64_t>(acked) * held;
     wait_for(*drain, [&] {
       std::uint64_t n = 0;
@@ -270,6 +294,25 @@ int run(const command& c, const parsed_args& args) {
   publisher_ioc.stop();
   for (std::thread& t : pool) t.join();
 
+  // The publishers' figures: the first and last send of any, the worst lag; by publisher, the
+  // messages acknowledged and the deliveries and misordered messages counted.
+  std::uint64_t first_ns = 0;
+  std::uint64_t last_ns = 0;
+  std::uint64_t max_lag_ns = 0;
+  std::vector<std::size_t> acked_by(*publishers, 0);
+  std::vector<std::uint64_t> deliveries_by(*publishers, 0);
+  std::vector<std::uint64_t> misordered_by(*publishers, 0);
+  for (std::size_t i = 0; i < pubs.size(); ++i) {
+    const publisher& p = *pubs[i];
+    if (p.first_ns != 0 && (first_ns == 0 || p.first_ns < first_ns)) first_ns = p.first_ns;
+    last_ns = std::max(last_ns, p.last_ns);
+    max_lag_ns = std::max(max_lag_ns, p.max_lag_ns);
+    acked_by[i] = p.acked.load();
+    for (auto& w : workers) {
+      deliveries_by[i] += w->deliveries_by_publisher[i];
+      misordered_by[i] += w->misordered_by_publisher[i];
+    }
+  }
   histogram latency;
   std::uint64_t deliveries = 0;
   std::uint64_t last_delivery = 0;
@@ -298,17 +341,20 @@ int run(const command& c, const parsed_args& args) {
       rss_before >= 0 && held > 0 ? (rss_held - rss_before) * 1024 / static_cast<double>(held) : -1;
   r.client_rss_mib = own_rss;
   r.published = acked;
+  r.publishers = *publishers;
+  r.published_by_publisher = acked_by;
+  r.deliveries_by_publisher = deliveries_by;
+  r.misordered_by_publisher = misordered_by;
   r.deliveries = deliveries;
   r.expected = static_cast<std::uint64_t>(acked) * held;
-  const double fanout_seconds = last_delivery > pub.first_ns && pub.first_ns != 0
-                                    ? static_cast<double>(last_delivery - pub.first_ns) / 1e9
-                                    : 0;
-  const double publish_seconds = static_cast<double>(pub.last_ns - pub.first_ns) / 1e9;
+  const double fanout_seconds =
+      last_delivery > first_ns && first_ns != 0 ? static_cast<double>(last_delivery - first_ns) / 1e9 : 0;
+  const double publish_seconds = static_cast<double>(last_ns - first_ns) / 1e9;
   r.deliveries_per_s = fanout_seconds > 0 ? static_cast<double>(deliveries) / fanout_seconds : 0;
   r.published_per_s = publish_seconds > 0 && acked > 1 ? static_cast<double>(acked - 1) / publish_seconds : 0;
   r.bytes_per_delivery =
       deliveries > 0 ? static_cast<double>(delivered_bytes) / static_cast<double>(deliveries) : 0;
-  r.publish_lag_ms = static_cast<double>(pub.max_lag_ns) / 1e6;
+  r.publish_lag_ms = static_cast<double>(max_lag_ns) / 1e6;
   r.p50_ms = latency.percentile_ms(0.50);
   r.p99_ms = latency.percentile_ms(0.99);
   r.max_ms = latency.max_ms();
@@ -337,7 +383,11 @@ int run(const command& c, const parsed_args& args) {
     std::fprintf(stderr, "first setup failure: %s\n", totals.first_error.c_str());
   for (auto& w : workers) w->clients.clear();  // before their io_context
   if (held == 0) return data_error(c, "no subscriber was held (is the server running on that port?)");
-  return held == *clients && deliveries == r.expected && r.lost == 0 && r.faults == 0 && r.misordered == 0
+  bool every_publishers_messages = true;  // each publisher's acknowledged messages, once to each subscriber
+  for (std::size_t i = 0; i < pubs.size(); ++i)
+    every_publishers_messages = every_publishers_messages && deliveries_by[i] == acked_by[i] * held;
+  return held == *clients && deliveries == r.expected && every_publishers_messages && r.lost == 0 &&
+                 r.faults == 0 && r.misordered == 0
              ? exit_ok
              : exit_bad_data;
 }
@@ -347,7 +397,8 @@ const command msgload_command{
     .summary = "load-test a local amphora server's messaging: subscribers held, fan-out rate, latency",
     .synopsis =
         "[--port PORT] [--channel longpoll|streaming|websocket[,...]] [--clients N]\n"
-        "       [--sources FIRST-LAST] [--messages N] [--rate N] [--server-pid PID] [--json]",
+        "       [--sources FIRST-LAST] [--messages N] [--rate N] [--publishers N] [--server-pid PID]\n"
+        "       [--json]",
     .description =
         "Subscribes N clients (Flex Consumers, one connection and one FlexClient each) to a\n"
         "destination of a server on this machine, over the long-polling channel (CLIENT_PING,\n"
@@ -360,7 +411,10 @@ const command msgload_command{
         "publishes --messages AsyncMessages to /amf over one keep-alive connection (a thread of\n"
         "its own), each once the previous one is acknowledged and carrying its sequence number and\n"
         "the time it was sent (with --rate, a message that falls behind its schedule carries its\n"
-        "due time, and the worst lag is printed), and counts the deliveries. Prints the\n"
+        "due time, and the worst lag is printed), and counts the deliveries. --publishers N\n"
+        "publishes from N connections at once (many producers), sharing the --messages: message\n"
+        "s is publisher s % N's, each publisher waits for its own acknowledgements, and order is\n"
+        "checked per publisher; the report gives each one's messages and deliveries. Prints the\n"
         "subscribers held, the server's RSS before and while holding them (--server-pid), the\n"
         "deliveries per second (deliveries over the time from the first publish to the last\n"
         "delivery), the p50, p99 and max publish-to-deliver latency, and the CPU time the server\n"
@@ -380,7 +434,8 @@ const command msgload_command{
         "amphora msgload --port 8400 --channel websocket --clients 10000 --sources 127.0.0.2-127.0.0.9 "
         "--messages 200 --rate 20\n"
         "amphora msgload --port 8400 --channel longpoll,streaming --clients 9990 --sources "
-        "127.0.0.2-127.0.0.40 --messages 0 --server-pid 1234 --json",
+        "127.0.0.2-127.0.0.40 --messages 0 --server-pid 1234 --json\n"
+        "amphora msgload --port 8400 --channel websocket --clients 1000 --messages 400 --publishers 4",
     .run = run,
 };
 const command_registration registered{msgload_command};

@@ -48,6 +48,7 @@ struct settings {
   tcp::endpoint server;
   std::string destination;
   std::vector<net::ip::address> sources;  // empty: the kernel's choice (127.0.0.1)
+  std::size_t publishers = 1;             // publisher connections (msgload_order.hpp: their numbering)
 };
 
 struct run_totals {
@@ -81,6 +82,10 @@ struct worker {
   std::atomic<std::uint64_t> last_delivery_ns{0};
   std::atomic<std::uint64_t> delivered_bytes{0};  // of the frames, answers or chunks that held messages
   histogram latency;                              // read once the thread has stopped
+  // By publisher (msgload_order.hpp; sized to settings::publishers before the thread starts), read
+  // once the thread has stopped.
+  std::vector<std::uint64_t> deliveries_by_publisher;
+  std::vector<std::uint64_t> misordered_by_publisher;
 
   void start_more();
   void setup_finished() {

@@ -19,8 +19,11 @@ void write_digits(std::string& text, std::size_t at, std::size_t width, std::uin
 }  // namespace
 
 publisher::publisher(net::io_context& ioc, std::vector<char>& read_buffer, const settings& s,
-                     run_totals& totals)
-    : client_socket(ioc, read_buffer, s, totals), timer_(ioc) {
+                     run_totals& totals, std::size_t index)
+    : client_socket(ioc, read_buffer, s, totals),
+      timer_(ioc),
+      step_(std::max<std::size_t>(1, s.publishers)),
+      next_(index) {
   const std::string body =
       std::string(marker) + std::string(sequence_digits, '0') + ":" + std::string(time_digits, '0');
   const std::string id = std::string(id_prefix) + std::string(id_digits, '0');
@@ -52,12 +55,12 @@ void publisher::connected() {
 }
 
 void publisher::next() {
-  if (sent_ == count_ || totals_.stopping.load(std::memory_order_relaxed)) {
+  if (next_ >= count_ || totals_.stopping.load(std::memory_order_relaxed)) {
     done.store(true);
     return;
   }
   due_ = start_ + std::chrono::duration_cast<clock_type::duration>(
-                      std::chrono::duration<double>(rate_ > 0 ? static_cast<double>(sent_) / rate_ : 0));
+                      std::chrono::duration<double>(rate_ > 0 ? static_cast<double>(next_) / rate_ : 0));
   if (clock_type::now() < due_) {
     timer_.expires_at(due_);
     timer_.async_wait([this](error_code ec) {
@@ -69,12 +72,13 @@ void publisher::next() {
 }
 
 // The send time is read last, just before the request goes to the socket (the write is
-// attempted at once: the connection has nothing else in flight).
+// attempted at once: the connection has nothing else in flight). Message ids are unique across the
+// publishers: each carries its message's number.
 void publisher::publish() {
   std::string request = request_;
-  write_digits(request, sequence_at_, sequence_digits, sent_);
-  write_digits(request, id_at_, id_digits, sent_);
-  ++sent_;
+  write_digits(request, sequence_at_, sequence_digits, next_);
+  write_digits(request, id_at_, id_digits, next_);
+  next_ += step_;
   const auto now = clock_type::now();
   if (rate_ > 0 && now > due_) {
     max_lag_ns = std::max(

@@ -1,6 +1,7 @@
 // amphora msgload's publisher: one keep-alive connection posting AsyncMessages to /amf, each
-// carrying its sequence number and send time (msgload.hpp, `marker`). It runs on an io_context
-// (thread) of its own, so that a publish is never held up behind the subscribers' reads.
+// carrying its sequence number and send time (msgload.hpp, `marker`). The publishers (one by
+// default, --publishers) run on an io_context (thread) of their own, so that a publish is never
+// held up behind the subscribers' reads.
 #pragma once
 
 #include <atomic>
@@ -15,13 +16,17 @@
 
 namespace amphora::cli::msgload {
 
-// `count` messages, at `rate` per second or (rate 0) each once the previous one is acknowledged.
-// A message is never sent before the previous one is acknowledged: with a rate, one that falls
-// behind its schedule goes as soon as it may, carrying its due time as its send time (so its
-// latency counts the wait), and the lag is kept (max_lag_ns).
+// Publisher `index` of `settings::publishers` (P) sends its share of `count` messages: the
+// numbers index, index + P, index + 2P, ... below `count` (msgload_order.hpp), at `rate` per second
+// in all (message s is due s / rate seconds after the start) or (rate 0) each once its previous
+// one is acknowledged. A message is never sent before the same publisher's previous one is
+// acknowledged (one request in flight per connection): with a rate, one that falls behind its
+// schedule goes as soon as it may, carrying its due time as its send time (so its latency counts
+// the wait), and the lag is kept (max_lag_ns).
 class publisher final : public client_socket {
  public:
-  publisher(net::io_context& ioc, std::vector<char>& read_buffer, const settings& s, run_totals& totals);
+  publisher(net::io_context& ioc, std::vector<char>& read_buffer, const settings& s, run_totals& totals,
+            std::size_t index);
 
   void start(std::size_t count, double rate);
 
@@ -42,7 +47,8 @@ class publisher final : public client_socket {
   clock_type::time_point start_;
   clock_type::time_point due_;
   std::size_t count_ = 0;
-  std::size_t sent_ = 0;
+  std::size_t step_ = 1;  // the publishers
+  std::size_t next_ = 0;  // the number of this publisher's next message
   double rate_ = 0;
   // The request, encoded once; each message patches its sequence number, message id and send
   // time into these places (digits of fixed width, so the AMF lengths do not change).

@@ -5,6 +5,18 @@
 #include <fstream>
 
 namespace amphora::cli::msgload {
+namespace {
+
+// `"name":[a,b,c]`
+template <class T>
+void print_list(const char* name, const std::vector<T>& values) {
+  std::printf(",\"%s\":[", name);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::printf("%s%llu", i == 0 ? "" : ",", static_cast<unsigned long long>(values[i]));
+  std::printf("]");
+}
+
+}  // namespace
 
 void print_json(const report& r) {
   std::printf(
@@ -16,14 +28,19 @@ void print_json(const report& r) {
       "\"publish_lag_ms\":%.3f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
       "\"max_ms\":%.3f,\"cpu_window_s\":%.3f,\"server_cpu_s\":%.3f,\"server_cpu_us_per_delivery\":%.2f,"
       "\"server_cores\":%.2f,\"client_cpu_s\":%.3f,\"client_cpu_us_per_delivery\":%.2f,"
-      "\"client_cores\":%.2f,\"lost\":%zu,\"faults\":%zu,\"misordered\":%zu,\"fd_limit\":%zu}\n",
+      "\"client_cores\":%.2f,\"lost\":%zu,\"faults\":%zu,\"misordered\":%zu,\"fd_limit\":%zu,"
+      "\"publishers\":%zu",
       r.channel_label.c_str(), r.clients, r.sources, r.threads, r.held, r.held_by[0], r.held_by[1],
       r.held_by[2], r.setup_seconds, r.setup_failed, r.server_rss_before_mib, r.server_rss_held_mib,
       r.server_kib_per_client, r.client_rss_mib, r.published, r.published_per_s,
       static_cast<unsigned long long>(r.deliveries), static_cast<unsigned long long>(r.expected),
       r.deliveries_per_s, r.bytes_per_delivery, r.publish_lag_ms, r.p50_ms, r.p99_ms, r.max_ms,
       r.cpu_window_s, r.server_cpu_s, r.server_cpu_us_per_delivery, r.server_cores, r.client_cpu_s,
-      r.client_cpu_us_per_delivery, r.client_cores, r.lost, r.faults, r.misordered, r.fd_limit);
+      r.client_cpu_us_per_delivery, r.client_cores, r.lost, r.faults, r.misordered, r.fd_limit, r.publishers);
+  print_list("published_by_publisher", r.published_by_publisher);
+  print_list("deliveries_by_publisher", r.deliveries_by_publisher);
+  print_list("misordered_by_publisher", r.misordered_by_publisher);
+  std::printf("}\n");
 }
 
 void print_text(const report& r) {
@@ -41,7 +58,16 @@ void print_text(const report& r) {
     std::printf("server RSS:  %.1f MiB before, %.1f MiB holding them (%.2f KiB per client)\n",
                 r.server_rss_before_mib, r.server_rss_held_mib, r.server_kib_per_client);
   }
-  std::printf("published:   %zu (%.0f/s)\n", r.published, r.published_per_s);
+  std::printf("published:   %zu (%.0f/s)", r.published, r.published_per_s);
+  if (r.publishers > 1) {
+    std::printf(" by %zu publishers:", r.publishers);
+    for (std::size_t i = 0; i < r.published_by_publisher.size(); ++i) {
+      std::printf(" %zu (%llu delivered, %llu out of order)", r.published_by_publisher[i],
+                  static_cast<unsigned long long>(r.deliveries_by_publisher[i]),
+                  static_cast<unsigned long long>(r.misordered_by_publisher[i]));
+    }
+  }
+  std::printf("\n");
   std::printf("deliveries:  %llu of %llu (%.0f/s, %.0f bytes each)\n",
               static_cast<unsigned long long>(r.deliveries), static_cast<unsigned long long>(r.expected),
               r.deliveries_per_s, r.bytes_per_delivery);

@@ -28,6 +28,11 @@ struct report {
   double server_kib_per_client = -1;
   double client_rss_mib = -1;
   std::size_t published = 0;
+  std::size_t publishers = 1;
+  // By publisher (msgload_order.hpp): messages acknowledged, deliveries counted, misordered.
+  std::vector<std::size_t> published_by_publisher;
+  std::vector<std::uint64_t> deliveries_by_publisher;
+  std::vector<std::uint64_t> misordered_by_publisher;
   double published_per_s = 0;
   std::uint64_t deliveries = 0;
   std::uint64_t expected = 0;

@@ -64,10 +64,11 @@ void subscriber::delivered(std::string_view data) {
     if (digits + sequence_digits + 1 + time_digits > data.size()) break;
     const std::uint64_t sequence = read_digits(data.substr(digits, sequence_digits));
     const std::uint64_t sent = read_digits(data.substr(digits + sequence_digits + 1, time_digits));
-    if (sequence < next_sequence_) {
+    const std::size_t from = order_.publisher_of(sequence);
+    ++worker_.deliveries_by_publisher[from];
+    if (!order_.accept(sequence)) {
+      ++worker_.misordered_by_publisher[from];
       totals_.misordered.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      next_sequence_ = sequence + 1;
     }
     if (now == 0) now = now_ns();
     worker_.latency.add(now > sent ? now - sent : 0);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "msgload_order.hpp"
 #include "msgload_socket.hpp"
 
 namespace amphora::cli::msgload {
@@ -17,7 +18,11 @@ class subscriber : public client_socket {
  public:
   subscriber(worker& w, channel_kind kind, const settings& s, run_totals& totals,
              const net::ip::address* source)
-      : client_socket(w.ioc, w.read_buffer, s, totals), worker_(w), kind_(kind), source_(source) {}
+      : client_socket(w.ioc, w.read_buffer, s, totals),
+        worker_(w),
+        kind_(kind),
+        source_(source),
+        order_(s.publishers) {}
 
   void start() { connect(source_); }
 
@@ -32,7 +37,7 @@ class subscriber : public client_socket {
   void fault() { totals_.faults.fetch_add(1, std::memory_order_relaxed); }
 
   // Counts every published message in `data` (its marker, sequence number and send time, read
-  // from the bytes), its latency, and whether it came after the one before.
+  // from the bytes), its latency, and whether it came after its publisher's one before.
   void delivered(std::string_view data);
 
   worker& worker_;
@@ -40,7 +45,7 @@ class subscriber : public client_socket {
  private:
   const channel_kind kind_;
   const net::ip::address* source_;
-  std::uint64_t next_sequence_ = 0;  // every message numbered lower came already
+  order_check order_;
   bool setup_reported_ = false;
   bool held_ = false;
 };

@@ -22,6 +22,11 @@
 #                           loops as serve has I/O threads: THREADS, else the cores)
 #   FANOUT_CLIENTS=10000    subscribers of the fan-out and latency scenarios
 #   FANOUT_MESSAGES=20      messages of the fan-out scenarios (each published once the last is acked)
+#   FANOUT_PUBLISHERS="1"   publisher connections of the fan-out and latency scenarios, a run for each
+#                           count of the list (msgload --publishers: they share the messages, each
+#                           waits for its own acknowledgements; many producers); a count N > 1 names
+#                           its scenarios "fanout, N publishers" and "latency, N publishers", and the
+#                           baselines run with the same counts
 #   LATENCY_RATE=2          messages/s of the latency scenarios, LATENCY_MESSAGES=20 of them
 #   CHANNELS="longpoll streaming websocket"  channels of the fan-out and latency scenarios
 #   THREADS=N               serve's --threads (default: one I/O thread per core)
@@ -41,6 +46,7 @@ fanout_clients=${FANOUT_CLIENTS:-10000}
 fanout_messages=${FANOUT_MESSAGES:-20}
 latency_rate=${LATENCY_RATE:-2}
 latency_messages=${LATENCY_MESSAGES:-20}
+fanout_publishers=${FANOUT_PUBLISHERS:-1}
 channels=${CHANNELS:-longpoll streaming websocket}
 hold_channels=${HOLD_CHANNELS-longpoll websocket longpoll,streaming}
 baselines=${BASELINES-1 2 2c}
@@ -146,9 +152,19 @@ for channel in $hold_channels; do
 done
 fanout_args=(--clients "$fanout_clients" --messages "$fanout_messages" --hold 1)
 latency_args=(--clients "$fanout_clients" --messages "$latency_messages" --rate "$latency_rate" --hold 1)
+# fanout_and_latency SERVER msgload-args...: the fan-out and latency scenarios, for each publisher count.
+fanout_and_latency() {
+  local server=$1 publishers suffix
+  shift
+  for publishers in $fanout_publishers; do
+    suffix=
+    ((publishers > 1)) && suffix=", $publishers publishers"
+    run "fanout$suffix" "$server" "$@" --publishers "$publishers" "${fanout_args[@]}"
+    run "latency$suffix" "$server" "$@" --publishers "$publishers" "${latency_args[@]}"
+  done
+}
 for channel in $channels; do
-  run fanout serve --channel "$channel" "${fanout_args[@]}"
-  run latency serve --channel "$channel" "${latency_args[@]}"
+  fanout_and_latency serve --channel "$channel"
 done
 # The baseline pushes frames as large as serve's WebSocket frames (the bytes per delivery of the
 # last WebSocket run; without one, the publisher's body as it is).
@@ -159,8 +175,7 @@ sizes = [r["bytes_per_delivery"] for r in map(json.loads, open(sys.argv[1]))
 print(round(sizes[-1]) if sizes else 0)' "$results")
 echo "baseline frames: $frame_bytes bytes of payload" >&2
 for baseline in $baselines; do
-  run fanout "$baseline" --channel websocket "${fanout_args[@]}"
-  run latency "$baseline" --channel websocket "${latency_args[@]}"
+  fanout_and_latency "$baseline" --channel websocket
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 

@@ -6,9 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "msgload_order.hpp"
 #include "process.hpp"
 
 namespace amphora::cli::test {
@@ -47,6 +49,55 @@ TEST_F(Msgload, EverySubscriberGetsEveryMessageOnEveryChannel) {
     EXPECT_GE(json_number(r.out, "client_cpu_us_per_delivery"), 0);
   }
   EXPECT_EQ(server_.stop(), 0) << server_.err();
+}
+
+// Several publishers at once (many producers): each message once to every subscriber, in order per
+// publisher, and the report's figures by publisher (10 messages over 3 publishers: 4, 3 and 3).
+TEST_F(Msgload, SeveralPublishersEachMessageOnceToEverySubscriberInOrderPerPublisher) {
+  for (const std::string channel : {"longpoll", "streaming", "websocket"}) {
+    SCOPED_TRACE(channel);
+    const run_result r = amphora({"msgload", "--port", std::to_string(port_), "--channel", channel,
+                                  "--clients", "30", "--messages", "10", "--publishers", "3", "--hold", "0.2",
+                                  "--drain", "60", "--setup-timeout", "60", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(json_number(r.out, "held"), 30);
+    EXPECT_EQ(json_number(r.out, "publishers"), 3);
+    EXPECT_EQ(json_number(r.out, "published"), 10);
+    EXPECT_EQ(json_number(r.out, "deliveries"), 300);
+    EXPECT_EQ(json_number(r.out, "misordered"), 0);
+    EXPECT_EQ(json_number(r.out, "faults"), 0);
+    EXPECT_THAT(r.out, HasSubstr("\"published_by_publisher\":[4,3,3]"));
+    EXPECT_THAT(r.out, HasSubstr("\"deliveries_by_publisher\":[120,90,90]"));
+    EXPECT_THAT(r.out, HasSubstr("\"misordered_by_publisher\":[0,0,0]"));
+  }
+  const run_result text = amphora({"msgload", "--port", std::to_string(port_), "--channel", "websocket",
+                                   "--clients", "5", "--messages", "4", "--publishers", "2", "--hold", "0.1",
+                                   "--drain", "60", "--setup-timeout", "60"});
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_THAT(text.out, HasSubstr("published:   4"));
+  EXPECT_THAT(text.out, HasSubstr("by 2 publishers: 2 (10 delivered, 0 out of order) 2 (10 delivered"));
+  EXPECT_EQ(server_.stop(), 0) << server_.err();
+}
+
+// The order check itself: message s is publisher s % P's (s / P)-th message.
+TEST(MsgloadOrder, PublishersInterleaveFreelyEachInItsOwnOrder) {
+  msgload::order_check check(3);
+  EXPECT_EQ(check.publisher_of(7), 1u);
+  for (const std::uint64_t s : {2u, 0u, 1u, 5u, 3u, 4u, 8u, 11u, 6u, 9u, 7u}) EXPECT_TRUE(check.accept(s)) << s;
+}
+
+TEST(MsgloadOrder, ADuplicateOrALateMessageOfOnePublisherIsCaught) {
+  msgload::order_check check(2);
+  EXPECT_TRUE(check.accept(0));
+  EXPECT_TRUE(check.accept(4));   // publisher 0's third: its second (2) is skipped (late or lost)
+  EXPECT_FALSE(check.accept(2));  // ... and comes late
+  EXPECT_FALSE(check.accept(4));  // a duplicate
+  EXPECT_TRUE(check.accept(1));   // publisher 1 is on its own
+  EXPECT_FALSE(check.accept(1));
+  msgload::order_check one(1);  // one publisher: the order of the numbers
+  EXPECT_TRUE(one.accept(0));
+  EXPECT_TRUE(one.accept(1));
+  EXPECT_FALSE(one.accept(0));
 }
 
 TEST_F(Msgload, AMixOfLongPollAndStreamingSubscribersInOneRun) {
@@ -191,6 +242,8 @@ TEST(MsgloadAlone, UsageErrors) {
            {"--sources", "10.0.0.1-10.0.0.5"},
            {"--sources", "127.0.0.9-127.0.0.2"},
            {"--rate", "-1"},
+           {"--publishers", "0"},
+           {"--publishers", "65"},
            {"--hold", "601"},
            {"--path", "amf"},
            {"--destination", "a\"b"},
