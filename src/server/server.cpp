@@ -233,6 +233,11 @@ void server::wait() {
   m.timers->stop();
   m.state->set_io_stopped();
   m.pool.stop();
+  if (m.state->websocket_writes().writes.load() + m.state->stream_writes().writes.load() > 0) {
+    m.state->log().event(log_level::info, "pushed: WebSocket " +
+                                              m.state->websocket_writes().summary("frames") + ", streaming " +
+                                              m.state->stream_writes().summary("chunks"));
+  }
   m.state->log().event(log_level::info, "stopped");
   const std::lock_guard lock(m.mutex);
   m.stopped = true;

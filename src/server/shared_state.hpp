@@ -13,6 +13,7 @@
 
 #include "amphora/server/config.hpp"
 #include "cors.hpp"
+#include "outbox.hpp"
 #include "rate_limiter.hpp"
 #include "request_log.hpp"
 #include "router.hpp"
@@ -53,6 +54,10 @@ class shared_state {
   // Waits until no session is left or the deadline passes; true if none is left.
   bool wait_idle_until(std::chrono::steady_clock::time_point deadline);
 
+  // The push connections' writes and the frames or chunks they carried (logged at the stop).
+  write_counts& websocket_writes() noexcept { return websocket_writes_; }
+  write_counts& stream_writes() noexcept { return stream_writes_; }
+
  private:
   config config_;
   router router_;
@@ -61,6 +66,8 @@ class shared_state {
   rate_limiter rates_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> io_running_{true};
+  write_counts websocket_writes_;
+  write_counts stream_writes_;
 
   mutable std::mutex mutex_;
   std::condition_variable idle_;

@@ -1,10 +1,11 @@
 #include "stream_session.hpp"
 
 #include <exception>
-#include <mutex>
 #include <span>
 #include <string_view>
 #include <utility>
+
+#include "outbox.hpp"
 
 namespace amphora::server::detail {
 namespace {
@@ -12,67 +13,53 @@ namespace {
 constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
 
-// The handler's handle on the stream. A chunk is encoded at once into the sink's buffer; the
-// connection's strand is told (one post) only when the buffer was empty and no write is in
-// flight, so that chunks written in a burst go out together.
+// The handler's handle on the stream: a chunk is encoded at once into the outbox, which tells the
+// connection's strand (one post) only when nothing was waiting, so that chunks written in a burst
+// go out together. The bound counts payload bytes.
 template <class Session>
 class sink final : public stream_sink {
  public:
   sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued_bytes)
-      : session_(std::move(session)), strand_(std::move(executor)), max_queued_bytes_(max_queued_bytes) {}
+      : session_(std::move(session)), strand_(std::move(executor)), outbox_(max_queued_bytes) {}
 
   bool write(std::vector<std::uint8_t> bytes) override { return write_copy(bytes); }
 
   bool write_copy(std::span<const std::uint8_t> bytes) override {
     if (bytes.empty()) return false;
-    bool flush = false;
-    {
-      std::lock_guard lock(mutex_);
-      if (ended_) return false;
-      if (queued_bytes_ > 0 && queued_bytes_ + bytes.size() > max_queued_bytes_) {  // one chunk always fits
-        ended_ = true;
+    const auto encode = [&](std::vector<std::uint8_t>& out) {
+      const std::string head = hex_size(bytes.size());
+      out.insert(out.end(), head.begin(), head.end());
+      out.insert(out.end(), crlf.begin(), crlf.end());
+      out.insert(out.end(), bytes.begin(), bytes.end());
+      out.insert(out.end(), crlf.begin(), crlf.end());
+    };
+    switch (outbox_.add(bytes.size(), encode)) {
+      case outbox::added::queued:
+        return true;
+      case outbox::added::flush:
+        post([](Session& s) { s.do_flush(); });
+        return true;
+      case outbox::added::full:
         post([](Session& s) { s.do_overflow(); });
         return false;
-      }
-      const std::string head = hex_size(bytes.size());
-      chunks_.insert(chunks_.end(), head.begin(), head.end());
-      chunks_.insert(chunks_.end(), crlf.begin(), crlf.end());
-      chunks_.insert(chunks_.end(), bytes.begin(), bytes.end());
-      chunks_.insert(chunks_.end(), crlf.begin(), crlf.end());
-      queued_bytes_ += bytes.size();
-      pending_bytes_ += bytes.size();
-      flush = !flush_posted_;
-      flush_posted_ = true;
+      case outbox::added::ended:
+        break;
     }
-    if (flush) post([](Session& s) { s.do_flush(); });
-    return true;
+    return false;
   }
 
   void end() override {
-    std::lock_guard lock(mutex_);
-    if (std::exchange(ended_, true)) return;
-    post([](Session& s) { s.do_end(); });
+    if (outbox_.end()) post([](Session& s) { s.do_end(); });
   }
 
-  void stop() noexcept {
-    std::lock_guard lock(mutex_);
-    ended_ = true;
-  }
+  void stop() noexcept { outbox_.end(); }
 
-  // On the strand: the chunks written since the last take, swapped into `out` (empty; its
-  // capacity comes back here for the next chunks). Returns their payload bytes.
-  std::size_t take(std::vector<std::uint8_t>& out) {
-    std::lock_guard lock(mutex_);
-    chunks_.swap(out);
-    flush_posted_ = false;
-    return std::exchange(pending_bytes_, 0);
-  }
+  // On the strand: the chunks written since the last take (outbox::take; its cost: their payload
+  // bytes).
+  outbox::taken take(std::vector<std::uint8_t>& out) { return outbox_.take(out); }
 
   // On the strand: `bytes` taken were written (or dropped).
-  void written(std::size_t bytes) {
-    std::lock_guard lock(mutex_);
-    queued_bytes_ -= bytes;
-  }
+  void written(std::size_t bytes) { outbox_.written(bytes); }
 
  private:
   template <class F>
@@ -84,13 +71,7 @@ class sink final : public stream_sink {
 
   std::weak_ptr<Session> session_;
   strand strand_;
-  const std::size_t max_queued_bytes_;
-  std::mutex mutex_;
-  std::vector<std::uint8_t> chunks_;  // encoded, not yet taken by the connection
-  std::size_t pending_bytes_ = 0;     // payload bytes in chunks_
-  std::size_t queued_bytes_ = 0;      // payload bytes written and not yet sent (pending or being sent)
-  bool flush_posted_ = false;
-  bool ended_ = false;
+  outbox outbox_;
 };
 
 // A write buffer bigger than this after a burst is given back rather than kept for the next one.
@@ -176,7 +157,11 @@ void stream_session<Stream>::do_end() {
 template <class Stream>
 void stream_session<Stream>::do_flush() {
   if (writing_ || finished_) return;
-  if (sending_.empty()) sending_bytes_ = static_cast<sink<stream_session>&>(*sink_).take(sending_);
+  if (sending_.empty()) {
+    const outbox::taken t = static_cast<sink<stream_session>&>(*sink_).take(sending_);
+    sending_bytes_ = t.cost;
+    sending_chunks_ = t.items;
+  }
   if (sending_.empty()) {
     if (!ending_) return;
     writing_ = true;
@@ -189,6 +174,7 @@ void stream_session<Stream>::do_flush() {
     return;
   }
   writing_ = true;
+  state_->stream_writes().add(sending_chunks_);
   tcp_layer().expires_after(state_->settings().write_timeout);
   net::async_write(stream_, net::buffer(sending_),
                    beast::bind_front_handler(&stream_session::on_write, shared_from_this()));

@@ -60,6 +60,7 @@ class stream_session : public connection, public std::enable_shared_from_this<st
 
   std::vector<std::uint8_t> sending_;  // chunks taken from the sink, encoded, being written
   std::size_t sending_bytes_ = 0;      // their payload bytes (the queue's bound counts those)
+  std::size_t sending_chunks_ = 0;     // how many
   std::array<std::uint8_t, 4096> discard_{};
   bool writing_ = false;
   bool ending_ = false;  // end() was asked: the last chunk follows what is queued

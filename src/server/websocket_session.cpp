@@ -1,10 +1,11 @@
 #include "websocket_session.hpp"
 
 #include <exception>
-#include <mutex>
 #include <span>
 #include <string_view>
 #include <utility>
+
+#include "outbox.hpp"
 
 namespace amphora::server::detail {
 namespace {
@@ -34,66 +35,46 @@ void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> 
   out.insert(out.end(), payload.begin(), payload.end());
 }
 
-// The channel's handle on the connection. A message is framed at once into the sink's buffer;
-// the connection's strand is told (one post) only when the buffer was empty and no write is in
-// flight, so that messages sent in a burst go out together.
+// The channel's handle on the connection: a message is framed at once into the outbox, which
+// tells the connection's strand (one post) only when nothing was waiting, so that messages sent
+// in a burst go out together.
 template <class Session>
 class sink final : public message_sink {
  public:
   sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued)
-      : session_(std::move(session)), strand_(std::move(executor)), max_queued_(max_queued) {}
+      : session_(std::move(session)), strand_(std::move(executor)), outbox_(max_queued) {}
 
   bool send(std::vector<std::uint8_t> message) override { return send_copy(message); }
 
   bool send_copy(std::span<const std::uint8_t> message) override {
-    bool flush = false;
-    {
-      std::lock_guard lock(mutex_);
-      if (ended_) return false;
-      if (queued_ >= max_queued_) {  // the documented policy: close, after what is queued
-        ended_ = true;
+    switch (outbox_.add(1, [&](std::vector<std::uint8_t>& out) { append_frame(out, message); })) {
+      case outbox::added::queued:
+        return true;
+      case outbox::added::flush:
+        net::post(strand_, [weak = session_] {
+          if (auto s = weak.lock()) s->do_flush();
+        });
+        return true;
+      case outbox::added::full:  // the documented policy: close, after what is queued
         post_close(close_code::policy_error, "client reads too slowly");
         return false;
-      }
-      append_frame(frames_, message);
-      ++queued_;
-      ++pending_;
-      flush = !flush_posted_;
-      flush_posted_ = true;
+      case outbox::added::ended:
+        break;
     }
-    if (flush) {
-      net::post(strand_, [weak = session_] {
-        if (auto s = weak.lock()) s->do_flush();
-      });
-    }
-    return true;
+    return false;
   }
 
   void close(std::uint16_t code, std::string reason) override {
-    std::lock_guard lock(mutex_);
-    if (std::exchange(ended_, true)) return;
-    post_close(code, std::move(reason));
+    if (outbox_.end()) post_close(code, std::move(reason));
   }
 
-  void end() noexcept {
-    std::lock_guard lock(mutex_);
-    ended_ = true;
-  }
+  void end() noexcept { outbox_.end(); }
 
-  // On the strand: the frames sent since the last take, swapped into `out` (empty; its capacity
-  // comes back here for the next frames). Returns how many.
-  std::size_t take(std::vector<std::uint8_t>& out) {
-    std::lock_guard lock(mutex_);
-    frames_.swap(out);
-    flush_posted_ = false;
-    return std::exchange(pending_, 0);
-  }
+  // On the strand: the frames sent since the last take (outbox::take).
+  outbox::taken take(std::vector<std::uint8_t>& out) { return outbox_.take(out); }
 
   // On the strand: `count` taken frames were written (or dropped).
-  void written(std::size_t count) {
-    std::lock_guard lock(mutex_);
-    queued_ -= count;
-  }
+  void written(std::size_t count) { outbox_.written(count); }
 
  private:
   void post_close(std::uint16_t code, std::string reason) {
@@ -104,13 +85,7 @@ class sink final : public message_sink {
 
   std::weak_ptr<Session> session_;
   strand strand_;
-  const std::size_t max_queued_;
-  std::mutex mutex_;
-  std::vector<std::uint8_t> frames_;  // framed, not yet taken by the connection
-  std::size_t pending_ = 0;           // frames in frames_
-  std::size_t queued_ = 0;            // frames sent and not yet written (pending or being written)
-  bool flush_posted_ = false;
-  bool ended_ = false;
+  outbox outbox_;
 };
 
 // A write buffer bigger than this after a burst is given back rather than kept for the next one.
@@ -225,7 +200,10 @@ void websocket_session<Stream>::on_read(error_code ec, std::size_t) {
 template <class Stream>
 void websocket_session<Stream>::do_flush() {
   if (writing_ || finished_ || !open_) return;
-  if (sending_.empty()) sending_count_ = static_cast<sink<websocket_session>&>(*sink_).take(sending_);
+  if (sending_.empty()) {
+    const outbox::taken t = static_cast<sink<websocket_session>&>(*sink_).take(sending_);
+    sending_count_ = t.items;
+  }
   if (sending_.empty()) {
     if (!closing_) return;
     writing_ = true;  // for good: the close is the last write
@@ -237,6 +215,7 @@ void websocket_session<Stream>::do_flush() {
   // Refused while Beast writes a control frame: the gate calls do_flush again after it.
   writing_ = ws_.next_layer().async_write_frames(
       net::buffer(sending_), beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+  if (writing_) state_->websocket_writes().add(sending_count_);
 }
 
 template <class Stream>

@@ -1,0 +1,111 @@
+// What a push connection's sink and its session share (websocket_session.cpp: WebSocket frames;
+// stream_session.cpp: HTTP chunks): the outbox. Any thread adds an item (a message) to it, encoded
+// at once into one buffer; the connection's strand is told (one post) only when nothing was waiting
+// to be taken, so that items added in a burst (several publishes that ran ahead of the pushes, a
+// backlog behind a slow reader) are taken together and go out in one write. The queue is bounded
+// (frames, or payload bytes): an item that would pass the bound ends the outbox (the documented
+// slow-client policy: the session closes after what is queued, or at once). Also the server's count
+// of push writes and of the items they carried (write_counts), logged when the server stops.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace amphora::server::detail {
+
+class outbox {
+ public:
+  // Counted toward the bound: frames (WebSocket) or payload bytes (streaming).
+  explicit outbox(std::size_t bound) : bound_(bound) {}
+
+  enum class added {
+    queued,  // after others still waiting: the strand was told already
+    flush,   // the first waiting: the caller tells the strand (posts a flush)
+    full,    // refused: it would pass the bound; the outbox is ended now (the caller says so)
+    ended,   // refused: the outbox was ended before
+  };
+
+  // Adds an item of `cost` that `encode(buffer)` appends to the buffer. One item always fits an
+  // empty queue, whatever its cost.
+  template <class Encode>
+  added add(std::size_t cost, Encode&& encode) {
+    std::lock_guard lock(mutex_);
+    if (ended_) return added::ended;
+    if (queued_ > 0 && queued_ + cost > bound_) {
+      ended_ = true;
+      return added::full;
+    }
+    encode(pending_);
+    queued_ += cost;
+    pending_cost_ += cost;
+    ++pending_items_;
+    return std::exchange(flush_posted_, true) ? added::queued : added::flush;
+  }
+
+  // Nothing more is added; true if it was open until now.
+  bool end() noexcept {
+    std::lock_guard lock(mutex_);
+    return !std::exchange(ended_, true);
+  }
+
+  struct taken {
+    std::size_t cost = 0;
+    std::size_t items = 0;
+  };
+
+  // On the strand: what was added since the last take, swapped into `out` (empty; its capacity
+  // comes back here for the next items).
+  taken take(std::vector<std::uint8_t>& out) {
+    std::lock_guard lock(mutex_);
+    pending_.swap(out);
+    flush_posted_ = false;
+    return {std::exchange(pending_cost_, 0), std::exchange(pending_items_, 0)};
+  }
+
+  // On the strand: taken items of `cost` were written (or dropped): they count no more.
+  void written(std::size_t cost) {
+    std::lock_guard lock(mutex_);
+    queued_ -= cost;
+  }
+
+ private:
+  const std::size_t bound_;
+  std::mutex mutex_;
+  std::vector<std::uint8_t> pending_;  // encoded, not yet taken
+  std::size_t pending_cost_ = 0;       // of the items in pending_
+  std::size_t pending_items_ = 0;
+  std::size_t queued_ = 0;  // cost added and not yet written (pending or being written)
+  bool flush_posted_ = false;
+  bool ended_ = false;
+};
+
+// How many push writes a kind of connection made and how many items (frames, chunks) they carried:
+// one relaxed addition of each per write, read when the server stops.
+struct write_counts {
+  std::atomic<std::uint64_t> writes{0};
+  std::atomic<std::uint64_t> items{0};
+
+  void add(std::size_t carried) noexcept {
+    writes.fetch_add(1, std::memory_order_relaxed);
+    items.fetch_add(carried, std::memory_order_relaxed);
+  }
+
+  // "N frames in M writes (x per write)", `what` naming the items.
+  std::string summary(const char* what) const {
+    const std::uint64_t w = writes.load(std::memory_order_relaxed);
+    const std::uint64_t n = items.load(std::memory_order_relaxed);
+    const double per = w > 0 ? static_cast<double>(n) / static_cast<double>(w) : 0;
+    char per_text[32];
+    std::snprintf(per_text, sizeof per_text, "%.2f", per);
+    return std::to_string(n) + " " + what + " in " + std::to_string(w) + " writes (" + per_text +
+           " per write)";
+  }
+};
+
+}  // namespace amphora::server::detail
