@@ -83,7 +83,8 @@ TEST_F(Msgload, SeveralPublishersEachMessageOnceToEverySubscriberInOrderPerPubli
 TEST(MsgloadOrder, PublishersInterleaveFreelyEachInItsOwnOrder) {
   msgload::order_check check(3);
   EXPECT_EQ(check.publisher_of(7), 1u);
-  for (const std::uint64_t s : {2u, 0u, 1u, 5u, 3u, 4u, 8u, 11u, 6u, 9u, 7u}) EXPECT_TRUE(check.accept(s)) << s;
+  for (const std::uint64_t s : {2u, 0u, 1u, 5u, 3u, 4u, 8u, 11u, 6u, 9u, 7u})
+    EXPECT_TRUE(check.accept(s)) << s;
 }
 
 TEST(MsgloadOrder, ADuplicateOrALateMessageOfOnePublisherIsCaught) {
