@@ -30,11 +30,11 @@ class amf3_reader {
   const traits* traits_at(std::uint32_t index) const noexcept;  // nullptr when out of range
   const value* object_at(std::uint32_t index) const noexcept;   // nullptr when out of range
   bool remember(value v);                                       // the next object-table entry
-  // Inline non-externalizable traits that the caller matched byte for byte (alias and names
-  // each an inline string, in this order) and skipped: enters t, its alias and its names into
-  // the tables as read_traits would. false (nothing entered) when a table limit would be reached:
-  // read_traits then reports it.
-  bool add_known_traits(traits* t);
+  std::size_t object_count() const noexcept;                    // entries in the object table
+  std::size_t trait_count() const noexcept;                     // entries in the traits table
+  // Non-externalizable traits that the caller read itself (and whose strings it entered): the
+  // next traits-table entry, as read_traits makes it. The caller checked max_trait_refs.
+  void add_traits_entry(traits* t);
   // The string table, by index: a caller that reads an inline string itself appends it here
   // (within limits::max_string_refs; past it, read_string reports the limit).
   std::vector<std::string_view>& string_table() noexcept;

@@ -1045,17 +1045,9 @@ const value* amf3_reader::object_at(std::uint32_t index) const noexcept {
   return index < impl_->object_count ? &impl_->objects[index] : nullptr;
 }
 bool amf3_reader::remember(value v) { return impl_->remember(v); }
-bool amf3_reader::add_known_traits(traits* t) {
-  impl& r = *impl_;
-  const std::size_t added = t->sealed.size() + (t->alias.empty() ? 0 : 1);
-  if (r.trait_table.size() >= r.lim().max_trait_refs || r.strings.size() + added > r.lim().max_string_refs) {
-    return false;
-  }
-  if (!t->alias.empty()) r.strings.push_back(t->alias);
-  r.strings.insert(r.strings.end(), t->sealed.begin(), t->sealed.end());
-  r.add_traits(t, nullptr);
-  return true;
-}
+std::size_t amf3_reader::object_count() const noexcept { return impl_->object_count; }
+std::size_t amf3_reader::trait_count() const noexcept { return impl_->trait_table.size(); }
+void amf3_reader::add_traits_entry(traits* t) { impl_->add_traits(t, nullptr); }
 
 std::vector<std::string_view>& amf3_reader::string_table() noexcept { return impl_->strings; }
 

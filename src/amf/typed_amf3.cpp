@@ -3,6 +3,7 @@
 // keeps one reader state and one writer state for reuse (a warmed-up decode or encode allocates
 // nothing here); a nested use on the same thread gets a fresh one.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -33,16 +34,58 @@ bool has_children(kind k) noexcept {
 
 }  // namespace
 
+// The typed reader's own object-table entries (placeholders) and known traits enter the codec
+// reader's tables lazily: they are counted (and checked against the limits) when taken, and
+// handed to the reader only before the reader itself is used (flush()), so that a message the
+// typed reader reads alone never touches the reader's tables but for its strings.
 struct typed_amf3_in_state {
   decode_context ctx;
   amf3_reader reader{ctx};
   arena scratch;
   std::optional<decode_scope> scope;
   std::size_t placeholders = 0;  // object-table entries the typed reader took
+  // The reader's table sizes (kept up to date by flush() and recount()), and what is pending.
+  std::size_t reader_objects = 0;
+  std::size_t reader_traits = 0;
+  std::size_t pending_objects = 0;
+  std::size_t pending_trait_count = 0;
+  std::array<traits*, 8> pending_traits{};
   node_map seen;                 // holds_placeholder's visited nodes
   std::vector<value> pending;    // holds_placeholder's nodes to visit
   std::vector<std::string_view>* strings = &reader.string_table();
   bool busy = false;
+
+  std::size_t object_count() const noexcept { return reader_objects + pending_objects; }
+  std::size_t trait_count() const noexcept { return reader_traits + pending_trait_count; }
+
+  // Pending entries into the reader's tables, before the reader reads or looks up anything.
+  bool flush() {
+    for (std::size_t i = 0; i < pending_trait_count; ++i) reader.add_traits_entry(pending_traits[i]);
+    reader_traits += pending_trait_count;
+    pending_trait_count = 0;
+    for (; pending_objects > 0; --pending_objects, ++reader_objects) {
+      if (!reader.remember(placeholder())) return false;  // within max_object_refs: checked when taken
+    }
+    return true;
+  }
+  // After the reader read something (which may have added entries).
+  void recount() noexcept {
+    reader_objects = reader.object_count();
+    reader_traits = reader.trait_count();
+  }
+  // The next object-table entry, a placeholder (the reader's limit and error).
+  bool take_placeholder() {
+    if (object_count() >= ctx.options->limits.max_object_refs) {
+      return ctx.fail(errc::limit_exceeded, "object table larger than max_object_refs");
+    }
+    ++pending_objects;
+    ++placeholders;
+    return true;
+  }
+  void add_traits(traits* t) {
+    if (pending_trait_count == pending_traits.size()) flush();
+    pending_traits[pending_trait_count++] = t;
+  }
 };
 
 struct typed_amf3_out_state {
@@ -80,6 +123,10 @@ amf3_typed_in::amf3_typed_in(std::span<const std::uint8_t> in, arena* memory, co
   s_->scope.emplace(s_->ctx, in, *memory, options);
   s_->reader.reset();
   s_->placeholders = 0;
+  s_->reader_objects = 0;
+  s_->reader_traits = 0;
+  s_->pending_objects = 0;
+  s_->pending_trait_count = 0;
   cur_ = &s_->ctx.cur;
   begin_ = s_->ctx.begin;
   end_ = s_->ctx.end;
@@ -96,7 +143,10 @@ amf3_typed_in::~amf3_typed_in() {
 bool amf3_typed_in::ok() const noexcept { return !s_->ctx.error.code; }
 
 bool amf3_typed_in::read_value(value& out) {
-  if (!s_->reader.read_value(out)) return false;
+  if (!s_->flush()) return false;
+  const bool ok = s_->reader.read_value(out);
+  s_->recount();
+  if (!ok) return false;
   return s_->placeholders == 0 || !holds_placeholder(out) || request_restart();
 }
 
@@ -109,7 +159,10 @@ bool amf3_typed_in::read_key_slow(std::string_view& s) { return s_->reader.read_
 
 bool amf3_typed_in::skip_value() {
   value ignored;
-  return s_->reader.read_value(ignored);
+  if (!s_->flush()) return false;
+  const bool ok = s_->reader.read_value(ignored);
+  s_->recount();
+  return ok;
 }
 
 namespace {
@@ -128,6 +181,7 @@ amf3_typed_in::start read_header(typed_amf3_in_state& s, std::uint32_t& h, std::
   if (!s.reader.read_u29(h)) return amf3_typed_in::start::failed;
   if ((h & 1) != 0) return amf3_typed_in::start::fresh;
   ref = h >> 1;
+  if (!s.flush()) return amf3_typed_in::start::failed;
   if (s.reader.object_at(ref) == nullptr) {
     s.ctx.fail_at(errc::bad_reference, static_cast<std::size_t>(at - s.ctx.begin), "object reference");
     return amf3_typed_in::start::failed;
@@ -139,17 +193,25 @@ amf3_typed_in::start read_header(typed_amf3_in_state& s, std::uint32_t& h, std::
 
 namespace {
 
-// The known traits at ctx.cur (after the object marker), entered into the reader's tables and
-// skipped; nullptr (nothing read) when the bytes differ or a limit applies: read_traits then
-// reads them, or reports the limit.
+bool same_bytes(const std::uint8_t* p, const std::vector<std::uint8_t>& bytes) noexcept {
+  if (bytes.size() > 8) return std::memcmp(p, bytes.data(), bytes.size()) == 0;
+  return std::equal(bytes.begin(), bytes.end(), p);  // anonymous traits: two bytes, no call
+}
+
+// The known traits at ctx.cur (after the object marker), entered into the tables (their strings
+// into the string table, the traits pending) and skipped; nullptr (nothing read) when the bytes
+// differ or a limit applies: read_traits then reads them, or reports the limit.
 traits* take_known(typed_amf3_in_state& s, const known_traits& k) {
   decode_context& ctx = s.ctx;
   const limits& lim = ctx.options->limits;
-  if (ctx.remaining() < k.bytes.size() || std::memcmp(ctx.cur, k.bytes.data(), k.bytes.size()) != 0 ||
+  std::vector<std::string_view>& strings = *s.strings;
+  if (ctx.remaining() < k.bytes.size() || !same_bytes(ctx.cur, k.bytes) ||
       k.type->sealed.size() > lim.max_elements || k.longest > lim.max_string_bytes ||
-      !s.reader.add_known_traits(k.type)) {
+      s.trait_count() >= lim.max_trait_refs || strings.size() + k.strings.size() > lim.max_string_refs) {
     return nullptr;
   }
+  strings.insert(strings.end(), k.strings.begin(), k.strings.end());
+  s.add_traits(k.type);
   ctx.cur += k.bytes.size();
   return k.type;
 }
@@ -162,6 +224,7 @@ amf3_typed_in::start amf3_typed_in::begin_object(const traits*& t, std::uint32_t
   const std::uint8_t* marker = ctx.cur++;
   traits* read = known != nullptr ? take_known(*s_, *known) : nullptr;
   if (read == nullptr) {
+    if (!s_->flush()) return start::failed;
     std::uint32_t h = 0;
     if (const start r = read_header(*s_, h, ref); r != start::fresh) return r;
     // Externalizable objects are left to the value model (their codec reads the body).
@@ -175,13 +238,14 @@ amf3_typed_in::start amf3_typed_in::begin_object(const traits*& t, std::uint32_t
       ctx.cur = marker;
       return start::other;
     }
-    if (!s_->reader.read_traits(h, marker + 1, read)) return start::failed;
+    const bool ok = s_->reader.read_traits(h, marker + 1, read);
+    s_->reader_traits = s_->reader.trait_count();
+    if (!ok) return start::failed;
   }
   if (!enter(ctx, marker) || !ctx.need_declared(read->sealed.size(), 1, "sealed members") ||
-      !s_->reader.remember(placeholder())) {
+      !s_->take_placeholder()) {
     return start::failed;
   }
-  ++s_->placeholders;
   t = read;
   return start::fresh;
 }
@@ -196,17 +260,16 @@ amf3_typed_in::start amf3_typed_in::begin_array(std::uint32_t& dense, std::uint3
     ctx.fail(errc::limit_exceeded, "more entries than max_elements");
     return start::failed;
   }
-  if (!ctx.need_declared(dense, 1, "array length") || !enter(ctx, marker) ||
-      !s_->reader.remember(placeholder())) {
+  if (!ctx.need_declared(dense, 1, "array length") || !enter(ctx, marker) || !s_->take_placeholder()) {
     return start::failed;
   }
-  ++s_->placeholders;
   return start::fresh;
 }
 
 void amf3_typed_in::end() noexcept { --s_->ctx.depth; }
 
 const value* amf3_typed_in::referenced(std::uint32_t index) {
+  if (!s_->flush()) return nullptr;
   const value* v = s_->reader.object_at(index);  // begin_* checked the index
   if (v->node() == &placeholder_node || holds_placeholder(*v)) {
     request_restart();

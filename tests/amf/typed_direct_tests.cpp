@@ -4,6 +4,7 @@
 // cycles, real error offsets, truncations and mutations.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -145,6 +146,39 @@ struct owned {
 constexpr auto amf_class(amf::type_tag<owned>) {
   return amf::define_class<owned>("com.example.Viewed", amf::field<"name">(&owned::name),
                                   amf::field<"note">(&owned::note), amf::field<"tags">(&owned::tags));
+}
+
+// Ten classes of distinct aliases (more known traits than the typed reader keeps pending).
+inline constexpr std::string_view tagged_aliases[] = {"t.A0", "t.A1", "t.A2", "t.A3", "t.A4",
+                                                      "t.A5", "t.A6", "t.A7", "t.A8", "t.A9"};
+template <int N>
+struct tagged {
+  std::int32_t v = 0;
+};
+template <int N>
+constexpr auto amf_class(amf::type_tag<tagged<N>>) {
+  return amf::define_class<tagged<N>>(tagged_aliases[N], amf::field<"v">(&tagged<N>::v));
+}
+struct many_classes {
+  tagged<0> a0;
+  tagged<1> a1;
+  tagged<2> a2;
+  tagged<3> a3;
+  tagged<4> a4;
+  tagged<5> a5;
+  tagged<6> a6;
+  tagged<7> a7;
+  tagged<8> a8;
+  tagged<9> a9;
+  std::vector<amf::value> items;
+};
+constexpr auto amf_class(amf::type_tag<many_classes>) {
+  using m = many_classes;
+  return amf::define_class<m>("t.Many", amf::field<"a0">(&m::a0), amf::field<"a1">(&m::a1),
+                              amf::field<"a2">(&m::a2), amf::field<"a3">(&m::a3), amf::field<"a4">(&m::a4),
+                              amf::field<"a5">(&m::a5), amf::field<"a6">(&m::a6), amf::field<"a7">(&m::a7),
+                              amf::field<"a8">(&m::a8), amf::field<"a9">(&m::a9),
+                              amf::field<"items">(&m::items));
 }
 
 shape sample() {
@@ -390,17 +424,90 @@ TEST(TypedDirect, KnownTraitsFillTheTablesAsIfRead) {
   EXPECT_EQ(got.items[1].as_string(), "x");
 }
 
+// The typed reader's own object-table entries and known traits enter the codec's tables only when
+// the codec reads next (amf3_direct.hpp): what the codec reads then must see every entry taken
+// before, in order (traits references past the ones kept pending, object references to objects
+// the typed reader read: a restart), and the result is the value model's.
+TEST(TypedDirect, TableEntriesTakenAheadReachTheCodecInOrder) {
+  static constexpr std::string_view field_names[] = {"a0", "a1", "a2", "a3", "a4",
+                                                     "a5", "a6", "a7", "a8", "a9"};
+  for (bool with_reference : {false, true}) {
+    amf::arena m;
+    amf::object_node* root = amf::new_object(m, "t.Many", false);
+    amf::object_node* first = nullptr;
+    for (int i = 0; i < 10; ++i) {
+      amf::object_node* o = amf::new_object(m, tagged_aliases[i], false);
+      ASSERT_TRUE(amf::add_sealed(m, *o, "v", amf::value::integer(i)));
+      if (i == 0) first = o;
+      ASSERT_TRUE(amf::add_sealed(m, *root, field_names[i], amf::value::of(o)));
+    }
+    // Items the codec reads: objects of classes read before (traits references, the first one past
+    // what is kept pending), a string, then a reference to the first object (read by the typed
+    // reader: a restart).
+    amf::array_node* items = amf::new_array(m);
+    for (int i : {9, 3, 0}) {
+      amf::object_node* o = amf::new_object(m, tagged_aliases[i], false);
+      ASSERT_TRUE(amf::add_sealed(m, *o, "v", amf::value::integer(10 + i)));
+      ASSERT_TRUE(items->dense.push_back(m, amf::value::of(o)));
+    }
+    ASSERT_TRUE(items->dense.push_back(m, amf::make_string(m, "v")));
+    if (with_reference) {
+      ASSERT_TRUE(items->dense.push_back(m, amf::value::of(first)));
+    }
+    ASSERT_TRUE(amf::add_sealed(m, *root, "items", amf::value::of(items)));
+    std::vector<std::uint8_t> bytes;
+    ASSERT_TRUE(amf::encode_amf3(amf::value::of(root), bytes).ok());
+    amf::arena memory;
+    many_classes got;
+    ASSERT_TRUE(amf::decode_typed_amf3(bytes, got, memory).ok()) << with_reference;
+    EXPECT_EQ(got.a0.v, 0);
+    EXPECT_EQ(got.a9.v, 9);
+    ASSERT_EQ(got.items.size(), with_reference ? 5u : 4u);
+    constexpr std::array<int, 3> item_classes{9, 3, 0};
+    for (std::size_t i = 0; i < 3; ++i) {
+      ASSERT_TRUE(got.items[i].is(amf::kind::object)) << i;
+      EXPECT_EQ(got.items[i].as_object().alias(), tagged_aliases[item_classes[i]]) << i;
+      ASSERT_EQ(got.items[i].as_object().type->sealed.size(), 1u) << i;
+      EXPECT_EQ(got.items[i].as_object().type->sealed[0], "v") << i;
+      EXPECT_EQ(got.items[i].as_object().sealed[0].as_int(), 10 + item_classes[i]) << i;
+    }
+    EXPECT_EQ(got.items[3].as_string(), "v");
+    if (with_reference) {  // restarted through the value model: the first object, copied
+      ASSERT_TRUE(got.items[4].is(amf::kind::object));
+      EXPECT_EQ(got.items[4].as_object().alias(), "t.A0");
+      EXPECT_EQ(got.items[4].as_object().sealed[0].as_int(), 0);
+    }
+    // The object-table limit: the same error as the value model's, wherever it falls.
+    for (std::size_t n = 0; n < 16; ++n) {
+      amf::decode_options o;
+      o.limits.max_object_refs = n;
+      amf::arena a;
+      const amf::result<amf::value> v = amf::decode_amf3(bytes, a, o);
+      many_classes out;
+      amf::arena b;
+      const amf::status st = amf::decode_typed_amf3(bytes, out, b, o);
+      ASSERT_EQ(st.ok(), v.has_value()) << n;
+      if (!v) {
+        EXPECT_EQ(st.error().code, v.error().code) << n;
+        EXPECT_EQ(st.error().offset, v.error().offset) << n;
+        EXPECT_EQ(st.error().detail, v.error().detail) << n;
+      }
+    }
+  }
+}
+
 // The direct reader's shortcuts (known traits, inline scalars and strings) stop where a limit
 // applies and leave the codec to report it: the same error as the value model's decode.
 TEST(TypedDirect, LimitsGiveTheValueModelsErrors) {
   std::vector<std::uint8_t> bytes;
   ASSERT_TRUE(amf::encode_typed_amf3(std::vector<shape>{sample(), sample()}, bytes).ok());
-  for (int which = 0; which < 3; ++which) {
+  for (int which = 0; which < 4; ++which) {
     for (std::size_t n = 0; n < 24; ++n) {
       amf::decode_options o;
       (which == 0   ? o.limits.max_string_refs
        : which == 1 ? o.limits.max_string_bytes
-                    : o.limits.max_trait_refs) = n;
+       : which == 2 ? o.limits.max_trait_refs
+                    : o.limits.max_object_refs) = n;
       amf::arena memory;
       const amf::result<amf::value> v = amf::decode_amf3(bytes, memory, o);
       std::vector<shape> out;
