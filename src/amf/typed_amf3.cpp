@@ -50,8 +50,8 @@ struct typed_amf3_in_state {
   std::size_t pending_objects = 0;
   std::size_t pending_trait_count = 0;
   std::array<traits*, 8> pending_traits{};
-  node_map seen;                 // holds_placeholder's visited nodes
-  std::vector<value> pending;    // holds_placeholder's nodes to visit
+  node_map seen;               // holds_placeholder's visited nodes
+  std::vector<value> pending;  // holds_placeholder's nodes to visit
   std::vector<std::string_view>* strings = &reader.string_table();
   bool busy = false;
 
@@ -194,8 +194,12 @@ amf3_typed_in::start read_header(typed_amf3_in_state& s, std::uint32_t& h, std::
 namespace {
 
 bool same_bytes(const std::uint8_t* p, const std::vector<std::uint8_t>& bytes) noexcept {
-  if (bytes.size() > 8) return std::memcmp(p, bytes.data(), bytes.size()) == 0;
-  return std::equal(bytes.begin(), bytes.end(), p);  // anonymous traits: two bytes, no call
+  const std::size_t n = bytes.size();
+  if (n > 8) return std::memcmp(p, bytes.data(), n) == 0;
+  for (std::size_t i = 0; i < n; ++i) {  // anonymous traits: two bytes, not worth a call
+    if (p[i] != bytes[i]) return false;
+  }
+  return true;
 }
 
 // The known traits at ctx.cur (after the object marker), entered into the tables (their strings

@@ -87,6 +87,18 @@ status encode_typed(Encode encode, const T& in, std::vector<std::uint8_t>& out,
   return encode(*v, out, options);
 }
 
+// The default decode options, built once: a default argument of `{}` would build them (and look up
+// the Flex externalizable registry) at every call.
+inline const decode_options& default_decode_options() noexcept {
+  static const decode_options defaults;
+  return defaults;
+}
+
+inline const encode_options& default_encode_options() noexcept {
+  static const encode_options defaults;
+  return defaults;
+}
+
 inline result<value> decode3(std::span<const std::uint8_t> in, arena& m, const decode_options& o) {
   return decode_amf3(in, m, o);
 }
@@ -118,7 +130,8 @@ result<value> to_value(const T& in, arena& memory) {
 // AMF3 bytes -> C++. This form refuses amf::value fields (nothing would own their nodes): use the
 // form with an arena for types that have them.
 template <class T>
-status decode_typed_amf3(std::span<const std::uint8_t> in, T& out, const decode_options& options = {}) {
+status decode_typed_amf3(std::span<const std::uint8_t> in, T& out,
+                         const decode_options& options = detail::default_decode_options()) {
   static_assert(is_mappable<T>, AMPHORA_AMF_UNSUPPORTED_TYPE);
   if (options.trace == nullptr) {
     decode_options local = options;
@@ -131,7 +144,7 @@ status decode_typed_amf3(std::span<const std::uint8_t> in, T& out, const decode_
 // AMF3 bytes -> C++; amf::value fields live in `memory` (as do the decode's temporaries).
 template <class T>
 status decode_typed_amf3(std::span<const std::uint8_t> in, T& out, arena& memory,
-                         const decode_options& options = {}) {
+                         const decode_options& options = detail::default_decode_options()) {
   static_assert(is_mappable<T>, AMPHORA_AMF_UNSUPPORTED_TYPE);
   if (options.trace == nullptr) {
     if (std::optional<status> st = detail::decode_typed_direct(in, out, &memory, options)) return *st;
@@ -141,7 +154,8 @@ status decode_typed_amf3(std::span<const std::uint8_t> in, T& out, arena& memory
 
 // C++ -> AMF3 bytes, appended to `out`.
 template <class T>
-status encode_typed_amf3(const T& in, std::vector<std::uint8_t>& out, const encode_options& options = {}) {
+status encode_typed_amf3(const T& in, std::vector<std::uint8_t>& out,
+                         const encode_options& options = detail::default_encode_options()) {
   static_assert(is_mappable<T>, AMPHORA_AMF_UNSUPPORTED_TYPE);
   if (std::optional<status> st = detail::encode_typed_direct(in, out, options)) return *st;
   return detail::encode_typed(detail::encode3, in, out, options);  // T holds amf::value nodes
@@ -149,18 +163,20 @@ status encode_typed_amf3(const T& in, std::vector<std::uint8_t>& out, const enco
 
 // The AMF0 forms (AMF0 has no integers: integer fields accept whole numbers in range).
 template <class T>
-status decode_typed_amf0(std::span<const std::uint8_t> in, T& out, const decode_options& options = {}) {
+status decode_typed_amf0(std::span<const std::uint8_t> in, T& out,
+                         const decode_options& options = detail::default_decode_options()) {
   return detail::decode_typed(detail::decode0, in, out, options);
 }
 
 template <class T>
 status decode_typed_amf0(std::span<const std::uint8_t> in, T& out, arena& memory,
-                         const decode_options& options = {}) {
+                         const decode_options& options = detail::default_decode_options()) {
   return detail::decode_typed(detail::decode0, in, out, memory, options, true);
 }
 
 template <class T>
-status encode_typed_amf0(const T& in, std::vector<std::uint8_t>& out, const encode_options& options = {}) {
+status encode_typed_amf0(const T& in, std::vector<std::uint8_t>& out,
+                         const encode_options& options = detail::default_encode_options()) {
   return detail::encode_typed(detail::encode0, in, out, options);
 }
 
