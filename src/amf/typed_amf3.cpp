@@ -133,14 +133,13 @@ amf3_typed_in::amf3_typed_in(std::span<const std::uint8_t> in, arena* memory, co
   strings_ = s_->strings;
   max_string_refs_ = options.limits.max_string_refs;
   max_string_bytes_ = options.limits.max_string_bytes;
+  ok_ = !s_->ctx.error.code;
 }
 
 amf3_typed_in::~amf3_typed_in() {
   s_->scope.reset();
   s_->busy = false;
 }
-
-bool amf3_typed_in::ok() const noexcept { return !s_->ctx.error.code; }
 
 bool amf3_typed_in::read_value(value& out) {
   if (!s_->flush()) return false;

@@ -64,7 +64,7 @@ class amf3_typed_in {
   amf3_typed_in(const amf3_typed_in&) = delete;
   amf3_typed_in& operator=(const amf3_typed_in&) = delete;
 
-  bool ok() const noexcept;  // false: the input was refused before reading (see finish())
+  bool ok() const noexcept { return ok_; }  // false: the input was refused before reading (see finish())
 
   std::size_t offset() const noexcept { return static_cast<std::size_t>(*cur_ - begin_); }
   // The next byte (a marker), or -1 at the end of the input.
@@ -189,6 +189,7 @@ class amf3_typed_in {
   std::size_t max_string_refs_ = 0;
   std::size_t max_string_bytes_ = 0;
   bool restart_ = false;
+  bool ok_ = false;
 };
 
 // One direct typed AMF3 encode, appending to `out`; on failure `out` gets its old size back. It keeps
