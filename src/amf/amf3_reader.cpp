@@ -38,6 +38,15 @@ struct amf3_reader::impl {
   // Parallel to trait_table: how many dynamic members the last object of those traits had, the
   // guess for the next one (objects of one shape repeat their member count).
   std::vector<std::uint32_t> trait_members;
+  // The options' limits as the inline fast paths test them, set by reset() (every decode installs
+  // its options before it resets the reader): one load of the reader's own field instead of two
+  // through ctx.options. A fast path that does not apply leaves the input to the general
+  // readers, which check the limits themselves and report them.
+  // ctx.depth below which plain arrays (at most 63 items) and objects are read inline: max_depth,
+  // or 0 when max_elements is under 63.
+  std::size_t plain_depth_limit = 0;
+  std::size_t short_string_bytes = 0;  // max_string_bytes, at most 63 (a one-byte length)
+  std::size_t string_refs_limit = 0;   // max_string_refs
 
   class external_input;
 
@@ -48,6 +57,12 @@ struct amf3_reader::impl {
     trait_table.clear();
     trait_codecs.clear();
     trait_members.clear();
+    if (ctx.options != nullptr) {
+      const limits& l = lim();
+      plain_depth_limit = l.max_elements >= 63 ? l.max_depth : 0;
+      short_string_bytes = std::min<std::size_t>(l.max_string_bytes, 63);
+      string_refs_limit = l.max_string_refs;
+    }
   }
 
   const limits& lim() const noexcept { return ctx.options->limits; }
@@ -386,7 +401,7 @@ struct amf3_reader::impl {
     const std::uint8_t* p = c.p;
     const std::size_t n = p[1] >> 1;
     if ((p[1] & 0x81) != 0x01 || n == 0 || n > static_cast<std::size_t>(c.limit - p - 2) ||
-        n > lim().max_string_bytes || strings.size() >= lim().max_string_refs || !is_ascii(p + 2, n)) {
+        n > short_string_bytes || c.string_count >= string_refs_limit || !is_ascii(p + 2, n)) {
       return false;
     }
     const std::string_view s{reinterpret_cast<const char*>(p + 2), n};
@@ -416,7 +431,7 @@ struct amf3_reader::impl {
     const std::uint8_t* p = c.p;
     const std::size_t n = p[1] >> 1;
     return (p[1] & 0x81) == 0x01 && p[2] == 0x01 && n <= static_cast<std::size_t>(c.limit - p - 3) &&
-           n <= lim().max_elements && ctx.depth < lim().max_depth;
+           ctx.depth < plain_depth_limit;
   }
 
   // read_array() for such an array at p: the node and its slots in one allocation, the items read
@@ -453,7 +468,7 @@ struct amf3_reader::impl {
     const std::size_t index = p[1] >> 2;
     return (p[1] & 0x83) == 0x01 && index < trait_table.size() && trait_codecs[index] == nullptr &&
            trait_table[index]->sealed.size() <= static_cast<std::size_t>(c.limit - p - 2) &&
-           ctx.depth < lim().max_depth;
+           ctx.depth < plain_depth_limit;
   }
 
   // read_object() for such an object: the node, its sealed values and room for as many dynamic
