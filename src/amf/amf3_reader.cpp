@@ -268,19 +268,28 @@ struct amf3_reader::impl {
   // code moves the position and grows the table).
   struct cursor {
     const std::uint8_t* p;
-    // The end of the input, or its beginning when a trace sink is set: then no fast path applies
-    // (they emit no trace items), with no separate test.
-    const std::uint8_t* limit;
+    // The fast paths apply to an item or name that starts before fast_end: 16 bytes before the
+    // end of the input, so a marker and a fixed-size value (a date: 10 bytes) or a name and a
+    // value's first bytes are there without another test. The beginning of the input when a
+    // trace sink is set (the fast paths emit no trace items) or the input is shorter: no fast
+    // path then. What starts later goes to the general readers.
+    const std::uint8_t* fast_end;
     const std::string_view* strings;
     std::size_t string_count;
   };
 
+  static constexpr std::size_t fast_room = 16;
+
   cursor load_cursor() const noexcept {
-    return {ctx.cur, ctx.tracing() ? ctx.begin : ctx.end, strings.data(), strings.size()};
+    return {ctx.cur, fast_end(), strings.data(), strings.size()};
+  }
+  const std::uint8_t* fast_end() const noexcept {
+    return ctx.tracing() || ctx.end - ctx.begin < static_cast<std::ptrdiff_t>(fast_room) ? ctx.begin
+                                                                                         : ctx.end - fast_room;
   }
 
   // After an out-of-line read that left ctx.cur after what it read (and may have grown the string
-  // table); the limit does not change.
+  // table); fast_end does not change.
   void reload_cursor(cursor& c) const noexcept {
     c.p = ctx.cur;
     c.strings = strings.data();
@@ -290,7 +299,7 @@ struct amf3_reader::impl {
   // A member name or key at c.p: a one-byte string reference and the empty name inline, the rest
   // by read_string_slow(). Same result, errors and trace items as read_string().
   [[gnu::always_inline]] bool read_name(cursor& c, std::string_view& out, role r) {
-    if (c.p < c.limit) {
+    if (c.p < c.fast_end) {
       const std::uint8_t h = *c.p;
       if ((h & 0x81) == 0 && (h >> 1) < c.string_count) [[likely]] {
         out = c.strings[h >> 1];
@@ -314,10 +323,13 @@ struct amf3_reader::impl {
   // A member, element or item at c.p: the values that need no node (null, booleans, integers of
   // one or two U29 bytes, doubles, one-byte string references, new short ASCII strings; most
   // values in practice) inline, objects and arrays by their readers, everything else by
-  // read_value(). Same result, errors and trace items.
-  [[gnu::always_inline]] bool read_item(cursor& c, value& out) {
+  // read_value(). Same result, errors and trace items. `in_fast_zone`: the caller knows that
+  // c.p <= c.fast_end (it read a fast name just before), so the test is skipped.
+  // `inline_levels`: how many levels of plain dense arrays are read inline (no call).
+  template <int inline_levels = 0>
+  [[gnu::always_inline]] bool read_item(cursor& c, value& out, bool in_fast_zone = false) {
     const std::uint8_t* p = c.p;
-    if (c.limit - p >= 3) [[likely]] {
+    if (in_fast_zone || p < c.fast_end) [[likely]] {  // p[0] to p[15] are input
       switch (p[0]) {
         case amf3::null_marker:
           out = value::null();
@@ -341,12 +353,9 @@ struct amf3_reader::impl {
           }
           break;
         case amf3::double_marker:
-          if (c.limit - p >= 9) {
-            out = value::number(load_be<double>(p + 1));
-            c.p = p + 9;
-            return true;
-          }
-          break;
+          out = value::number(load_be<double>(p + 1));
+          c.p = p + 9;
+          return true;
         case amf3::string_marker:
           if ((p[1] & 0x81) == 0 && (p[1] >> 1) < c.string_count) {
             out = value::string(c.strings[p[1] >> 1]);
@@ -356,7 +365,7 @@ struct amf3_reader::impl {
           if (read_short_string(c, out)) return true;
           break;
         case amf3::date_marker:
-          if (p[1] == 0x01 && c.limit - p >= 10) {
+          if (p[1] == 0x01) {
             const double ms = load_be<double>(p + 2);
             if (is_valid_date_millis(ms)) {
               if (!read_plain_date(p, ms, out)) return false;
@@ -367,14 +376,15 @@ struct amf3_reader::impl {
           break;
         case amf3::array_marker:
           if (is_plain_dense_array(c)) {
-            const bool ok = read_plain_dense_array(p, c.limit, out);
+            if constexpr (inline_levels > 0) return read_plain_dense_array_at<inline_levels - 1>(c, out);
+            const bool ok = read_plain_dense_array(p, c.fast_end, out);
             reload_cursor(c);
             return ok;
           }
           break;
         case amf3::object_marker:
           if (is_plain_object(c)) {
-            const bool ok = read_plain_object(p, c.limit, out);
+            const bool ok = read_plain_object(p, c.fast_end, out);
             reload_cursor(c);
             return ok;
           }
@@ -400,7 +410,7 @@ struct amf3_reader::impl {
   [[gnu::always_inline]] bool read_short_string(cursor& c, value& out) {
     const std::uint8_t* p = c.p;
     const std::size_t n = p[1] >> 1;
-    if ((p[1] & 0x81) != 0x01 || n == 0 || n > static_cast<std::size_t>(c.limit - p - 2) ||
+    if ((p[1] & 0x81) != 0x01 || n == 0 || n > static_cast<std::size_t>(c.fast_end + fast_room - p - 2) ||
         n > short_string_bytes || c.string_count >= string_refs_limit || !is_ascii(p + 2, n)) {
       return false;
     }
@@ -430,16 +440,16 @@ struct amf3_reader::impl {
   bool is_plain_dense_array(const cursor& c) const noexcept {
     const std::uint8_t* p = c.p;
     const std::size_t n = p[1] >> 1;
-    return (p[1] & 0x81) == 0x01 && p[2] == 0x01 && n <= static_cast<std::size_t>(c.limit - p - 3) &&
+    return (p[1] & 0x81) == 0x01 && p[2] == 0x01 && n <= static_cast<std::size_t>(c.fast_end - p) &&
            ctx.depth < plain_depth_limit;
   }
 
-  // read_array() for such an array at p: the node and its slots in one allocation, the items read
-  // with a cursor of its own (the caller's stays in registers). Leaves ctx.cur after the array;
-  // the caller reloads its cursor (the string table may have grown).
-  [[gnu::noinline]] bool read_plain_dense_array(const std::uint8_t* p, const std::uint8_t* limit,
-                                                value& out) {
-    cursor c{p, limit, strings.data(), strings.size()};
+  // read_array() for such an array at c.p: the node and its slots in one allocation, the items
+  // read with the caller's cursor, which is left after the array. `inline_levels`: how many
+  // levels of nested plain arrays are read inline too (deeper ones: read_plain_dense_array()).
+  template <int inline_levels>
+  [[gnu::always_inline]] bool read_plain_dense_array_at(cursor& c, value& out) {
+    const std::uint8_t* p = c.p;
     const std::size_t n = p[1] >> 1;
     ctx.cur = p + 2;  // where read_array() reports a memory or table limit
     void* mem = ctx.memory->allocate(sizeof(array_node) + n * sizeof(value), alignof(array_node));
@@ -453,9 +463,18 @@ struct amf3_reader::impl {
     ++ctx.depth;
     c.p = p + 3;
     for (value* v = items; v != items + n; ++v) {
-      if (!read_item(c, *v)) return false;
+      if (!read_item<inline_levels>(c, *v)) return false;
     }
     --ctx.depth;
+    return true;
+  }
+
+  // The same out of line, with a cursor of its own (the caller's stays in registers). Leaves
+  // ctx.cur after the array; the caller reloads its cursor (the string table may have grown).
+  [[gnu::noinline]] bool read_plain_dense_array(const std::uint8_t* p, const std::uint8_t* fast_end,
+                                                value& out) {
+    cursor c{p, fast_end, strings.data(), strings.size()};
+    if (!read_plain_dense_array_at<0>(c, out)) return false;
     ctx.cur = c.p;
     return true;
   }
@@ -467,21 +486,21 @@ struct amf3_reader::impl {
     const std::uint8_t* p = c.p;
     const std::size_t index = p[1] >> 2;
     return (p[1] & 0x83) == 0x01 && index < trait_table.size() && trait_codecs[index] == nullptr &&
-           trait_table[index]->sealed.size() <= static_cast<std::size_t>(c.limit - p - 2) &&
+           trait_table[index]->sealed.size() <= static_cast<std::size_t>(c.fast_end - p) &&
            ctx.depth < plain_depth_limit;
   }
 
   // read_object() for such an object: the node, its sealed values and room for as many dynamic
   // members as the last object of its traits had (at most what the input left can hold, 2 bytes
   // a member) in one allocation. Leaves ctx.cur after the object; the caller reloads its cursor.
-  [[gnu::noinline]] bool read_plain_object(const std::uint8_t* p, const std::uint8_t* limit, value& out) {
-    cursor c{p, limit, strings.data(), strings.size()};
+  [[gnu::noinline]] bool read_plain_object(const std::uint8_t* p, const std::uint8_t* fast_end, value& out) {
+    cursor c{p, fast_end, strings.data(), strings.size()};
     const std::size_t index = p[1] >> 2;
     traits* t = trait_table[index];
     const std::size_t sealed = t->sealed.size();
     const std::size_t room =
         t->dynamic ? std::min({std::size_t{trait_members[index]},
-                               static_cast<std::size_t>(c.limit - p - 2) / 2, lim().max_elements})
+                               static_cast<std::size_t>(c.fast_end - p) / 2, lim().max_elements})
                    : 0;
     ctx.cur = p + 2;  // where read_object() reports a memory or table limit
     static_assert(sizeof(object_node) % alignof(value) == 0 && sizeof(value) % alignof(member) == 0);
@@ -721,8 +740,17 @@ struct amf3_reader::impl {
     cursor c = load_cursor();
     for (;;) {
       std::string_view name;
-      if (!read_name(c, name, r)) return false;
-      if (name.empty()) break;
+      const std::uint8_t* p = c.p;
+      // A one-byte name reference before fast_end: its value starts at most at fast_end, so
+      // read_item() needs no bound of its own (one test per member).
+      const bool fast = p < c.fast_end && (*p & 0x81) == 0 && (*p >> 1) < c.string_count;
+      if (fast) [[likely]] {
+        name = c.strings[*p >> 1];
+        c.p = p + 1;
+      } else {
+        if (!read_name(c, name, r)) return false;
+        if (name.empty()) break;
+      }
       if (next == room_end) {
         ctx.cur = c.p;
         const auto n = static_cast<std::size_t>(next - slots);
@@ -735,7 +763,7 @@ struct amf3_reader::impl {
         room_end = slots + capacity;
       }
       next->name = name;
-      if (!read_item(c, (next++)->val)) return false;
+      if (!read_item<2>(c, (next++)->val, fast)) return false;
     }
     into.resize_within_capacity(static_cast<std::size_t>(next - slots));
     ctx.cur = c.p;
