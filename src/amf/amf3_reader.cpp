@@ -425,7 +425,7 @@ struct amf3_reader::impl {
 
   // An inline date at p (marker, U29D-value 1, valid `ms` read from the next 8 bytes), untraced:
   // read_date() without its checks and second dispatch.
-  [[gnu::noinline]] bool read_plain_date(const std::uint8_t* p, double ms, value& out) {
+  [[gnu::always_inline]] bool read_plain_date(const std::uint8_t* p, double ms, value& out) {
     ctx.cur = p + 10;
     date_node* node = make<date_node>();
     if (node == nullptr) return false;
