@@ -205,7 +205,7 @@ class value {
   kind kind_ = kind::undefined;
   std::uint8_t flags_ = 0;
   // Named padding, always 0: kind, flags and length are then one 8-byte store.
-  std::uint16_t reserved_ = 0;
+  [[maybe_unused]] std::uint16_t reserved_ = 0;
   std::uint32_t len_ = 0;
   union {
     bool b_;
