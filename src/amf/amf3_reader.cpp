@@ -280,12 +280,11 @@ struct amf3_reader::impl {
 
   static constexpr std::size_t fast_room = 16;
 
-  cursor load_cursor() const noexcept {
-    return {ctx.cur, fast_end(), strings.data(), strings.size()};
-  }
+  cursor load_cursor() const noexcept { return {ctx.cur, fast_end(), strings.data(), strings.size()}; }
   const std::uint8_t* fast_end() const noexcept {
-    return ctx.tracing() || ctx.end - ctx.begin < static_cast<std::ptrdiff_t>(fast_room) ? ctx.begin
-                                                                                         : ctx.end - fast_room;
+    return ctx.tracing() || ctx.end - ctx.begin < static_cast<std::ptrdiff_t>(fast_room)
+               ? ctx.begin
+               : ctx.end - fast_room;
   }
 
   // After an out-of-line read that left ctx.cur after what it read (and may have grown the string
