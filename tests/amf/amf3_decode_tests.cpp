@@ -620,6 +620,9 @@ TEST_F(Amf3Decode, FastPathsMatchTheGeneralReaders) {
       EXPECT_EQ(fast.error().offset, traced.error().offset) << what << ": " << fast.error().message();
     }
   };
+  constexpr const char* date_bytes = "08 01 42 70 2B 36 21 15 80 00";
+  constexpr const char* member_values_a =
+      "09 03 01 09 05 01 04 01 09 05 01 05 40 04 00 00 00 00 00 00 08 01 42 70 2B 36 21 15 80 00";
   // [[1, 1.0], date, {a: ["b"]} (inline traits), {a: ["b"]} (traits ref, shared names), [[], [null]],
   //  ref to the first array, com.P {x: 1} (sealed), com.P {x: 2} (traits ref)]
   const std::string graph =
@@ -628,7 +631,13 @@ TEST_F(Amf3Decode, FastPathsMatchTheGeneralReaders) {
       "09 05 01 09 01 01 09 03 01 01 09 02 0A 13 " +
       str("com.P") + " 03 78 04 01 0A 05 04 02";
   const std::string nested = "0A 0B 01 03 61 0A 01 00 0A 01 00 04 01 01 01 01";  // {a: {a: {a: 1}}}
-  for (const std::string& hex : {graph, nested}) {
+  // [{a: [[1, [2.5, date]]], b: date}, the same with traits and names by reference (the member
+  //  loop's one-bound path, arrays read inline two levels deep, the third out of line), 16 bytes
+  //  of string (the items before it start in the fast zone)]
+  const std::string member_arrays = "09 07 01 0A 0B 01 03 61 " + std::string(member_values_a) + " 03 62 " +
+                                    date_bytes + " 01 0A 01 00 " + member_values_a + " 02 " + date_bytes +
+                                    " 01 06 21 30 31 32 33 34 35 36 37 38 39 61 62 63 64 65 66";
+  for (const std::string& hex : {graph, nested, member_arrays}) {
     const auto full = from_hex(hex);
     amf::arena check;
     ASSERT_TRUE(amf::decode_amf3(full, check).has_value()) << hex;
