@@ -23,7 +23,7 @@ enum class role : std::uint8_t { none, value, assoc_key, dynamic_key, sealed_nam
 }  // namespace
 
 struct amf3_reader::impl {
-  explicit impl(decode_context& c) noexcept : ctx(c) {}
+  explicit impl(decode_context& c) noexcept : ctx(c) { cache_limits(); }
 
   decode_context& ctx;
   std::vector<std::string_view> strings;
@@ -38,12 +38,11 @@ struct amf3_reader::impl {
   // Parallel to trait_table: how many dynamic members the last object of those traits had, the
   // guess for the next one (objects of one shape repeat their member count).
   std::vector<std::uint32_t> trait_members;
-  // The options' limits as the inline fast paths test them, set by reset() (every decode installs
-  // its options before it resets the reader): one load of the reader's own field instead of two
-  // through ctx.options. A fast path that does not apply leaves the input to the general
-  // readers, which check the limits themselves and report them.
-  // ctx.depth below which plain arrays (at most 63 items) and objects are read inline: max_depth,
-  // or 0 when max_elements is under 63.
+  // The options' limits as the inline fast paths test them, kept here by cache_limits() (at
+  // reset() and construction): one load instead of two through ctx.options. When a fast path does
+  // not apply, the general readers check the limits and report them.
+  // ctx.depth below which plain arrays (at most 63 items) and objects are read inline:
+  // max_depth, or 0 when max_elements is under 63.
   std::size_t plain_depth_limit = 0;
   std::size_t short_string_bytes = 0;  // max_string_bytes, at most 63 (a one-byte length)
   std::size_t string_refs_limit = 0;   // max_string_refs
@@ -57,12 +56,17 @@ struct amf3_reader::impl {
     trait_table.clear();
     trait_codecs.clear();
     trait_members.clear();
-    if (ctx.options != nullptr) {
-      const limits& l = lim();
-      plain_depth_limit = l.max_elements >= 63 ? l.max_depth : 0;
-      short_string_bytes = std::min<std::size_t>(l.max_string_bytes, 63);
-      string_refs_limit = l.max_string_refs;
-    }
+    cache_limits();
+  }
+
+  // Also at construction: AMF0's reader makes its AMF3 reader in the middle of a decode, at the
+  // first AVM+ marker.
+  void cache_limits() noexcept {
+    if (ctx.options == nullptr) return;
+    const limits& l = lim();
+    plain_depth_limit = l.max_elements >= 63 ? l.max_depth : 0;
+    short_string_bytes = std::min<std::size_t>(l.max_string_bytes, 63);
+    string_refs_limit = l.max_string_refs;
   }
 
   const limits& lim() const noexcept { return ctx.options->limits; }
