@@ -525,7 +525,7 @@ struct amf3_reader::impl {
     }
     ctx.cur = c.p;
     if (t->dynamic) {
-      if (!read_members_into(node->dynamic, role::dynamic_key, members, room)) return false;
+      if (!read_members_into(node->dynamic, role::dynamic_key, members, room, c.fast_end)) return false;
       trait_members[index] = static_cast<std::uint32_t>(node->dynamic.size());
     }
     --ctx.depth;
@@ -730,17 +730,19 @@ struct amf3_reader::impl {
   bool read_members(list<member>& into, role r, std::size_t expect = 0) {
     const std::size_t capacity = std::min({expect, ctx.remaining() / 2, lim().max_elements});
     if (!into.reserve_for_overwrite(*ctx.memory, capacity)) return ctx.out_of_memory();
-    return read_members_into(into, r, into.data(), capacity);
+    return read_members_into(into, r, into.data(), capacity, fast_end());
   }
 
-  // The loop of read_members(): `into` has storage for `capacity` members at `slots`.
-  bool read_members_into(list<member>& into, role r, member* slots, std::size_t capacity) {
+  // The loop of read_members(): `into` has storage for `capacity` members at `slots`; `fast_at`
+  // is fast_end() (the caller has it at hand).
+  bool read_members_into(list<member>& into, role r, member* slots, std::size_t capacity,
+                         const std::uint8_t* fast_at) {
     const std::size_t max = lim().max_elements;
     // The next slot and the end of the storage in locals; `into` learns its size when done or
     // growing. Nested values allocate elsewhere: the storage does not move while they are read.
     member* next = slots + into.size();
     member* room_end = slots + capacity;
-    cursor c = load_cursor();
+    cursor c{ctx.cur, fast_at, strings.data(), strings.size()};
     for (;;) {
       std::string_view name;
       const std::uint8_t* p = c.p;
