@@ -54,6 +54,18 @@ inline constexpr std::size_t max_reference = 0xFFFF;
 
 }  // namespace amf0
 
+// prefix_masks(b)[n]: the byte b in each of the first n of 16 bytes and 0 in the others, as two
+// 8-byte loads (memcpy, native order) of those 16 bytes see them; n from 0 to 16.
+constexpr std::array<std::array<std::uint64_t, 2>, 17> prefix_masks(std::uint8_t b) {
+  std::array<std::array<std::uint64_t, 2>, 17> m{};
+  for (std::size_t n = 0; n <= 16; ++n) {
+    std::array<std::uint8_t, 16> bytes{};
+    for (std::size_t i = 0; i < n; ++i) bytes[i] = b;
+    m[n] = std::bit_cast<std::array<std::uint64_t, 2>>(bytes);
+  }
+  return m;
+}
+
 // Reads AMF0 values at ctx.cur. Containers raise ctx.depth for their children (bounded by
 // limits.max_depth); trace items carry ctx.depth.
 class amf0_reader {
@@ -150,15 +162,7 @@ class amf0_reader {
     return ((lo & ascii_masks[n][0]) | (hi & ascii_masks[n][1])) == 0;
   }
   // ascii_masks[n]: the high bit of each of the first n bytes, as the two words load them.
-  static constexpr std::array<std::array<std::uint64_t, 2>, 17> ascii_masks = [] {
-    std::array<std::array<std::uint64_t, 2>, 17> m{};
-    for (std::size_t n = 0; n <= 16; ++n) {
-      std::array<std::uint8_t, 16> bytes{};
-      for (std::size_t i = 0; i < n; ++i) bytes[i] = 0x80;
-      m[n] = std::bit_cast<std::array<std::uint64_t, 2>>(bytes);
-    }
-    return m;
-  }();
+  static constexpr auto ascii_masks = prefix_masks(0x80);
 
   // A member name as the wire has it (u16 length, then 1-14 bytes), learned from the last object
   // that had a name at this position: objects of one shape repeat their names. When the bytes
@@ -186,15 +190,7 @@ class amf0_reader {
   static constexpr std::size_t guessed_names = 16;  // positions learned per object
   static constexpr std::size_t max_guessed_size = 16;
   // byte_masks[n]: every bit of the first n bytes, as two word loads see them.
-  static constexpr std::array<std::array<std::uint64_t, 2>, 17> byte_masks = [] {
-    std::array<std::array<std::uint64_t, 2>, 17> m{};
-    for (std::size_t n = 0; n <= 16; ++n) {
-      std::array<std::uint8_t, 16> bytes{};
-      for (std::size_t i = 0; i < n; ++i) bytes[i] = 0xFF;
-      m[n] = std::bit_cast<std::array<std::uint64_t, 2>>(bytes);
-    }
-    return m;
-  }();
+  static constexpr auto byte_masks = prefix_masks(0xFF);
 
   bool read_reference(std::size_t at, value& out);
   bool read_members(std::size_t at, members_of what, std::string_view alias, value& out);

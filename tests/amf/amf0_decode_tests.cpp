@@ -567,31 +567,19 @@ TEST(Amf0Decode, FastPathsMatchTheGeneralReaders) {
   for (std::size_t n = 0; n <= full.size(); ++n) {
     same({full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n)}, {}, "cut at " + std::to_string(n));
   }
-  for (std::size_t refs = 0; refs < 16; ++refs) {
-    decode_options o;
-    o.limits.max_object_refs = refs;
-    same(full, o, "max_object_refs " + std::to_string(refs));
-  }
-  for (std::size_t depth = 0; depth < 4; ++depth) {
-    decode_options o;
-    o.limits.max_depth = depth;
-    same(full, o, "max_depth " + std::to_string(depth));
-  }
-  for (std::size_t elements = 0; elements < 22; ++elements) {
-    decode_options o;
-    o.limits.max_elements = elements;
-    same(full, o, "max_elements " + std::to_string(elements));
-  }
-  for (std::size_t string_bytes = 0; string_bytes < 18; ++string_bytes) {
-    decode_options o;
-    o.limits.max_string_bytes = string_bytes;
-    same(full, o, "max_string_bytes " + std::to_string(string_bytes));
-  }
-  for (std::size_t memory_bytes = 0; memory_bytes < 4096; memory_bytes += 97) {
-    decode_options o;
-    o.limits.max_memory_bytes = memory_bytes;
-    same(full, o, "max_memory_bytes " + std::to_string(memory_bytes));
-  }
+  // One limit set to 0, step, 2 * step, ... below `below`: the same graph or error both ways.
+  const auto sweep = [&](std::size_t limits::*limit, const char* name, std::size_t below, std::size_t step) {
+    for (std::size_t value = 0; value < below; value += step) {
+      decode_options o;
+      o.limits.*limit = value;
+      same(full, o, name + (" " + std::to_string(value)));
+    }
+  };
+  sweep(&limits::max_object_refs, "max_object_refs", 16, 1);
+  sweep(&limits::max_depth, "max_depth", 4, 1);
+  sweep(&limits::max_elements, "max_elements", 22, 1);
+  sweep(&limits::max_string_bytes, "max_string_bytes", 18, 1);
+  sweep(&limits::max_memory_bytes, "max_memory_bytes", 4096, 97);
   // A reused decoder keeps the names it learned, which only save time: after `full`, records with
   // names of other lengths and bytes at the same positions decode as a fresh decoder reads them.
   builder other;
