@@ -25,6 +25,13 @@ class Msgload : public ::testing::Test {
     ASSERT_NE(port_, 0u) << server_.err();
   }
 
+  // `amphora msgload` against this server with `args`, allowed a minute to set up and to drain.
+  run_result msgload(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"msgload", "--port", std::to_string(port_)});
+    args.insert(args.end(), {"--drain", "60", "--setup-timeout", "60"});
+    return amphora(args);
+  }
+
   background_process server_{{"serve", "--port", "0", "--log-level", "warn"}};
   unsigned port_ = 0;
 };
@@ -32,9 +39,8 @@ class Msgload : public ::testing::Test {
 TEST_F(Msgload, EverySubscriberGetsEveryMessageOnEveryChannel) {
   for (const std::string channel : {"longpoll", "streaming", "websocket"}) {
     SCOPED_TRACE(channel);
-    const run_result r = amphora({"msgload", "--port", std::to_string(port_), "--channel", channel,
-                                  "--clients", "50", "--threads", "2", "--messages", "4", "--hold", "0.2",
-                                  "--drain", "60", "--setup-timeout", "60", "--json"});
+    const run_result r = msgload({"--channel", channel, "--clients", "50", "--threads", "2", "--messages",
+                                  "4", "--hold", "0.2", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_THAT(r.out, HasSubstr("\"channel\":\"" + channel + "\""));
     EXPECT_EQ(json_number(r.out, "held"), 50);
@@ -56,9 +62,8 @@ TEST_F(Msgload, EverySubscriberGetsEveryMessageOnEveryChannel) {
 TEST_F(Msgload, SeveralPublishersEachMessageOnceToEverySubscriberInOrderPerPublisher) {
   for (const std::string channel : {"longpoll", "streaming", "websocket"}) {
     SCOPED_TRACE(channel);
-    const run_result r = amphora({"msgload", "--port", std::to_string(port_), "--channel", channel,
-                                  "--clients", "30", "--messages", "10", "--publishers", "3", "--hold", "0.2",
-                                  "--drain", "60", "--setup-timeout", "60", "--json"});
+    const run_result r = msgload({"--channel", channel, "--clients", "30", "--messages", "10", "--publishers",
+                                  "3", "--hold", "0.2", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(json_number(r.out, "held"), 30);
     EXPECT_EQ(json_number(r.out, "publishers"), 3);
@@ -70,9 +75,8 @@ TEST_F(Msgload, SeveralPublishersEachMessageOnceToEverySubscriberInOrderPerPubli
     EXPECT_THAT(r.out, HasSubstr("\"deliveries_by_publisher\":[120,90,90]"));
     EXPECT_THAT(r.out, HasSubstr("\"misordered_by_publisher\":[0,0,0]"));
   }
-  const run_result text = amphora({"msgload", "--port", std::to_string(port_), "--channel", "websocket",
-                                   "--clients", "5", "--messages", "4", "--publishers", "2", "--hold", "0.1",
-                                   "--drain", "60", "--setup-timeout", "60"});
+  const run_result text = msgload(
+      {"--channel", "websocket", "--clients", "5", "--messages", "4", "--publishers", "2", "--hold", "0.1"});
   EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
   EXPECT_THAT(text.out, HasSubstr("published:   4"));
   EXPECT_THAT(text.out, HasSubstr("by 2 publishers: 2 (10 delivered, 0 out of order) 2 (10 delivered"));
@@ -103,9 +107,8 @@ TEST(MsgloadOrder, ADuplicateOrALateMessageOfOnePublisherIsCaught) {
 
 TEST_F(Msgload, AMixOfLongPollAndStreamingSubscribersInOneRun) {
   const std::string pid = std::to_string(server_.pid());
-  const run_result r = amphora({"msgload", "--port", std::to_string(port_), "--channel", "longpoll,streaming",
-                                "--clients", "20", "--messages", "3", "--hold", "0.2", "--drain", "60",
-                                "--setup-timeout", "60", "--server-pid", pid, "--json"});
+  const run_result r = msgload({"--channel", "longpoll,streaming", "--clients", "20", "--messages", "3",
+                                "--hold", "0.2", "--server-pid", pid, "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("\"channel\":\"longpoll+streaming\""));
   EXPECT_EQ(json_number(r.out, "held"), 20);
