@@ -351,67 +351,68 @@ struct amf3_reader::impl {
   [[gnu::always_inline]] bool read_item(cursor& c, value& out, bool in_fast_zone = false) {
     const std::uint8_t* p = c.p;
     if (in_fast_zone || p < c.fast_end) [[likely]] {  // p[0] to p[15] are input
-      switch (p[0]) {
-        case amf3::null_marker:
-          out = value::null();
-          c.p = p + 1;
+      // The four most frequent markers are tested first (a compare each), the others take the
+      // jump table.
+      if (p[0] == amf3::string_marker) {
+        if (is_ref_byte(c, p[1])) {
+          out = value::string(ref_string(c, p[1]));
+          c.p = p + 2;
           return true;
-        case amf3::false_marker:
-        case amf3::true_marker:
-          out = value::boolean(p[0] == amf3::true_marker);
-          c.p = p + 1;
+        }
+        if (read_short_string(c, out)) return true;
+      } else if (p[0] == amf3::array_marker) {
+        if (is_plain_dense_array(c)) {
+          if constexpr (inline_levels > 0) return read_plain_dense_array_at<inline_levels - 1>(c, out);
+          const bool ok = read_plain_dense_array(p, c.fast_end, out);
+          reload_cursor(c);
+          return ok;
+        }
+      } else if (p[0] == amf3::integer_marker) {
+        if (p[1] < 0x80) {
+          out = value::integer(p[1]);
+          c.p = p + 2;
           return true;
-        case amf3::integer_marker:
-          if (p[1] < 0x80) {
-            out = value::integer(p[1]);
-            c.p = p + 2;
-            return true;
-          }
-          if (p[2] < 0x80) {
-            out = value::integer((p[1] & 0x7F) << 7 | p[2]);
-            c.p = p + 3;
-            return true;
-          }
-          break;
-        case amf3::double_marker:
-          out = value::number(load_be<double>(p + 1));
-          c.p = p + 9;
+        }
+        if (p[2] < 0x80) {
+          out = value::integer((p[1] & 0x7F) << 7 | p[2]);
+          c.p = p + 3;
           return true;
-        case amf3::string_marker:
-          if (is_ref_byte(c, p[1])) {
-            out = value::string(ref_string(c, p[1]));
-            c.p = p + 2;
+        }
+      } else if (p[0] == amf3::double_marker) {
+        out = value::number(load_be<double>(p + 1));
+        c.p = p + 9;
+        return true;
+      } else {
+        switch (p[0]) {
+          case amf3::null_marker:
+            out = value::null();
+            c.p = p + 1;
             return true;
-          }
-          if (read_short_string(c, out)) return true;
-          break;
-        case amf3::date_marker:
-          if (p[1] == 0x01) {
-            const double ms = load_be<double>(p + 2);
-            if (is_valid_date_millis(ms)) {
-              if (!read_plain_date(p, ms, out)) return false;
-              c.p = p + 10;
-              return true;
+          case amf3::false_marker:
+          case amf3::true_marker:
+            out = value::boolean(p[0] == amf3::true_marker);
+            c.p = p + 1;
+            return true;
+          case amf3::date_marker:
+            if (p[1] == 0x01) {
+              const double ms = load_be<double>(p + 2);
+              if (is_valid_date_millis(ms)) {
+                if (!read_plain_date(p, ms, out)) return false;
+                c.p = p + 10;
+                return true;
+              }
             }
-          }
-          break;
-        case amf3::array_marker:
-          if (is_plain_dense_array(c)) {
-            if constexpr (inline_levels > 0) return read_plain_dense_array_at<inline_levels - 1>(c, out);
-            const bool ok = read_plain_dense_array(p, c.fast_end, out);
-            reload_cursor(c);
-            return ok;
-          }
-          break;
-        case amf3::object_marker:
-          if (is_plain_object(c)) {
-            const bool ok = read_plain_object(p, c.fast_end, out);
-            reload_cursor(c);
-            return ok;
-          }
-          break;
-        default:
-          break;
+            break;
+          case amf3::object_marker:
+            if (is_plain_object(c)) {
+              const bool ok = read_plain_object(p, c.fast_end, out);
+              reload_cursor(c);
+              return ok;
+            }
+            break;
+          default:
+            break;
+        }
       }
     }
     bool ok;

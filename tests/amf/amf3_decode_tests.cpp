@@ -637,7 +637,21 @@ TEST_F(Amf3Decode, FastPathsMatchTheGeneralReaders) {
   const std::string member_arrays = "09 07 01 0A 0B 01 03 61 " + std::string(member_values_a) + " 03 62 " +
                                     date_bytes + " 01 0A 01 00 " + member_values_a + " 02 " + date_bytes +
                                     " 01 06 21 30 31 32 33 34 35 36 37 38 39 61 62 63 64 65 66";
-  for (const std::string& hex : {graph, nested, member_arrays}) {
+  // ["a", "bc", "bc" (one-byte reference to the table's last entry), {bc: "a", a: "bc"} (names and
+  //  values by one-byte references), 16 bytes of string]; with `value_ref` or `name_ref` 04 instead
+  //  of 02, one past the table's end: a bad reference at the same offset both ways.
+  auto string_refs = [](const char* value_ref, const char* name_ref) {
+    return "09 0B 01 06 03 61 06 05 62 63 06 " + std::string(value_ref) + " 0A 0B 01 " + name_ref +
+           " 06 00 00 06 02 01 06 21 30 31 32 33 34 35 36 37 38 39 61 62 63 64 65 66";
+  };
+  for (const std::string& bad : {string_refs("04", "02"), string_refs("02", "04")}) {
+    amf::arena check;
+    const auto r = amf::decode_amf3(from_hex(bad), check);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().code, errc::bad_reference) << bad;
+    same(from_hex(bad), {}, bad);
+  }
+  for (const std::string& hex : {graph, nested, member_arrays, string_refs("02", "02")}) {
     const auto full = from_hex(hex);
     amf::arena check;
     ASSERT_TRUE(amf::decode_amf3(full, check).has_value()) << hex;
