@@ -108,30 +108,24 @@ class amf0_reader {
   // position in a register (stores into `out` may alias ctx_.cur, which would make the next read
   // wait for a store and a reload).
   [[gnu::always_inline]] const std::uint8_t* read_fast_item(const std::uint8_t* p, value& out) {
-    if (p[0] == amf0::number_marker) {  // first: the commonest value in large arrays
-      out = value::number(load_be<double>(p + 1));
-      return p + 9;
-    }
+    if (p[0] == amf0::number_marker) return read_fast_number(p, out);  // the commonest in large arrays
     switch (p[0]) {
       case amf0::boolean_marker:
-        out = value::boolean(p[1] != 0);
+        put(out, value::boolean(p[1] != 0));
         return p + 2;
       case amf0::null_marker:
-        out = value::null();
+        put(out, value::null());
         return p + 1;
-      case amf0::string_marker: {
-        const std::size_t n = load_be<std::uint16_t>(p + 1);
-        if (n > short_max_ || !is_short_ascii(p + 3, n)) break;
-        out = value::string({reinterpret_cast<const char*>(p + 3), n});
-        return p + 3 + n;
-      }
+      case amf0::string_marker:
+        if (const std::uint8_t* end = read_fast_string(p, out); end != nullptr) return end;
+        break;
       case amf0::object_marker:
         ctx_.cur = p + 1;
         if (!read_members(static_cast<std::size_t>(p - ctx_.begin), members_of::anonymous, {}, out))
           return nullptr;
         return ctx_.cur;
       case amf0::strict_array_marker:
-        return read_strict_array(p + 1, static_cast<std::size_t>(p - ctx_.begin), out);
+        return read_small_array(p, out);
       case amf0::date_marker: {  // 11 bytes: marker, f64 milliseconds, s16 time zone
         const double millis = load_be<double>(p + 1);
         if (!is_valid_date_millis(millis)) break;  // read_date() reports it
@@ -151,6 +145,67 @@ class amf0_reader {
     ctx_.cur = p;
     if (!read_value(out)) return nullptr;
     return ctx_.cur;
+  }
+
+  // A number at p (below fast_end_): where it ends.
+  [[gnu::always_inline]] static const std::uint8_t* read_fast_number(const std::uint8_t* p, value& out) noexcept {
+    put(out, value::number(load_be<double>(p + 1)));
+    return p + 9;
+  }
+  // A string at p (below fast_end_) of at most short_max_ ASCII bytes: where it ends; nullptr
+  // (nothing read) for any other string.
+  [[gnu::always_inline]] const std::uint8_t* read_fast_string(const std::uint8_t* p, value& out) noexcept {
+    const std::size_t n = load_be<std::uint16_t>(p + 1);
+    if (n > short_max_ || !is_short_ascii(p + 3, n)) return nullptr;
+    put(out, value::string({reinterpret_cast<const char*>(p + 3), n}));
+    return p + 3 + n;
+  }
+
+  // A strict array at p (its marker, below fast_end_) of at most small_array items, read here
+  // without a call when every limit leaves room (else read_strict_array() reads it, and reports
+  // what it exceeds): numbers and short strings inline, other items through read_array_item().
+  static constexpr std::uint32_t small_array = 4;
+  [[gnu::always_inline]] const std::uint8_t* read_small_array(const std::uint8_t* p, value& out) {
+    const std::size_t at = static_cast<std::size_t>(p - ctx_.begin);
+    const std::uint32_t count = load_be<std::uint32_t>(p + 1);  // inside the fast room
+    const std::uint8_t* q = p + 5;
+    const limits& l = ctx_.options->limits;
+    value* items = nullptr;
+    array_node* array = nullptr;
+    if (count > small_array || count > static_cast<std::size_t>(ctx_.end - q) || count > l.max_elements ||
+        ctx_.depth >= l.max_depth || (refs_.size() >= l.max_object_refs && refs_.size() <= amf0::max_reference) ||
+        (array = make_node<array_node>(count, items)) == nullptr) [[unlikely]] {
+      return read_strict_array(p + 1, at, out);
+    }
+    array->dense.adopt(items, count, count);
+    register_node(value::of(array));  // cannot fail: checked above
+    ++ctx_.depth;
+    for (value* item = items; item != items + count; ++item) {
+      if (q < fast_end_) [[likely]] {
+        if (q[0] == amf0::number_marker) {
+          q = read_fast_number(q, *item);
+          continue;
+        }
+        if (q[0] == amf0::string_marker) {
+          if (const std::uint8_t* end = read_fast_string(q, *item); end != nullptr) {
+            q = end;
+            continue;
+          }
+        }
+      }
+      q = read_array_item(q, *item);
+      if (q == nullptr) return nullptr;
+    }
+    --ctx_.depth;
+    put(out, value::of(array));
+    return q;
+  }
+
+  // out = v as two 8-byte stores (kind, flags and length in one): assigning a value the compiler
+  // has built from constants may store its fields one by one (four stores for a number).
+  static void put(value& out, const value& v) noexcept {
+    const auto words = std::bit_cast<std::array<std::uint64_t, 2>>(v);
+    std::memcpy(static_cast<void*>(&out), words.data(), sizeof words);
   }
 
   // True when the first n (<= 16) of the 16 readable bytes at p are ASCII: two word loads and one
@@ -195,6 +250,7 @@ class amf0_reader {
   bool read_reference(std::size_t at, value& out);
   bool read_members(std::size_t at, members_of what, std::string_view alias, value& out);
   const std::uint8_t* read_strict_array(const std::uint8_t* p, std::size_t at, value& out);
+  const std::uint8_t* read_array_item(const std::uint8_t* p, value& out);
   bool read_date(std::size_t at, value& out);
   bool read_xml_document(std::size_t at, value& out);
   bool read_avmplus(std::size_t at, value& out);

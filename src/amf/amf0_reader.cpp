@@ -372,6 +372,14 @@ const std::uint8_t* amf0_reader::read_strict_array(const std::uint8_t* p, std::s
   return p;
 }
 
+// One item of an array at p, as read_strict_array() reads it: where it ends, or nullptr after
+// ctx_.fail().
+const std::uint8_t* amf0_reader::read_array_item(const std::uint8_t* p, value& out) {
+  if (p < fast_end_) return read_fast_item(p, out);
+  ctx_.cur = p;
+  return read_value(out) ? ctx_.cur : nullptr;
+}
+
 bool amf0_reader::read_date(std::size_t at, value& out) {
   if (ctx_.remaining() < 10) {  // the checked reads report where the input ends
     double millis = 0;

@@ -488,7 +488,7 @@ void PrintTo(const recorded_item& i, std::ostream* os) {
 }
 
 // The fast paths (no trace sink and enough input left: member names matched against the names
-// learned at the same position, values read inline) give the same graph, or the same error at
+// learned at the same position, values and small arrays read inline) give the same graph, or the same error at
 // the same offset, as the general readers a trace sink forces. Records repeat their names, then change them
 // (same length, other bytes; longer; non-ASCII; empty; 15 and 16 bytes; past the 16 learned positions), nest
 // other shapes and end.
@@ -528,7 +528,9 @@ TEST(Amf0Decode, FastPathsMatchTheGeneralReaders) {
           b.u8(0x05);
           break;
         case 4:
-          b.u8(0x0A).u32(2).u8(0x02).str16("b2b").u8(0x0A).u32(2).u8(0x00).f64(9).u8(0x00).f64(0.5);
+          // small arrays (read inline) holding a string, a small array, a boolean, an object
+          b.u8(0x0A).u32(4).u8(0x02).str16("b2b").u8(0x0A).u32(2).u8(0x00).f64(9).u8(0x00).f64(0.5);
+          b.u8(0x01).u8(0).u8(0x03).str16("k").u8(0x05).u16(0).u8(0x09);
           break;
         case 5:
           b.u8(0x01).u8(1);
@@ -547,7 +549,9 @@ TEST(Amf0Decode, FastPathsMatchTheGeneralReaders) {
   std::vector<std::string> many;
   for (int i = 0; i < 20; ++i) many.push_back("m" + std::to_string(i));
   builder b;
-  b.u8(0x0A).u32(9);
+  b.u8(0x0A).u32(10);
+  b.u8(0x0A).u32(5);  // past the small arrays: read_strict_array()
+  for (int i = 0; i < 5; ++i) b.u8(0x00).f64(i);
   record(b, shape);
   record(b, shape);
   record(b, renamed);
