@@ -125,7 +125,7 @@ class amf0_reader {
           return nullptr;
         return ctx_.cur;
       case amf0::strict_array_marker:
-        return read_small_array(p, out);
+        return read_small_array<true>(p, out);
       case amf0::date_marker: {  // 11 bytes: marker, f64 milliseconds, s16 time zone
         const double millis = load_be<double>(p + 1);
         if (!is_valid_date_millis(millis)) break;  // read_date() reports it
@@ -164,7 +164,9 @@ class amf0_reader {
   // A strict array at p (its marker, below fast_end_) of at most small_array items, read here
   // without a call when every limit leaves room (else read_strict_array() reads it, and reports
   // what it exceeds): numbers and short strings inline, other items through read_array_item().
+  // With `nested`, a small array inside it is read inline too (one level: arrays of pairs).
   static constexpr std::uint32_t small_array = 4;
+  template <bool nested>
   [[gnu::always_inline]] const std::uint8_t* read_small_array(const std::uint8_t* p, value& out) {
     const std::size_t at = static_cast<std::size_t>(p - ctx_.begin);
     const std::uint32_t count = load_be<std::uint32_t>(p + 1);  // inside the fast room
@@ -189,6 +191,13 @@ class amf0_reader {
         if (q[0] == amf0::string_marker) {
           if (const std::uint8_t* end = read_fast_string(q, *item); end != nullptr) {
             q = end;
+            continue;
+          }
+        }
+        if constexpr (nested) {
+          if (q[0] == amf0::strict_array_marker) {
+            q = read_small_array<false>(q, *item);
+            if (q == nullptr) return nullptr;
             continue;
           }
         }
