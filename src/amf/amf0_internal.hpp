@@ -148,7 +148,8 @@ class amf0_reader {
   }
 
   // A number at p (below fast_end_): where it ends.
-  [[gnu::always_inline]] static const std::uint8_t* read_fast_number(const std::uint8_t* p, value& out) noexcept {
+  [[gnu::always_inline]] static const std::uint8_t* read_fast_number(const std::uint8_t* p,
+                                                                     value& out) noexcept {
     put(out, value::number(load_be<double>(p + 1)));
     return p + 9;
   }
@@ -175,7 +176,8 @@ class amf0_reader {
     value* items = nullptr;
     array_node* array = nullptr;
     if (count > small_array || count > static_cast<std::size_t>(ctx_.end - q) || count > l.max_elements ||
-        ctx_.depth >= l.max_depth || (refs_.size() >= l.max_object_refs && refs_.size() <= amf0::max_reference) ||
+        ctx_.depth >= l.max_depth ||
+        (refs_.size() >= l.max_object_refs && refs_.size() <= amf0::max_reference) ||
         (array = make_node<array_node>(count, items)) == nullptr) [[unlikely]] {
       return read_strict_array(p + 1, at, out);
     }

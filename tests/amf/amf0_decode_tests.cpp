@@ -488,10 +488,10 @@ void PrintTo(const recorded_item& i, std::ostream* os) {
 }
 
 // The fast paths (no trace sink and enough input left: member names matched against the names
-// learned at the same position, values and small arrays read inline) give the same graph, or the same error at
-// the same offset, as the general readers a trace sink forces. Records repeat their names, then change them
-// (same length, other bytes; longer; non-ASCII; empty; 15 and 16 bytes; past the 16 learned positions), nest
-// other shapes and end.
+// learned at the same position, values and small arrays read inline) give the same graph, or the same error
+// at the same offset, as the general readers a trace sink forces. Records repeat their names, then change
+// them (same length, other bytes; longer; non-ASCII; empty; 15 and 16 bytes; past the 16 learned positions),
+// nest other shapes and end.
 TEST(Amf0Decode, FastPathsMatchTheGeneralReaders) {
   struct quiet_sink : trace_sink {
     void item(std::size_t, std::size_t, std::size_t, std::string_view) override {}
