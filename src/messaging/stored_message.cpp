@@ -81,6 +81,14 @@ bool contains(std::span<const std::uint8_t> bytes, std::string_view s) noexcept 
   return ::memmem(bytes.data(), bytes.size(), s.data(), s.size()) != nullptr;
 }
 
+// The four-byte windows filter (stored_message::windows_): which of its 1024 bits a window sets.
+constexpr std::size_t window_bytes = 4;
+std::size_t window_bit(const void* at) noexcept {
+  std::uint32_t w = 0;
+  std::memcpy(&w, at, window_bytes);
+  return (w * 2654435761u) >> 22;  // Fibonacci hashing: the top 10 bits
+}
+
 }  // namespace
 
 // The body and headers graphs travel through AMF3 as one array [body, headers]: the codec copies
@@ -140,10 +148,25 @@ amf::result<std::shared_ptr<const stored_message>> stored_message::make(const fl
       if (!contains(all.subspan(at + needle.size()), placeholder)) {
         stored->id_at_ = at;
         stored->id_end_ = at + needle.size();
+        for (const std::span<const std::uint8_t> part : {all.first(at), all.subspan(at + needle.size())}) {
+          for (std::size_t i = 0; i + window_bytes <= part.size(); ++i) {
+            const std::size_t bit = window_bit(part.data() + i);
+            stored->windows_[bit / 64] |= std::uint64_t{1} << (bit % 64);
+          }
+        }
       }
     }
   }
   return std::shared_ptr<const stored_message>(std::move(stored));
+}
+
+bool stored_message::may_contain(std::string_view s) const noexcept {
+  if (s.size() < window_bytes) return true;
+  for (const char* at : {s.data(), s.data() + s.size() - window_bytes}) {
+    const std::size_t bit = window_bit(at);
+    if ((windows_[bit / 64] >> (bit % 64) & 1) == 0) return false;
+  }
+  return true;
 }
 
 amf::status stored_message::append_full_form(std::string_view client_id,
@@ -154,7 +177,7 @@ amf::status stored_message::append_full_form(std::string_view client_id,
   // An empty clientId is written as null, and one equal to another string of the message would
   // be written (or referred to) differently: those are encoded afresh.
   if (id_at_ == id_end_ || client_id.empty() || client_id.size() > max_inline_length ||
-      contains(head, client_id) || contains(tail, client_id)) {
+      (may_contain(client_id) && (contains(head, client_id) || contains(tail, client_id)))) {
     return encode_full_form(message_, client_id, out);
   }
   out.reserve(out.size() + head.size() + 4 + client_id.size() + tail.size());

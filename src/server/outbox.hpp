@@ -85,6 +85,14 @@ class outbox {
   bool ended_ = false;
 };
 
+// A session's write buffer (the one it swaps with the outbox's on each take) with a larger capacity
+// than this after a write is given back rather than kept for the next one. Kept, every connection
+// would hold the size of its largest burst (10,000 subscribers x a few KiB, touched page by page
+// while a fan-out runs: docs/performance.md, "Write buffers"); given back, a burst's buffer comes
+// from, and returns to, the allocator's free memory, which the bursts of all connections share.
+// A one-message write fits under it and allocates nothing.
+inline constexpr std::size_t max_kept_write_buffer = 1024;
+
 // How many push writes a kind of connection made and how many items (frames, chunks) they carried:
 // one relaxed addition of each per write, read when the server stops.
 struct write_counts {

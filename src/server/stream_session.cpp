@@ -74,9 +74,6 @@ class sink final : public stream_sink {
   outbox outbox_;
 };
 
-// A write buffer bigger than this after a burst is given back rather than kept for the next one.
-constexpr std::size_t max_kept_buffer_bytes = 64 * 1024;
-
 }  // namespace
 
 template <class Stream>
@@ -185,7 +182,7 @@ void stream_session<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
   static_cast<sink<stream_session>&>(*sink_).written(std::exchange(sending_bytes_, 0));
   sending_.clear();
-  if (sending_.capacity() > max_kept_buffer_bytes) std::vector<std::uint8_t>().swap(sending_);
+  if (sending_.capacity() > max_kept_write_buffer) std::vector<std::uint8_t>().swap(sending_);
   if (ec) {
     state_->log().event(log_level::debug, remote_ + " stream write failed: " + ec.message());
     return finish();

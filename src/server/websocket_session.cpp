@@ -1,5 +1,6 @@
 #include "websocket_session.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <span>
 #include <string_view>
@@ -20,6 +21,9 @@ std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size(
 // A server's frame of one binary message: FIN and opcode 2, the length, no mask (RFC 6455 5.2).
 void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload) {
   const std::size_t n = payload.size();
+  // Grown once for the whole frame (at most 10 bytes of header), not byte by byte.
+  const std::size_t need = out.size() + 10 + n;
+  if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
   out.push_back(0x82);
   if (n < 126) {
     out.push_back(static_cast<std::uint8_t>(n));
@@ -87,9 +91,6 @@ class sink final : public message_sink {
   strand strand_;
   outbox outbox_;
 };
-
-// A write buffer bigger than this after a burst is given back rather than kept for the next one.
-constexpr std::size_t max_kept_buffer_bytes = 64 * 1024;
 
 }  // namespace
 
@@ -223,7 +224,7 @@ void websocket_session<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
   static_cast<sink<websocket_session>&>(*sink_).written(std::exchange(sending_count_, 0));
   sending_.clear();
-  if (sending_.capacity() > max_kept_buffer_bytes) std::vector<std::uint8_t>().swap(sending_);
+  if (sending_.capacity() > max_kept_write_buffer) std::vector<std::uint8_t>().swap(sending_);
   if (ec) return finish();
   do_flush();
 }

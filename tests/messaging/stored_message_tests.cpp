@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,32 @@ TEST_F(stored_message_test, ids_that_other_strings_hold_are_encoded_afresh) {
                               "flex.messaging.messages.AsyncMessage", "corr", ""}) {
     SCOPED_TRACE(id);
     EXPECT_EQ(spliced(**stored, id), fresh_encoding(**stored, id));
+  }
+}
+
+TEST_F(stored_message_test, ids_that_share_bytes_with_the_message_are_searched_for) {
+  // The splice skips the search for an id whose first or last four bytes occur nowhere in the
+  // message; ids that begin or end like a string of the message, or lie inside one, are searched
+  // for, and those found are encoded afresh.
+  auto stored = stored_message::make(message("sub-7 and more text"), 1 << 20);
+  ASSERT_TRUE(stored);
+  for (std::string_view id : {"sub-7 and", "ub-7", "and more text", "7A5C2E1B", "AsyncMessage", "chat!",
+                              "!chat", "chatter", "hat", "text!", "more", "ore t", "sub-8", "8E1F0C3B"}) {
+    SCOPED_TRACE(id);
+    EXPECT_EQ(spliced(**stored, id), fresh_encoding(**stored, id));
+  }
+  // Pieces of a longer body, and pieces changed by one byte, against a fresh encoding.
+  std::string text;
+  std::mt19937 pick(7);  // fixed: the same cases every run
+  for (int i = 0; i < 600; ++i) text.push_back(static_cast<char>('a' + pick() % 6));
+  auto long_body = stored_message::make(message(text), 1 << 20);
+  ASSERT_TRUE(long_body);
+  for (int i = 0; i < 400; ++i) {
+    const std::size_t length = 1 + pick() % 40;
+    std::string id = text.substr(pick() % (text.size() - length), length);
+    if (i % 2 == 1) id[pick() % id.size()] = 'z';  // most likely in the message no more
+    SCOPED_TRACE(id);
+    ASSERT_EQ(spliced(**long_body, id), fresh_encoding(**long_body, id));
   }
 }
 
