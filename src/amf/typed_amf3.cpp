@@ -34,32 +34,46 @@ bool has_children(kind k) noexcept {
 
 }  // namespace
 
-// The typed reader's own object-table entries (placeholders) and known traits enter the codec
-// reader's tables lazily: they are counted (and checked against the limits) when taken, and
-// handed to the reader only before the reader itself is used (flush()), so that a message the
-// typed reader reads alone never touches the reader's tables but for its strings.
+// The typed reader's own object-table entries (placeholders), known traits and strings enter the
+// codec reader's tables lazily: they are counted (and checked against the limits) when taken, and
+// handed to the reader only before the reader itself is used (amf3_typed_in::sync()), so that a
+// message the typed reader reads alone never touches the reader's tables (nor resets them).
 struct typed_amf3_in_state {
+  static constexpr std::size_t string_buffer = 256;  // pending strings; when full, handed over
+
   decode_context ctx;
   amf3_reader reader{ctx};
   arena scratch;
   std::optional<decode_scope> scope;
+  bool reader_ready = false;     // reset for this decode (at its first use)
   std::size_t placeholders = 0;  // object-table entries the typed reader took
   // The reader's table sizes (kept up to date by flush() and recount()), and what is pending.
   std::size_t reader_objects = 0;
   std::size_t reader_traits = 0;
+  std::size_t reader_strings = 0;
   std::size_t pending_objects = 0;
   std::size_t pending_trait_count = 0;
   std::array<traits*, 8> pending_traits{};
+  std::array<text_ref, string_buffer> pending_strings;
   node_map seen;               // holds_placeholder's visited nodes
   std::vector<value> pending;  // holds_placeholder's nodes to visit
-  std::vector<std::string_view>* strings = &reader.string_table();
   bool busy = false;
 
   std::size_t object_count() const noexcept { return reader_objects + pending_objects; }
   std::size_t trait_count() const noexcept { return reader_traits + pending_trait_count; }
 
-  // Pending entries into the reader's tables, before the reader reads or looks up anything.
-  bool flush() {
+  // Pending entries into the reader's tables (the strings up to `strings_end`), before the reader
+  // reads or looks up anything.
+  bool flush(const text_ref* strings_end) {
+    if (!reader_ready) {
+      reader.reset();
+      reader_ready = true;
+    }
+    std::vector<std::string_view>& table = reader.string_table();
+    for (const text_ref* p = pending_strings.data(); p != strings_end; ++p) {
+      table.emplace_back(p->data, p->size);
+    }
+    reader_strings = table.size();
     for (std::size_t i = 0; i < pending_trait_count; ++i) reader.add_traits_entry(pending_traits[i]);
     reader_traits += pending_trait_count;
     pending_trait_count = 0;
@@ -72,6 +86,13 @@ struct typed_amf3_in_state {
   void recount() noexcept {
     reader_objects = reader.object_count();
     reader_traits = reader.trait_count();
+    reader_strings = reader.string_table().size();
+  }
+  // The end of the room for pending strings (none pending): the buffer, or max_string_refs.
+  text_ref* string_room_end() noexcept {
+    const std::size_t max = ctx.options->limits.max_string_refs;
+    const std::size_t room = reader_strings < max ? max - reader_strings : 0;
+    return pending_strings.data() + std::min(room, string_buffer);
   }
   // The next object-table entry, a placeholder (the reader's limit and error).
   bool take_placeholder() {
@@ -81,10 +102,6 @@ struct typed_amf3_in_state {
     ++pending_objects;
     ++placeholders;
     return true;
-  }
-  void add_traits(traits* t) {
-    if (pending_trait_count == pending_traits.size()) flush();
-    pending_traits[pending_trait_count++] = t;
   }
 };
 
@@ -121,17 +138,18 @@ amf3_typed_in::amf3_typed_in(std::span<const std::uint8_t> in, arena* memory, co
     memory = &s_->scratch;
   }
   s_->scope.emplace(s_->ctx, in, *memory, options);
-  s_->reader.reset();
+  s_->reader_ready = false;  // the reader's tables are reset when it is first used
   s_->placeholders = 0;
   s_->reader_objects = 0;
   s_->reader_traits = 0;
+  s_->reader_strings = 0;
   s_->pending_objects = 0;
   s_->pending_trait_count = 0;
   cur_ = &s_->ctx.cur;
   begin_ = s_->ctx.begin;
   end_ = s_->ctx.end;
-  strings_ = s_->strings;
-  max_string_refs_ = options.limits.max_string_refs;
+  next_string_ = s_->pending_strings.data();
+  string_room_end_ = s_->string_room_end();
   max_string_bytes_ = options.limits.max_string_bytes;
   ok_ = !s_->ctx.error.code;
 }
@@ -141,26 +159,44 @@ amf3_typed_in::~amf3_typed_in() {
   s_->busy = false;
 }
 
-bool amf3_typed_in::read_value(value& out) {
-  if (!s_->flush()) return false;
-  const bool ok = s_->reader.read_value(out);
+bool amf3_typed_in::sync() {
+  const text_ref* strings_end = next_string_;
+  next_string_ = s_->pending_strings.data();
+  const bool ok = s_->flush(strings_end);
+  string_room_end_ = s_->string_room_end();
+  return ok;
+}
+
+void amf3_typed_in::resync() noexcept {
   s_->recount();
+  string_room_end_ = s_->string_room_end();
+}
+
+bool amf3_typed_in::read_value(value& out) {
+  if (!sync()) return false;
+  const bool ok = s_->reader.read_value(out);
+  resync();
   if (!ok) return false;
   return s_->placeholders == 0 || !holds_placeholder(out) || request_restart();
 }
 
 bool amf3_typed_in::read_string_slow(std::string_view& s) {
   ++s_->ctx.cur;  // the marker
-  return s_->reader.read_string(s);
+  return read_key_slow(s);
 }
 
-bool amf3_typed_in::read_key_slow(std::string_view& s) { return s_->reader.read_string(s); }
+bool amf3_typed_in::read_key_slow(std::string_view& s) {
+  if (!sync()) return false;
+  const bool ok = s_->reader.read_string(s);
+  resync();
+  return ok;
+}
 
 bool amf3_typed_in::skip_value() {
   value ignored;
-  if (!s_->flush()) return false;
+  if (!sync()) return false;
   const bool ok = s_->reader.read_value(ignored);
-  s_->recount();
+  resync();
   return ok;
 }
 
@@ -174,21 +210,26 @@ bool enter(decode_context& ctx, const std::uint8_t* marker) noexcept {
   return true;
 }
 
-// The U29 after an object-table type's marker; a reference must name an existing entry.
-amf3_typed_in::start read_header(typed_amf3_in_state& s, std::uint32_t& h, std::uint32_t& ref) {
-  const std::uint8_t* at = s.ctx.cur;
-  if (!s.reader.read_u29(h)) return amf3_typed_in::start::failed;
-  if ((h & 1) != 0) return amf3_typed_in::start::fresh;
-  ref = h >> 1;
-  if (!s.flush()) return amf3_typed_in::start::failed;
-  if (s.reader.object_at(ref) == nullptr) {
-    s.ctx.fail_at(errc::bad_reference, static_cast<std::size_t>(at - s.ctx.begin), "object reference");
-    return amf3_typed_in::start::failed;
-  }
-  return amf3_typed_in::start::reference;
-}
-
 }  // namespace
+
+// The U29 after an object-table type's marker; a reference must name an existing entry.
+amf3_typed_in::start amf3_typed_in::read_header(std::uint32_t& h, std::uint32_t& ref) {
+  decode_context& ctx = s_->ctx;
+  const std::uint8_t* at = ctx.cur;
+  if (at != ctx.end && *at < 0x80) {  // one byte (short arrays, inline traits of few members)
+    h = *ctx.cur++;
+  } else if (!s_->reader.read_u29(h)) {
+    return start::failed;
+  }
+  if ((h & 1) != 0) return start::fresh;
+  ref = h >> 1;
+  if (!sync()) return start::failed;
+  if (s_->reader.object_at(ref) == nullptr) {
+    ctx.fail_at(errc::bad_reference, static_cast<std::size_t>(at - ctx.begin), "object reference");
+    return start::failed;
+  }
+  return start::reference;
+}
 
 namespace {
 
@@ -201,35 +242,42 @@ bool same_bytes(const std::uint8_t* p, const std::vector<std::uint8_t>& bytes) n
   return true;
 }
 
+}  // namespace
+
 // The known traits at ctx.cur (after the object marker), entered into the tables (their strings
-// into the string table, the traits pending) and skipped; nullptr (nothing read) when the bytes
-// differ or a limit applies: read_traits then reads them, or reports the limit.
-traits* take_known(typed_amf3_in_state& s, const known_traits& k) {
-  decode_context& ctx = s.ctx;
+// and the traits pending) and skipped; nullptr (nothing read) when the bytes differ or a limit
+// applies: read_traits then reads them, or reports the limit.
+traits* amf3_typed_in::take_known(const known_traits& k) {
+  decode_context& ctx = s_->ctx;
   const limits& lim = ctx.options->limits;
-  std::vector<std::string_view>& strings = *s.strings;
   if (ctx.remaining() < k.bytes.size() || !same_bytes(ctx.cur, k.bytes) ||
       k.type->sealed.size() > lim.max_elements || k.longest > lim.max_string_bytes ||
-      s.trait_count() >= lim.max_trait_refs || strings.size() + k.strings.size() > lim.max_string_refs) {
+      s_->trait_count() >= lim.max_trait_refs) {
     return nullptr;
   }
-  strings.insert(strings.end(), k.strings.begin(), k.strings.end());
-  s.add_traits(k.type);
+  const std::size_t n = k.entries.size();
+  if (s_->pending_trait_count == s_->pending_traits.size() ||
+      static_cast<std::size_t>(string_room_end_ - next_string_) < n) {
+    // Hand the pending entries over; no room then means max_string_refs (or a class with more
+    // names than the buffer holds).
+    if (!sync() || static_cast<std::size_t>(string_room_end_ - next_string_) < n) return nullptr;
+  }
+  if (n != 0) std::memcpy(next_string_, k.entries.data(), n * sizeof(text_ref));
+  next_string_ += n;
+  s_->pending_traits[s_->pending_trait_count++] = k.type;
   ctx.cur += k.bytes.size();
   return k.type;
 }
-
-}  // namespace
 
 amf3_typed_in::start amf3_typed_in::begin_object(const traits*& t, std::uint32_t& ref,
                                                  const known_traits* known) {
   decode_context& ctx = s_->ctx;
   const std::uint8_t* marker = ctx.cur++;
-  traits* read = known != nullptr ? take_known(*s_, *known) : nullptr;
+  traits* read = known != nullptr ? take_known(*known) : nullptr;
   if (read == nullptr) {
-    if (!s_->flush()) return start::failed;
+    if (!sync()) return start::failed;
     std::uint32_t h = 0;
-    if (const start r = read_header(*s_, h, ref); r != start::fresh) return r;
+    if (const start r = read_header(h, ref); r != start::fresh) return r;
     // Externalizable objects are left to the value model (their codec reads the body).
     bool external = false;
     if ((h & amf3::traits_inline_bit) != 0) {
@@ -242,7 +290,7 @@ amf3_typed_in::start amf3_typed_in::begin_object(const traits*& t, std::uint32_t
       return start::other;
     }
     const bool ok = s_->reader.read_traits(h, marker + 1, read);
-    s_->reader_traits = s_->reader.trait_count();
+    resync();
     if (!ok) return start::failed;
   }
   if (!enter(ctx, marker) || !ctx.need_declared(read->sealed.size(), 1, "sealed members") ||
@@ -257,7 +305,7 @@ amf3_typed_in::start amf3_typed_in::begin_array(std::uint32_t& dense, std::uint3
   decode_context& ctx = s_->ctx;
   const std::uint8_t* marker = ctx.cur++;
   std::uint32_t h = 0;
-  if (const start r = read_header(*s_, h, ref); r != start::fresh) return r;
+  if (const start r = read_header(h, ref); r != start::fresh) return r;
   dense = h >> 1;
   if (dense > ctx.options->limits.max_elements) {
     ctx.fail(errc::limit_exceeded, "more entries than max_elements");
@@ -272,7 +320,7 @@ amf3_typed_in::start amf3_typed_in::begin_array(std::uint32_t& dense, std::uint3
 void amf3_typed_in::end() noexcept { --s_->ctx.depth; }
 
 const value* amf3_typed_in::referenced(std::uint32_t index) {
-  if (!s_->flush()) return nullptr;
+  if (!sync()) return nullptr;
   const value* v = s_->reader.object_at(index);  // begin_* checked the index
   if (v->node() == &placeholder_node || holds_placeholder(*v)) {
     request_restart();
@@ -558,6 +606,7 @@ const known_traits* intern_known_traits(std::string_view alias, std::span<const 
   for (std::string_view name : sealed) k->longest = std::max(k->longest, name.size());
   if (!alias.empty()) k->strings.push_back(alias);
   k->strings.insert(k->strings.end(), sealed.begin(), sealed.end());
+  for (std::string_view str : k->strings) k->entries.push_back(text_ref{str.data(), str.size()});
   for (std::string_view str : k->strings) {
     const unsigned key = typed_string_table::signature(str);
     k->string_filter[key >> 6] |= std::uint64_t{1} << (key & 63);

@@ -677,4 +677,150 @@ TEST(TypedDirect, StringAndTraitsTablesMatchTheValueModel) {
   expect_same_bytes(shapes);
 }
 
+// Strings the typed reader reads itself (and a known class's names) wait as pending entries and
+// reach the codec's string table only when the codec reads next (amf3_direct.hpp); when the
+// pending buffer is full, or has no room for a class's names, they are handed over early.
+struct strings_then_classes {
+  std::vector<std::string> texts;   // inline strings the typed reader enters itself
+  std::vector<any_holder> holders;  // known traits after them; labels are string references
+  std::vector<amf::value> items;    // read by the codec: references to strings of all of them
+};
+constexpr auto amf_class(amf::type_tag<strings_then_classes>) {
+  using s = strings_then_classes;
+  return amf::define_class<s>("t.StringsThenClasses", amf::field<"texts">(&s::texts),
+                              amf::field<"holders">(&s::holders), amf::field<"items">(&s::items));
+}
+
+// The value model's encoding of a graph with `n` distinct texts, then holders labelled by
+// references to them, then items referring to texts, names and aliases.
+std::vector<std::uint8_t> strings_then_classes_bytes(int n) {
+  amf::arena m;
+  std::vector<amf::value> texts;
+  for (int i = 0; i < n; ++i) texts.push_back(amf::make_string(m, "text " + std::to_string(i)));
+  amf::object_node* root = amf::new_object(m, "t.StringsThenClasses", false);
+  amf::array_node* text_array = amf::new_array(m);
+  amf::array_node* holders = amf::new_array(m);
+  amf::array_node* items = amf::new_array(m);
+  EXPECT_TRUE(root != nullptr && text_array != nullptr && holders != nullptr && items != nullptr);
+  for (const amf::value& t : texts) EXPECT_TRUE(text_array->dense.push_back(m, t));
+  for (int i : {0, n / 2, n - 1}) {
+    amf::object_node* h = amf::new_object(m, "com.example.AnyHolder", false);
+    amf::array_node* none = amf::new_array(m);
+    EXPECT_TRUE(h != nullptr && none != nullptr);
+    EXPECT_TRUE(amf::add_sealed(m, *h, "label", texts[static_cast<std::size_t>(i)]) &&
+                amf::add_sealed(m, *h, "items", amf::value::of(none)));
+    EXPECT_TRUE(holders->dense.push_back(m, amf::value::of(h)));
+  }
+  for (std::string_view s :
+       {"text 0", "label", "com.example.AnyHolder", "texts", "fresh", "t.StringsThenClasses"}) {
+    EXPECT_TRUE(items->dense.push_back(m, amf::make_string(m, s)));
+  }
+  EXPECT_TRUE(items->dense.push_back(m, texts.back()));
+  EXPECT_TRUE(amf::add_sealed(m, *root, "texts", amf::value::of(text_array)) &&
+              amf::add_sealed(m, *root, "holders", amf::value::of(holders)) &&
+              amf::add_sealed(m, *root, "items", amf::value::of(items)));
+  std::vector<std::uint8_t> bytes;
+  EXPECT_TRUE(amf::encode_amf3(amf::value::of(root), bytes).ok());
+  return bytes;
+}
+
+std::vector<std::uint8_t> typed_bytes(const strings_then_classes& x) {
+  std::vector<std::uint8_t> out;
+  EXPECT_TRUE(amf::encode_typed_amf3(x, out).ok());
+  return out;
+}
+
+// The direct decode of `bytes` (into a fresh object and into `reused`) against the general path
+// (decode_amf3, then from_value): the same result, or the same codec error at the same offset.
+void expect_same_as_general(std::span<const std::uint8_t> bytes, strings_then_classes& reused,
+                            const amf::decode_options& o, const std::string& what) {
+  amf::arena general_memory;
+  const amf::result<amf::value> v = amf::decode_amf3(bytes, general_memory, o);
+  strings_then_classes general;
+  const bool general_ok = v && amf::from_value(*v, general).ok();
+  for (strings_then_classes* target : {static_cast<strings_then_classes*>(nullptr), &reused}) {
+    strings_then_classes fresh;
+    strings_then_classes& out = target != nullptr ? *target : fresh;
+    amf::arena memory;
+    const amf::status st = amf::decode_typed_amf3(bytes, out, memory, o);
+    ASSERT_EQ(st.ok(), general_ok) << what << (st.ok() ? "" : st.error().message());
+    if (general_ok) {
+      EXPECT_EQ(typed_bytes(out), typed_bytes(general)) << what;
+    } else {
+      ASSERT_FALSE(v.has_value()) << what;  // no conversion error in these messages
+      EXPECT_EQ(st.error().code, v.error().code) << what;
+      EXPECT_EQ(st.error().offset, v.error().offset) << what;
+      EXPECT_EQ(st.error().detail, v.error().detail) << what;
+    }
+  }
+}
+
+TEST(TypedDirect, PendingStringsReachTheCodecInOrder) {
+  strings_then_classes reused;
+  // Around the pending buffer's size (256 entries: the texts, the root's four strings, then a
+  // class's three), and past it several times.
+  for (int n : {1, 250, 251, 252, 253, 254, 255, 256, 257, 600}) {
+    const std::vector<std::uint8_t> bytes = strings_then_classes_bytes(n);
+    const std::string what = "texts " + std::to_string(n);
+    strings_then_classes got;
+    amf::arena memory;
+    ASSERT_TRUE(amf::decode_typed_amf3(bytes, got, memory).ok()) << what;
+    ASSERT_EQ(got.texts.size(), static_cast<std::size_t>(n));
+    EXPECT_EQ(got.texts.back(), "text " + std::to_string(n - 1));
+    ASSERT_EQ(got.holders.size(), 3u);
+    EXPECT_EQ(got.holders[2].label, got.texts.back());
+    ASSERT_EQ(got.items.size(), 7u);
+    EXPECT_EQ(got.items[0].as_string(), "text 0");
+    EXPECT_EQ(got.items[2].as_string(), "com.example.AnyHolder");
+    EXPECT_EQ(got.items[6].as_string(), got.texts.back());
+    expect_same_as_general(bytes, reused, amf::decode_options{}, what);
+    for (std::size_t refs :
+         {std::size_t{0}, std::size_t{3}, std::size_t{4}, static_cast<std::size_t>(n) + 3,
+          static_cast<std::size_t>(n) + 4, static_cast<std::size_t>(n) + 6, static_cast<std::size_t>(n) + 7,
+          static_cast<std::size_t>(n) + 8, std::size_t{255}, std::size_t{256}, std::size_t{257}}) {
+      amf::decode_options o;
+      o.limits.max_string_refs = refs;
+      expect_same_as_general(bytes, reused, o, what + " max_string_refs " + std::to_string(refs));
+    }
+  }
+  const std::vector<std::uint8_t> bytes = strings_then_classes_bytes(257);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    expect_same_as_general(std::span(bytes.data(), n), reused, amf::decode_options{},
+                           "prefix " + std::to_string(n));
+  }
+}
+
+// The codec reader's tables are reset at their first use in a decode (not before each one): a
+// decode that never uses them leaves the previous decode's entries there, and the next decode that
+// uses them must not see those entries.
+TEST(TypedDirect, CodecTablesOfAnEarlierDecodeNeverResolveReferences) {
+  const std::vector<std::uint8_t> uses_the_codec = strings_then_classes_bytes(20);
+  // An array holding a reference to string 0, or to object 1 (the array itself is object 0): both
+  // resolve only in a table left over from the first decode.
+  const std::vector<std::uint8_t> references[] = {{0x09, 0x03, 0x01, 0x06, 0x00},
+                                                  {0x09, 0x03, 0x01, 0x0A, 0x02}};
+  std::vector<std::uint8_t> typed_only;
+  ASSERT_TRUE(amf::encode_typed_amf3(point{1, 2}, typed_only).ok());
+  for (const std::vector<std::uint8_t>& bytes : references) {
+    amf::arena general_memory;
+    const amf::result<amf::value> v = amf::decode_amf3(bytes, general_memory);
+    for (bool typed_between : {false, true}) {
+      strings_then_classes first;
+      amf::arena memory;
+      ASSERT_TRUE(amf::decode_typed_amf3(uses_the_codec, first, memory).ok());
+      if (typed_between) {
+        point p;
+        ASSERT_TRUE(amf::decode_typed_amf3(typed_only, p).ok());
+      }
+      std::vector<amf::value> out;
+      const amf::status st = amf::decode_typed_amf3(bytes, out, memory);
+      ASSERT_EQ(st.ok(), v.has_value()) << typed_between;
+      if (!v) {
+        EXPECT_EQ(st.error().code, v.error().code) << typed_between;
+        EXPECT_EQ(st.error().offset, v.error().offset) << typed_between;
+      }
+    }
+  }
+}
+
 }  // namespace typed_direct_test

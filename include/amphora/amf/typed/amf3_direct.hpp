@@ -42,6 +42,14 @@ inline constexpr std::uint8_t amf3_string_marker = 0x06;
 inline constexpr std::uint8_t amf3_array_marker = 0x09;
 inline constexpr std::uint8_t amf3_object_marker = 0x0A;
 
+// A string-table entry the typed reader took itself: trivially copyable, so that a class's
+// names enter the table by one copy. They wait in the reader state's buffer and reach the codec's
+// string table only when the codec's reader is next used (see amf3_typed_in), in order.
+struct text_ref {
+  const char* data;
+  std::size_t size;
+};
+
 // A declared class's traits as written inline by the typed writer (and by Flex clients): the
 // object header, then the alias and each name as an inline string. The typed reader recognises
 // them by one comparison of these bytes, instead of reading and looking up each name.
@@ -52,6 +60,7 @@ struct known_traits {
   std::vector<std::uint8_t> bytes;        // from the object header on
   std::size_t longest = 0;                // the longest string, for limits::max_string_bytes
   std::vector<std::string_view> strings;  // the alias (unless empty) and the names, distinct
+  std::vector<text_ref> entries;          // the same, as string-table entries
   std::array<std::uint64_t, 4> string_filter{};  // their bits in the writer's string filter
 };
 
@@ -155,11 +164,17 @@ class amf3_typed_in {
 
  private:
   bool holds_placeholder(const value& v);
+  // Before the codec's reader reads or looks up anything: its tables reset (once per decode, at
+  // the first use) and the entries the typed reader took handed over. resync() after it was used.
+  bool sync();
+  void resync() noexcept;
+  start read_header(std::uint32_t& h, std::uint32_t& ref);
+  traits* take_known(const known_traits& k);
 
   // The commonest strings inline: at p (a string's length byte), the empty string or an inline
   // ASCII one under 64 bytes (a one-byte length) that fits the input, max_string_bytes and the
-  // string table (which it enters). Else false, nothing read: the *_slow readers read the rest
-  // through the codec's reader, with its errors.
+  // string table (which it enters, as a pending entry). Else false, nothing read: the *_slow
+  // readers read the rest through the codec's reader, with its errors.
   bool take_inline_string(const std::uint8_t* p, std::string_view& s) {
     if (p == end_ || (*p & 0x81) != 0x01) return false;
     const std::size_t n = *p >> 1;
@@ -169,11 +184,11 @@ class amf3_typed_in {
       return true;
     }
     if (n >= static_cast<std::size_t>(end_ - p) || n > max_string_bytes_ ||
-        strings_->size() >= max_string_refs_ || !is_ascii(p + 1, n)) {
+        next_string_ == string_room_end_ || !is_ascii(p + 1, n)) {
       return false;
     }
     s = {reinterpret_cast<const char*>(p + 1), n};
-    strings_->push_back(s);
+    *next_string_++ = text_ref{s.data(), n};
     *cur_ = p + 1 + n;
     return true;
   }
@@ -185,8 +200,10 @@ class amf3_typed_in {
   const std::uint8_t** cur_ = nullptr;
   const std::uint8_t* begin_ = nullptr;
   const std::uint8_t* end_ = nullptr;
-  std::vector<std::string_view>* strings_ = nullptr;  // the codec's string table
-  std::size_t max_string_refs_ = 0;
+  // Pending string-table entries: the next free one, and the end of the room (the buffer's end,
+  // or earlier where the table would reach max_string_refs: the codec then reports the limit).
+  text_ref* next_string_ = nullptr;
+  text_ref* string_room_end_ = nullptr;
   std::size_t max_string_bytes_ = 0;
   bool restart_ = false;
   bool ok_ = false;
