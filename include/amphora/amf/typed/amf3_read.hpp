@@ -20,6 +20,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <span>
@@ -74,9 +75,16 @@ bool read_reference(typed_reader& r, std::uint32_t ref, std::size_t at, M& out) 
   return v != nullptr && convert_at(r, *v, at, out);
 }
 
-// s into out, in out's storage when it is large enough: clear() and append() (s views the input or
-// the arena, never out itself, so the general replace, which allows for that, is not needed).
+// s into out, in out's storage when it is large enough (s views the input or the arena, never out
+// itself, so the general replace, which allows for that, is not needed). A string that held at
+// least as many characters (a reused object's, usually the same text again) is overwritten in
+// place and shortened: no capacity or length checks; else clear() and append().
 inline void assign_text(std::string& out, std::string_view s) {
+  if (s.size() <= out.size()) {
+    if (!s.empty()) std::memcpy(out.data(), s.data(), s.size());
+    out.resize(s.size());
+    return;
+  }
   out.clear();
   out.append(s);
 }
