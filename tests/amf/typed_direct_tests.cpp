@@ -823,4 +823,45 @@ TEST(TypedDirect, CodecTablesOfAnEarlierDecodeNeverResolveReferences) {
   }
 }
 
+// std::string fields of a reused object are overwritten in place when they held at least as many
+// characters (amf3_read.hpp, assign_text): longer, equal, shorter, empty and non-inline texts in
+// turn into one object give what a fresh decode and the general path give, and every prefix
+// fails with the value model's error.
+TEST(TypedDirect, ReusedStringsGetTheNewTextWhateverTheyHeld) {
+  const std::string long_text(70, 'L');  // beyond a one-byte length: read by the codec
+  const std::vector<std::string> texts = {"medium text", "longer text than before", "short",   "",
+                                          "short",       "\xC3\xA9t\xC3\xA9",       long_text, "x",
+                                          long_text};
+  owned reused;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    owned in;
+    in.name = texts[i];
+    in.note = texts[(i + 3) % texts.size()];
+    in.tags = {{texts[(i + 1) % texts.size()] + "k", texts[(i + 5) % texts.size()]}};
+    std::vector<std::uint8_t> bytes;
+    ASSERT_TRUE(amf::encode_typed_amf3(in, bytes).ok());
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+      amf::arena general_memory;
+      const amf::result<amf::value> v = amf::decode_amf3(std::span(bytes.data(), n), general_memory);
+      ASSERT_FALSE(v.has_value());
+      const amf::status st = amf::decode_typed_amf3(std::span(bytes.data(), n), reused);
+      ASSERT_FALSE(st.ok()) << i << " prefix " << n;
+      EXPECT_EQ(st.error().code, v.error().code) << i << " prefix " << n;
+      EXPECT_EQ(st.error().offset, v.error().offset) << i << " prefix " << n;
+    }
+    ASSERT_TRUE(amf::decode_typed_amf3(bytes, reused).ok()) << i;
+    owned fresh;
+    ASSERT_TRUE(amf::decode_typed_amf3(bytes, fresh).ok()) << i;
+    amf::arena general_memory;
+    const amf::result<amf::value> v = amf::decode_amf3(bytes, general_memory);
+    owned general;
+    ASSERT_TRUE(v && amf::from_value(*v, general).ok()) << i;
+    for (const owned* o : {&reused, &fresh, &general}) {
+      EXPECT_EQ(o->name, in.name) << i;
+      EXPECT_EQ(o->note, in.note) << i;
+      EXPECT_EQ(o->tags, in.tags) << i;
+    }
+  }
+}
+
 }  // namespace typed_direct_test
