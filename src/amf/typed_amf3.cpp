@@ -151,6 +151,7 @@ amf3_typed_in::amf3_typed_in(std::span<const std::uint8_t> in, arena* memory, co
   next_string_ = s_->pending_strings.data();
   string_room_end_ = s_->string_room_end();
   max_string_bytes_ = options.limits.max_string_bytes;
+  max_elements_ = options.limits.max_elements;
   ok_ = !s_->ctx.error.code;
 }
 

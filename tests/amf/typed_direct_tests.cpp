@@ -522,6 +522,48 @@ TEST(TypedDirect, LimitsGiveTheValueModelsErrors) {
   }
 }
 
+// Dynamic members and an array's associative entries count against max_elements per object or
+// array, as the codec counts them: the direct reader, which reads those members itself, reports the
+// codec's error at the same byte (it once read any number of them; the typed fuzzer found it).
+TEST(TypedDirect, DynamicMembersBeyondMaxElementsGiveTheCodecsError) {
+  amf::arena m;
+  amf::object_node* entries = amf::new_object(m, "", true);  // a map: dynamic members
+  amf::object_node* holder = amf::new_object(m, "com.example.FlatHolder", true);
+  amf::array_node* assoc = amf::new_array(m);  // an associative part, skipped for a vector
+  for (const char* name : {"a", "b", "c", "d"}) {
+    ASSERT_TRUE(amf::add_dynamic(m, *entries, name, amf::value::integer(1)));
+    ASSERT_TRUE(amf::add_dynamic(m, *holder, name, amf::value::integer(2)));  // unknown members
+    ASSERT_TRUE(amf::add_dynamic(m, *assoc, name, amf::value::integer(3)));
+  }
+  ASSERT_TRUE(amf::add_dynamic(m, *holder, "entries", amf::value::of(entries)));
+  amf::object_node* with_points = amf::new_object(m, "com.example.Shape", false);
+  ASSERT_TRUE(amf::add_sealed(m, *with_points, "points", amf::value::of(assoc)));
+  for (const amf::value& v : {amf::value::of(holder), amf::value::of(with_points)}) {
+    std::vector<std::uint8_t> bytes;
+    ASSERT_TRUE(amf::encode_amf3(v, bytes).ok());
+    for (std::size_t n = 0; n < 6; ++n) {
+      amf::decode_options o;
+      o.limits.max_elements = n;
+      amf::arena a;
+      const amf::result<amf::value> model = amf::decode_amf3(bytes, a, o);
+      amf::status st;
+      if (v.as_object().alias() == "com.example.FlatHolder") {
+        flat_holder out;
+        st = amf::decode_typed_amf3(bytes, out, o);
+      } else {
+        shape out;
+        st = amf::decode_typed_amf3(bytes, out, o);
+      }
+      ASSERT_EQ(st.ok(), model.has_value()) << n;
+      if (!model) {
+        EXPECT_EQ(st.error().code, errc::limit_exceeded) << n;
+        EXPECT_EQ(st.error().offset, model.error().offset) << n;
+        EXPECT_EQ(st.error().detail, model.error().detail) << n;
+      }
+    }
+  }
+}
+
 // Malformed input: whenever the value model's decode fails, the direct decode fails too, and
 // with the codec's own error unless a conversion failed first.
 TEST(TypedDirect, MalformedInputGivesTheCodecsErrors) {

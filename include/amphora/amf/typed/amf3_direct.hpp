@@ -148,6 +148,12 @@ class amf3_typed_in {
     return read_key_slow(name);
   }
 
+  // After the name of the k-th dynamic member (or associative entry) of one object or array: the
+  // codec's bound on them (max_elements), with its error.
+  bool count_member(std::size_t k) noexcept {
+    return k <= max_elements_ || fail_at(errc::limit_exceeded, offset(), "more entries than max_elements");
+  }
+
   // The object-table entry `index` as read by the value model, or nullptr after requesting a
   // restart (the entry is the typed reader's, or its value refers to one).
   const value* referenced(std::uint32_t index);
@@ -205,6 +211,7 @@ class amf3_typed_in {
   text_ref* next_string_ = nullptr;
   text_ref* string_room_end_ = nullptr;
   std::size_t max_string_bytes_ = 0;
+  std::size_t max_elements_ = 0;
   bool restart_ = false;
   bool ok_ = false;
 };

@@ -196,11 +196,11 @@ struct typed_class_reader {
       if (!member(r, name, hint, found, out)) return false;
     }
     if (t->dynamic) {
-      for (;;) {
+      for (std::size_t members = 1;; ++members) {
         std::string_view name;
         if (!r.in.read_key(name)) return false;
         if (name.empty()) break;
-        if (!member(r, name, hint, found, out)) return false;
+        if (!r.in.count_member(members) || !member(r, name, hint, found, out)) return false;
       }
     }
     mapping<T>::reset_missing(found, out);
@@ -246,11 +246,11 @@ struct direct_container<std::variant<A...>> : direct_container<void> {
 
 // Reads keys and drops their values up to the empty key (an array's associative part).
 inline bool skip_members(typed_reader& r) {
-  for (;;) {
+  for (std::size_t members = 1;; ++members) {
     std::string_view key;
     if (!r.in.read_key(key)) return false;
     if (key.empty()) return true;
-    if (!r.in.skip_value()) return false;
+    if (!r.in.count_member(members) || !r.in.skip_value()) return false;
   }
 }
 
@@ -344,11 +344,11 @@ bool read_map(typed_reader& r, Map& out) {
     }
   }
   if (t == nullptr || t->dynamic) {
-    for (;;) {
+    for (std::size_t members = 1;; ++members) {
       std::string_view name;
       if (!r.in.read_key(name)) return false;
       if (name.empty()) break;
-      if (!read_map_entry(r, name, n++, out)) return false;
+      if (!r.in.count_member(members) || !read_map_entry(r, name, n++, out)) return false;
     }
   }
   if constexpr (flat) out.resize(n);
