@@ -255,6 +255,33 @@ bool same(const T& a, const T& b) {
   }
 }
 
+template <class T>
+inline constexpr bool is_optional = false;
+template <class T>
+inline constexpr bool is_optional<std::optional<T>> = true;
+
+// Where a and b first differ, as a path of declared field names ("rec.tree.name"; "" if nowhere),
+// for failure reports.
+template <class T>
+std::string first_difference(const T& a, const T& b) {
+  if constexpr (amf::registered_class<T>) {
+    std::string path;
+    std::apply(
+        [&](const auto&... f) {
+          ((path.empty() && !same(a.*f.member, b.*f.member)
+                ? void(path = std::string(f.name) + "." + first_difference(a.*f.member, b.*f.member))
+                : void()),
+           ...);
+        },
+        amf_class(amf::type_tag<T>{}).fields);
+    return path;
+  } else if constexpr (is_optional<T>) {
+    return a && b ? first_difference(*a, *b) : std::string();
+  } else {
+    return {};
+  }
+}
+
 template <class E, class A>
 bool same(const std::vector<E, A>& a, const std::vector<E, A>& b) {
   if constexpr (std::is_same_v<E, bool>) {
