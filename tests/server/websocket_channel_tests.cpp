@@ -6,10 +6,12 @@
 #include <atomic>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -132,7 +134,10 @@ class websocket_channel_test : public ::testing::Test {
     cfg.threads = 2;
     cfg.shutdown_timeout = 10s;
     server_ = std::make_unique<server>(cfg);
-    server_->set_log_sink([](std::string_view) {});
+    server_->set_log_sink([this](std::string_view line) {
+      const std::lock_guard lock(log_mutex_);
+      log_.emplace_back(line);
+    });
     websocket_settings ws;
     ws.max_message_bytes = 64 * 1024;
     server_->mount_websocket(std::string(path), make_websocket_channel(broker_, channel_options()), ws);
@@ -162,8 +167,19 @@ class websocket_channel_test : public ::testing::Test {
     return test::read_amf3_frame(frames_.back(), memory);
   }
 
+  // The text of the log line that holds `text`, from `text` on (after the timestamp; "" if none).
+  std::string log_line(std::string_view text) {
+    const std::lock_guard lock(log_mutex_);
+    for (const std::string& line : log_) {
+      if (const std::size_t at = line.find(text); at != std::string::npos) return line.substr(at);
+    }
+    return {};
+  }
+
   std::shared_ptr<messaging::broker> broker_;
   std::atomic<int> minutes_ahead_{0};  // the broker's clock runs this far ahead
+  std::mutex log_mutex_;
+  std::vector<std::string> log_;  // the server's log lines
   std::unique_ptr<server> server_;
   std::vector<std::vector<std::uint8_t>> frames_;  // keeps what decoded messages view
 };
@@ -601,6 +617,50 @@ TEST_F(websocket_channel_test, a_timed_out_subscription_is_invalidated_by_a_push
   EXPECT_EQ(std::get<flex::async_message>(*pushed).message_id, "after");
 }
 
+// At its stop the server logs (info) the frames its WebSocket push writes carried: every frame the
+// clients received (the subscribe acknowledgements and the pushed messages), in at least one write.
+TEST_F(websocket_channel_test, the_stop_logs_the_frames_the_push_writes_carried) {
+  ws_client a(server_->port());
+  ws_client b(server_->port());
+  ASSERT_FALSE(a.handshake_error);
+  ASSERT_FALSE(b.handshake_error);
+  amf::arena memory;
+  std::size_t received = 0;
+  for (ws_client* c : {&a, &b}) {
+    flex::message sub = call(*c, command(flex::command_operation::subscribe, "m-sub"), memory);
+    ASSERT_NE(std::get_if<flex::acknowledge_message>(&sub), nullptr);
+    ++received;
+  }
+  constexpr int messages = 5;
+  for (int i = 0; i < messages; ++i) {
+    amf::arena pm;
+    auto published = broker_->publish(chat_message(pm, "pub-" + std::to_string(i), ""));
+    ASSERT_TRUE(std::holds_alternative<std::size_t>(published));
+    EXPECT_EQ(std::get<std::size_t>(published), 2u);
+  }
+  for (ws_client* c : {&a, &b}) {
+    for (int i = 0; i < messages; ++i) {
+      std::optional<flex::message> m = next(*c, memory);
+      ASSERT_TRUE(m.has_value());
+      ASSERT_NE(std::get_if<flex::async_message>(&*m), nullptr);
+      ++received;
+    }
+  }
+  EXPECT_EQ(log_line("pushed:"), "");  // only at the stop
+  server_->request_stop();
+  for (ws_client* c : {&a, &b}) EXPECT_FALSE(c->read().has_value());  // the close: the stop needs no deadline
+  server_->wait();
+  const std::string line = log_line("pushed: WebSocket ");
+  unsigned long long frames = 0;
+  unsigned long long writes = 0;
+  ASSERT_EQ(std::sscanf(line.c_str(), "pushed: WebSocket %llu frames in %llu writes", &frames, &writes), 2)
+      << "log line: '" << line << "'";
+  EXPECT_EQ(frames, received) << line;
+  EXPECT_GE(writes, 1u) << line;
+  EXPECT_GE(frames, writes) << line;
+  EXPECT_NE(line.find(", streaming 0 chunks in 0 writes"), std::string::npos) << line;
+}
+
 // ---- the session's writes: messages that pile up go out together, frames built by hand ----
 
 // The n-th message of a burst: sizes across the three frame-length encodings (7-bit, 16-bit and
@@ -619,7 +679,18 @@ class burst_handler final : public websocket_handler {
   explicit burst_handler(std::size_t count) : count_(count) {}
   std::shared_ptr<websocket_connection> open(const request_view&,
                                              std::shared_ptr<message_sink> sink) override {
-    return std::make_shared<connection>(std::move(sink), count_);
+    auto c = std::make_shared<connection>(std::move(sink), count_);
+    const std::lock_guard lock(mutex_);
+    opened_.push_back(c);
+    return c;
+  }
+
+  // How many connections it opened are still alive (their sessions hold them).
+  std::size_t alive() {
+    const std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (const std::weak_ptr<websocket_connection>& c : opened_) n += c.expired() ? 0 : 1;
+    return n;
   }
 
  private:
@@ -645,20 +716,25 @@ class burst_handler final : public websocket_handler {
     std::size_t count_;
   };
   std::size_t count_;
+  std::mutex mutex_;
+  std::vector<std::weak_ptr<websocket_connection>> opened_;
 };
 
 class websocket_burst_test : public ::testing::Test {
  protected:
-  void start(std::size_t count, std::size_t max_queued) {
+  void start(std::size_t count, std::size_t max_queued,
+             std::chrono::milliseconds shutdown_timeout = config{}.shutdown_timeout) {
     config cfg;
     cfg.host = "127.0.0.1";
     cfg.port = 0;
     cfg.threads = 2;
+    cfg.shutdown_timeout = shutdown_timeout;
     server_ = std::make_unique<server>(cfg);
     server_->set_log_sink([](std::string_view) {});
     websocket_settings ws;
     ws.max_queued_messages = max_queued;
-    server_->mount_websocket("/burst", std::make_shared<burst_handler>(count), ws);
+    handler_ = std::make_shared<burst_handler>(count);
+    server_->mount_websocket("/burst", handler_, ws);
     server_->start();
   }
   void TearDown() override {
@@ -674,6 +750,7 @@ class websocket_burst_test : public ::testing::Test {
     }
   }
 
+  std::shared_ptr<burst_handler> handler_;
   std::unique_ptr<server> server_;
 };
 
@@ -713,6 +790,23 @@ TEST_F(websocket_burst_test, a_close_after_queued_messages_comes_after_all_of_th
   EXPECT_EQ(c.error, websocket::error::closed) << c.error.message();
   EXPECT_EQ(c.reason().code, close_code::normal);
   EXPECT_EQ(c.reason().reason, "bye");
+}
+
+// A client that reads nothing stalls the server's write of a burst; its ping makes Beast's pong
+// wait behind that write (holding the session through the read that answers it). The stop's
+// deadline then passes and the I/O threads stop with the write in flight: once the server is gone,
+// its sessions must be too (before the fix the waiting pong kept its session, and so the
+// connection, alive for ever: LeakSanitizer reported them at exit).
+TEST_F(websocket_burst_test, a_stop_with_a_pong_waiting_behind_a_stalled_write_frees_the_session) {
+  constexpr std::size_t count = 180;  // 3.6 MB: more than the socket buffers hold
+  start(count, 4096, std::chrono::milliseconds(500));
+  ws_client c(server_->port(), "/burst");
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  ASSERT_TRUE(c.write({'b'}));
+  ASSERT_TRUE(c.ping());  // read by the server, which answers with a pong that must wait
+  server_->stop();        // the deadline passes: the I/O threads stop with the write in flight
+  server_.reset();        // the io_context goes, and every handler it held
+  EXPECT_EQ(handler_->alive(), 0u);
 }
 
 TEST_F(websocket_burst_test, more_messages_than_the_queue_holds_close_with_1008_after_those_queued) {
