@@ -46,7 +46,7 @@ class write_gate {
     return net::async_initiate<std::decay_t<Token>, void(error_code, std::size_t)>(
         [this](auto handler, const Buffers& b) {
           if (ours_in_flight_) {
-            waiting_ = std::make_unique<waiting_write<Buffers, decltype(handler)>>(b, std::move(handler));
+            *waiting_ = std::make_unique<waiting_write<Buffers, decltype(handler)>>(b, std::move(handler));
             return;
           }
           start_theirs(b, std::move(handler));
@@ -57,15 +57,23 @@ class write_gate {
   // Our writes, whole frames: false (nothing started) while one of Beast's is in flight or waits.
   template <class Buffers, class Handler>
   bool async_write_frames(const Buffers& buffers, Handler&& handler) {
-    if (turns_->theirs_in_flight > 0 || waiting_) {
+    if (turns_->theirs_in_flight > 0) {
       turns_->refused = true;
       return false;
     }
     ours_in_flight_ = true;
+    // The slot where one of Beast's writes waits belongs to this write's handler, not to the gate:
+    // Beast's waiting handler may hold the session (a read answering a ping holds it), so if the
+    // I/O stops and this handler is destroyed without running, the waiting one goes with it
+    // instead of keeping the session alive in a cycle through the gate.
+    auto slot = std::make_unique<std::unique_ptr<waiting>>();
+    waiting_ = slot.get();
     net::async_write(next_, buffers,
-                     [this, h = std::forward<Handler>(handler)](error_code ec, std::size_t n) mutable {
+                     [this, slot = std::move(slot), h = std::forward<Handler>(handler)](
+                         error_code ec, std::size_t n) mutable {
                        ours_in_flight_ = false;  // `h` keeps the session, hence this gate, alive
-                       if (waiting_) std::exchange(waiting_, nullptr)->start(*this);
+                       waiting_ = nullptr;
+                       if (*slot) std::exchange(*slot, nullptr)->start(*this);
                        h(ec, n);
                      });
     return true;
@@ -113,7 +121,7 @@ class write_gate {
 
   Next next_;
   std::shared_ptr<turns> turns_;
-  std::unique_ptr<waiting> waiting_;
+  std::unique_ptr<waiting>* waiting_ = nullptr;  // while ours is in flight: its handler's slot
   bool ours_in_flight_ = false;
 };
 
