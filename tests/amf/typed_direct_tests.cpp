@@ -906,4 +906,194 @@ TEST(TypedDirect, ReusedStringsGetTheNewTextWhateverTheyHeld) {
   }
 }
 
+// ---- bytes copied into C++ storage (limits::max_memory_bytes) ----
+
+struct text_list {
+  std::vector<std::string> items;
+};
+constexpr auto amf_class(amf::type_tag<text_list>) {
+  return amf::define_class<text_list>("com.example.TextList", amf::field<"items">(&text_list::items));
+}
+
+struct blob_list {
+  std::vector<std::vector<std::uint8_t>> items;
+};
+constexpr auto amf_class(amf::type_tag<blob_list>) {
+  return amf::define_class<blob_list>("com.example.BlobList", amf::field<"items">(&blob_list::items));
+}
+
+struct text_box {
+  std::string text;
+};
+constexpr auto amf_class(amf::type_tag<text_box>) {
+  return amf::define_class<text_box>("com.example.TextBox", amf::field<"text">(&text_box::text));
+}
+
+struct text_boxes {
+  std::vector<text_box> boxes;
+};
+constexpr auto amf_class(amf::type_tag<text_boxes>) {
+  return amf::define_class<text_boxes>("com.example.TextBoxes", amf::field<"boxes">(&text_boxes::boxes));
+}
+
+void put_u29(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  if (v >= 0x200000) {
+    out.push_back(static_cast<std::uint8_t>(0x80 | (v >> 22)));
+    out.push_back(static_cast<std::uint8_t>(0x80 | ((v >> 15) & 0x7F)));
+    out.push_back(static_cast<std::uint8_t>(0x80 | ((v >> 8) & 0x7F)));
+    out.push_back(static_cast<std::uint8_t>(v & 0xFF));
+    return;
+  }
+  if (v >= 0x4000) out.push_back(static_cast<std::uint8_t>(0x80 | (v >> 14)));
+  if (v >= 0x80) out.push_back(static_cast<std::uint8_t>(0x80 | ((v >> 7) & 0x7F)));
+  out.push_back(static_cast<std::uint8_t>(v & 0x7F));
+}
+
+void put_text(std::vector<std::uint8_t>& out, std::string_view s) {
+  put_u29(out, static_cast<std::uint32_t>(s.size() << 1 | 1));
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+// An object of `alias` whose one sealed member "items" is an array of n items: the first one
+// `marker` and `size` inline bytes, every other one `marker` and a reference to it (table index
+// `ref`). The bytes of a reference bomb: n * size bytes to copy from about 2 * n of input.
+struct reference_bomb {
+  std::vector<std::uint8_t> bytes;
+  std::size_t first = 0;       // offset of the first item
+  std::size_t first_size = 0;  // its bytes
+  std::size_t item_at(std::size_t i) const { return i == 0 ? first : first + first_size + (i - 1) * 2; }
+};
+
+reference_bomb make_bomb(std::string_view alias, std::uint8_t marker, std::size_t size, std::size_t n,
+                         std::uint32_t ref) {
+  reference_bomb b;
+  b.bytes = {0x0A, 0x13};  // object, inline traits, one sealed member
+  put_text(b.bytes, alias);
+  put_text(b.bytes, "items");
+  b.bytes.push_back(0x09);
+  put_u29(b.bytes, static_cast<std::uint32_t>(n << 1 | 1));
+  b.bytes.push_back(0x01);  // no associative part
+  b.first = b.bytes.size();
+  b.bytes.push_back(marker);
+  put_u29(b.bytes, static_cast<std::uint32_t>(size << 1 | 1));
+  b.bytes.insert(b.bytes.end(), size, 'x');
+  b.first_size = b.bytes.size() - b.first;
+  for (std::size_t i = 1; i < n; ++i) {
+    b.bytes.push_back(marker);
+    put_u29(b.bytes, ref << 1);
+  }
+  return b;
+}
+
+constexpr std::string_view copy_limit_detail = "typed values copy more than max_memory_bytes";
+
+// T (a text_list or blob_list) from a reference bomb of `marker` items: the item whose copy goes
+// beyond max_memory_bytes fails, at its offset (direct reader) or 0 (from_value); a smaller bomb
+// within the budget decodes. The vector's elements count sizeof(E) each, the items their bytes.
+template <class T>
+void expect_copies_bounded(std::string_view alias, std::uint8_t marker) {
+  using E = typename decltype(T::items)::value_type;
+  constexpr std::size_t size = 10000;
+  amf::decode_options o;
+  o.limits.max_memory_bytes = std::size_t{1} << 20;
+  {
+    constexpr std::size_t n = 200;  // 2 MB asked for from 10 KB of input
+    const reference_bomb b = make_bomb(alias, marker, size, n, 2);
+    const std::size_t failing = (o.limits.max_memory_bytes - n * sizeof(E)) / size;
+    ASSERT_LT(failing, n);
+    T out;
+    amf::status st = amf::decode_typed_amf3(b.bytes, out, o);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, errc::limit_exceeded);
+    EXPECT_EQ(st.error().offset, b.item_at(failing));
+    EXPECT_EQ(st.error().detail, copy_limit_detail);
+    amf::arena memory;
+    T in_arena;
+    st = amf::decode_typed_amf3(b.bytes, in_arena, memory, o);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, errc::limit_exceeded);
+    EXPECT_EQ(st.error().offset, b.item_at(failing));
+    // The value model reads it in little memory (the items share one node or string); the
+    // conversion refuses the copies.
+    amf::arena general_memory;
+    const amf::result<amf::value> v = amf::decode_amf3(b.bytes, general_memory, o);
+    ASSERT_TRUE(v.has_value());
+    T general;
+    st = amf::detail::from_value_with(*v, general, o.limits, true);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, errc::limit_exceeded);
+    EXPECT_EQ(st.error().offset, 0u);
+    EXPECT_EQ(st.error().detail, copy_limit_detail);
+  }
+  {
+    constexpr std::size_t n = 100;  // 1,000,000 bytes and the elements: within 1 MiB
+    ASSERT_LE(n * (size + sizeof(E)), o.limits.max_memory_bytes);
+    const reference_bomb b = make_bomb(alias, marker, size, n, 2);
+    T out;
+    ASSERT_TRUE(amf::decode_typed_amf3(b.bytes, out, o).ok());
+    ASSERT_EQ(out.items.size(), n);
+    EXPECT_EQ(out.items.back().size(), size);
+    amf::arena general_memory;
+    const amf::result<amf::value> v = amf::decode_amf3(b.bytes, general_memory, o);
+    ASSERT_TRUE(v.has_value());
+    T general;
+    ASSERT_TRUE(amf::detail::from_value_with(*v, general, o.limits, true).ok());
+    EXPECT_EQ(general.items.size(), n);
+  }
+}
+
+// A string read once and referenced n times is copied n times into std::string storage: the
+// copies count against max_memory_bytes (string-table index 2: after the alias and "items").
+TEST(TypedDirect, StringReferencesCopiedIntoStringsCountAgainstMaxMemoryBytes) {
+  expect_copies_bounded<text_list>("com.example.TextList", 0x06);
+}
+
+// Likewise a ByteArray referenced n times (object-table index 2: after the object and the array).
+TEST(TypedDirect, ByteArrayReferencesCopiedIntoByteVectorsCountAgainstMaxMemoryBytes) {
+  expect_copies_bounded<blob_list>("com.example.BlobList", 0x0C);
+}
+
+// An object holding a long string, referenced n times: AMF0 (through the value model) and AMF3
+// (the direct reader restarts through the value model) copy it per reference, within the budget.
+TEST(TypedDirect, ObjectReferencesCopiedIntoStructsCountAgainstMaxMemoryBytes) {
+  amf::decode_options o;
+  o.limits.max_memory_bytes = std::size_t{1} << 20;
+  for (const std::size_t n : {std::size_t{200}, std::size_t{100}}) {
+    amf::arena m;
+    amf::object_node* box = amf::new_object(m, "com.example.TextBox", false);
+    ASSERT_NE(box, nullptr);
+    ASSERT_TRUE(amf::add_sealed(m, *box, "text", amf::make_string(m, std::string(10000, 'x'))));
+    amf::array_node* a = amf::new_array(m);
+    ASSERT_NE(a, nullptr);
+    for (std::size_t i = 0; i < n; ++i) a->dense.push_back(m, amf::value::of(box));
+    amf::object_node* top = amf::new_object(m, "com.example.TextBoxes", false);
+    ASSERT_NE(top, nullptr);
+    ASSERT_TRUE(amf::add_sealed(m, *top, "boxes", amf::value::of(a)));
+    std::vector<std::uint8_t> amf0;
+    std::vector<std::uint8_t> amf3;
+    ASSERT_TRUE(amf::encode_amf0(amf::value::of(top), amf0).ok());
+    ASSERT_TRUE(amf::encode_amf3(amf::value::of(top), amf3).ok());
+    ASSERT_LT(amf0.size(), 11000u);  // the box once, then references
+    ASSERT_LT(amf3.size(), 11000u);
+    text_boxes out0;
+    text_boxes out3;
+    const amf::status st0 = amf::decode_typed_amf0(amf0, out0, o);
+    const amf::status st3 = amf::decode_typed_amf3(amf3, out3, o);
+    if (n == 100) {
+      ASSERT_TRUE(st0.ok()) << st0.error().detail;
+      ASSERT_TRUE(st3.ok()) << st3.error().detail;
+      EXPECT_EQ(out0.boxes.size(), n);
+      EXPECT_EQ(out3.boxes.size(), n);
+      EXPECT_EQ(out3.boxes.back().text.size(), 10000u);
+      continue;
+    }
+    for (const amf::status& st : {st0, st3}) {
+      ASSERT_FALSE(st.ok());
+      EXPECT_EQ(st.error().code, errc::limit_exceeded);
+      EXPECT_EQ(st.error().offset, 0u);
+      EXPECT_EQ(st.error().detail, copy_limit_detail);
+    }
+  }
+}
+
 }  // namespace typed_direct_test

@@ -38,6 +38,7 @@ status from_value_with(const value& v, T& out, const limits& lim, bool values_al
   c.values_allowed = values_allowed;
   c.budget = lim.max_elements;
   c.max_depth = lim.max_depth;
+  c.bytes_left = lim.max_memory_bytes;
   if (!mapping<T>::from(v, c, out)) return c.error;
   return {};
 }

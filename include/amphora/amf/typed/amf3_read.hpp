@@ -51,13 +51,17 @@ struct typed_reader {
 template <class M>
 bool read_typed(typed_reader& r, M& out);
 
-// Converts v, read at `at`, like from_value; an error gets offset `at`.
-template <class M>
-bool convert_at(typed_reader& r, const value& v, std::size_t at, M& out) {
-  if (mapping<M>::from(v, r.conv, out)) return true;
+// r.conv's error, with offset `at`.
+inline bool fail_converted(typed_reader& r, std::size_t at) noexcept {
   error_info e = r.conv.error;
   e.offset = at;
   return r.in.fail(e);
+}
+
+// Converts v, read at `at`, like from_value; an error gets offset `at`.
+template <class M>
+bool convert_at(typed_reader& r, const value& v, std::size_t at, M& out) {
+  return mapping<M>::from(v, r.conv, out) || fail_converted(r, at);
 }
 
 // The next value through the codec's reader, then converted (out of line: the scalars' fast
@@ -270,6 +274,8 @@ bool read_vector(typed_reader& r, Vec& out) {
     default:
       return false;
   }
+  // The elements' storage counts against the bytes a typed decode may copy (as in from_value).
+  if (!r.conv.copies_elements<sizeof(E)>(dense)) return fail_converted(r, at);
   if (!skip_members(r)) return false;
   if constexpr (std::is_same_v<E, bool>) {
     out.clear();
@@ -297,6 +303,9 @@ bool read_vector(typed_reader& r, Vec& out) {
 // Entry `n` of a string map (a flat one reuses the storage of the entry it had there).
 template <class Map>
 bool read_map_entry(typed_reader& r, std::string_view name, std::size_t n, Map& out) {
+  if (!r.conv.copies_elements<sizeof(typename Map::value_type)>(1) || !r.conv.copies(name.size())) {
+    return fail_converted(r, r.in.offset());
+  }
   if constexpr (is_string_pair<typename Map::value_type>) {
     if (n == out.size()) out.emplace_back();
     assign_text(out[n].first, name);
@@ -380,8 +389,10 @@ template <class M>
     }
   } else if constexpr (std::is_same_v<M, std::string>) {
     if (r.in.peek() == amf3_string_marker) {
+      const std::size_t at = r.in.offset();
       std::string_view s;
       if (!r.in.read_string(s)) return false;
+      if (!r.conv.copies(s.size())) return fail_converted(r, at);
       assign_text(out, s);
       return true;
     }
@@ -460,6 +471,7 @@ std::optional<status> decode_typed_direct(std::span<const std::uint8_t> bytes, T
   r.conv.values_allowed = memory != nullptr;
   r.conv.budget = options.limits.max_elements;
   r.conv.max_depth = options.limits.max_depth;
+  r.conv.bytes_left = options.limits.max_memory_bytes;
   const bool ok = read_typed(r, out);
   if (in.restart_requested()) return std::nullopt;
   return in.finish(ok);

@@ -43,6 +43,11 @@ struct from_context {
   std::size_t budget = limits{}.max_elements;  // nodes that may still be converted (shared nodes count
                                                // each time: a C++ value copies them)
   std::size_t max_depth = limits{}.max_depth;
+  // Bytes the C++ value may still copy into its own storage (limits::max_memory_bytes): string and
+  // byte-vector contents, map keys, and the elements of the vectors and maps it fills (their
+  // sizeof each). Checked before the copy: shared strings and nodes copied per reference would
+  // otherwise let a small input ask for any amount of memory.
+  std::size_t bytes_left = limits{}.max_memory_bytes;
   std::vector<const void*> path;  // nodes being converted, outermost first (cycle detection)
   error_info error{};
 
@@ -51,6 +56,20 @@ struct from_context {
     return false;
   }
   bool wrong_kind() noexcept { return fail(errc::type_mismatch, field->wrong_kind); }
+  // Before copying `n` bytes into the C++ value (one compare and one subtraction).
+  bool copies(std::size_t n) noexcept {
+    if (n > bytes_left) return copies_too_much();
+    bytes_left -= n;
+    return true;
+  }
+  // Before making room for `count` elements of `Size` bytes each.
+  template <std::size_t Size>
+  bool copies_elements(std::size_t count) noexcept {
+    return count <= bytes_left / Size ? copies(count * Size) : copies_too_much();
+  }
+  bool copies_too_much() noexcept {
+    return fail(errc::limit_exceeded, "typed values copy more than max_memory_bytes");
+  }
   bool out_of_range() noexcept { return fail(errc::type_mismatch, field->out_of_range); }
 
   // Before converting the contents of node value v; pair with leave().
@@ -209,6 +228,7 @@ struct mapping<std::string> {
   static bool accepts(const value& v) noexcept { return v.is(kind::string); }
   static bool from(const value& v, from_context& c, std::string& out) {
     if (!v.is(kind::string)) return c.wrong_kind();
+    if (!c.copies(v.as_string().size())) return false;
     out.assign(v.as_string());
     return true;
   }
@@ -345,6 +365,7 @@ struct mapping<std::vector<B>> {
   static bool from(const value& v, from_context& c, std::vector<B>& out) {
     if (!v.is(kind::byte_array)) return c.wrong_kind();
     const auto bytes = v.as_bytes().bytes;
+    if (!c.copies(bytes.size())) return false;
     out.resize(bytes.size());
     for (std::size_t i = 0; i < bytes.size(); ++i) out[i] = static_cast<B>(bytes[i]);
     return true;
@@ -419,6 +440,7 @@ requires(!is_byte<E> && is_mappable<E>) struct mapping<std::vector<E>> {
 
   template <class List, class AsValue>
   static bool items(const List& list, from_context& c, std::vector<E>& out, AsValue as_value) {
+    if (!c.copies_elements<sizeof(E)>(list.size())) return false;
     out.reserve(list.size());
     for (const auto& item : list) {
       E e{};
@@ -492,6 +514,7 @@ struct string_map_mapping {
   }
 
   static bool put(std::string_view name, const value& v, from_context& c, Map& out) {
+    if (!c.copies_elements<sizeof(typename Map::value_type)>(1) || !c.copies(name.size())) return false;
     V item{};
     if (!mapping<V>::from(v, c, item)) return false;
     if constexpr (flat) {
