@@ -15,7 +15,9 @@ struct limits {
   std::size_t max_string_refs = 8u << 20;     // AMF3 string table entries
   std::size_t max_object_refs = 8u << 20;     // AMF0/AMF3 object table entries
   std::size_t max_trait_refs = 1u << 20;      // AMF3 traits table entries
-  std::size_t max_memory_bytes = 512u << 20;  // arena bytes one decode may use
+  std::size_t max_memory_bytes = 512u << 20;  // arena bytes one decode may use; separately, bytes a
+                                              // typed decode copies into C++ storage (strings,
+                                              // byte vectors, map keys, vector/map elements)
   std::size_t max_headers = 1024;             // packet headers
   std::size_t max_bodies = 1024;              // packet bodies
   bool validate_utf8 = true;                  // reject strings that are not UTF-8
