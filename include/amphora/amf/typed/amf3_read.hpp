@@ -303,9 +303,8 @@ bool read_vector(typed_reader& r, Vec& out) {
 // Entry `n` of a string map (a flat one reuses the storage of the entry it had there).
 template <class Map>
 bool read_map_entry(typed_reader& r, std::string_view name, std::size_t n, Map& out) {
-  if (!r.conv.copies_elements<sizeof(typename Map::value_type)>(1) || !r.conv.copies(name.size())) {
-    return fail_converted(r, r.in.offset());
-  }
+  // The entry's storage and its key's copy (a key is at most max_string_bytes: no overflow).
+  if (!r.conv.copies(sizeof(typename Map::value_type) + name.size())) return fail_converted(r, r.in.offset());
   if constexpr (is_string_pair<typename Map::value_type>) {
     if (n == out.size()) out.emplace_back();
     assign_text(out[n].first, name);

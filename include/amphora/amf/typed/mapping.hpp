@@ -514,7 +514,7 @@ struct string_map_mapping {
   }
 
   static bool put(std::string_view name, const value& v, from_context& c, Map& out) {
-    if (!c.copies_elements<sizeof(typename Map::value_type)>(1) || !c.copies(name.size())) return false;
+    if (!c.copies(sizeof(typename Map::value_type) + name.size())) return false;  // entry and key
     V item{};
     if (!mapping<V>::from(v, c, item)) return false;
     if constexpr (flat) {
