@@ -689,7 +689,8 @@ class burst_handler final : public websocket_handler {
   std::size_t alive() {
     const std::lock_guard lock(mutex_);
     std::size_t n = 0;
-    for (const std::weak_ptr<websocket_connection>& c : opened_) n += c.expired() ? 0 : 1;
+    for (const std::weak_ptr<websocket_connection>& c : opened_)
+      if (!c.expired()) ++n;
     return n;
   }
 
