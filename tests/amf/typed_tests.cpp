@@ -586,6 +586,23 @@ TEST(TypedMapping, DateFractionsReachFineTimePoints) {
   EXPECT_EQ(v->as_date().millis, 1.5);
 }
 
+TEST(TypedMapping, MicrosecondTimePointsRoundTripExactly) {
+  // The date's double is the nearest to the time point, above or below it: the fraction must be
+  // rounded to the nearest microsecond, not floored (which lost one for about half of them).
+  using micro = std::chrono::sys_time<std::chrono::microseconds>;
+  int wrong = 0;
+  for (std::int64_t k = -500; k < 1500; ++k) {
+    const micro in{std::chrono::microseconds{1764936000000000 + k * 1'999'999'937}};
+    amf::arena m;
+    amf::result<amf::value> v = amf::to_value(in, m);
+    ASSERT_TRUE(v);
+    micro out;
+    ASSERT_TRUE(amf::from_value(*v, out).ok());
+    wrong += out != in ? 1 : 0;
+  }
+  EXPECT_EQ(wrong, 0);
+}
+
 TEST(TypedMapping, CyclesCannotBecomeCppValues) {
   amf::arena m;
   amf::object_node* t = object_of(m, "com.example.Tree");

@@ -332,11 +332,14 @@ struct mapping<std::chrono::time_point<std::chrono::system_clock, D>> {
     const double lo = std::chrono::duration_cast<millis>(D::min()).count() * (1 - 1e-15);
     if (!(ms >= lo && ms <= hi && std::fabs(ms) <= 8.64e15))
       return c.fail(errc::type_mismatch, c.field->bad_date);
-    // Whole milliseconds exactly; a fraction only where D is finer than a millisecond.
+    // Whole milliseconds exactly (floored to D where D is coarser); where D is finer than a
+    // millisecond, the fraction is rounded to the nearest D: the double `to` wrote is the nearest
+    // to the time point, a little above or below it, so that flooring would give one D less for
+    // about half of all time points (microseconds round-trip exactly in today's dates).
     const double whole = std::floor(ms);
     out = time{std::chrono::floor<D>(std::chrono::milliseconds{static_cast<std::int64_t>(whole)})};
     if constexpr (std::ratio_less_v<typename D::period, std::milli>) {
-      out += std::chrono::floor<D>(millis{ms - whole});
+      out += std::chrono::round<D>(millis{ms - whole});
     }
     return true;
   }
