@@ -220,6 +220,7 @@ int run(const command& c, const parsed_args& args) {
     workers.push_back(std::make_unique<worker>());
     workers.back()->deliveries_by_publisher.assign(*publishers, 0);
     workers.back()->misordered_by_publisher.assign(*publishers, 0);
+    workers.back()->spread = message_spread(*messages);
     workers.back()->max_setups = std::max<std::size_t>(1, *concurrency / *threads);
   }
   for (std::size_t i = 0; i < *clients; ++i) {
@@ -314,12 +315,14 @@ int run(const command& c, const parsed_args& args) {
     }
   }
   histogram latency;
+  message_spread spread;
   std::uint64_t deliveries = 0;
   std::uint64_t last_delivery = 0;
   std::uint64_t delivered_bytes = 0;
   for (auto& w : workers) {
     delivered_bytes += w->delivered_bytes.load();
     latency.merge(w->latency);
+    spread.merge(w->spread);
     deliveries += w->deliveries.load();
     last_delivery = std::max(last_delivery, w->last_delivery_ns.load());
   }
@@ -356,8 +359,10 @@ int run(const command& c, const parsed_args& args) {
       deliveries > 0 ? static_cast<double>(delivered_bytes) / static_cast<double>(deliveries) : 0;
   r.publish_lag_ms = static_cast<double>(max_lag_ns) / 1e6;
   r.p50_ms = latency.percentile_ms(0.50);
+  r.p90_ms = latency.percentile_ms(0.90);
   r.p99_ms = latency.percentile_ms(0.99);
   r.max_ms = latency.max_ms();
+  r.spread = spread.summarize();
   const auto per_delivery_us = [&](double cpu) {
     return cpu >= 0 && deliveries > 0 ? cpu * 1e6 / static_cast<double>(deliveries) : -1;
   };
@@ -417,9 +422,11 @@ const command msgload_command{
         "checked per publisher; the report gives each one's messages and deliveries. Prints the\n"
         "subscribers held, the server's RSS before and while holding them (--server-pid), the\n"
         "deliveries per second (deliveries over the time from the first publish to the last\n"
-        "delivery), the p50, p99 and max publish-to-deliver latency, and the CPU time the server\n"
-        "(--server-pid) and msgload itself spent per delivery and the cores each kept busy, to\n"
-        "tell which one was the limit when they share the machine.\n"
+        "delivery), the p50, p90, p99 and max publish-to-deliver latency, the spread of one\n"
+        "message over its subscribers (the median over the messages, and the largest, of the time\n"
+        "from a publish to its first and to its last delivery; the first 100,000 messages), and\n"
+        "the CPU time the server (--server-pid) and msgload itself spent per delivery and the\n"
+        "cores each kept busy, to tell which one was the limit when they share the machine.\n"
         "Received bytes are not decoded: each message is found by a marker in its body.\n"
         "Raises the open-file limit to what N clients need and fails if it cannot.\n"
         "Exit code 1 unless every subscriber was held and got every message once and in order,\n"

@@ -18,6 +18,7 @@
 
 #include "load_client.hpp"
 #include "msgload_histogram.hpp"
+#include "msgload_spread.hpp"
 
 namespace amphora::cli::msgload {
 
@@ -82,6 +83,7 @@ struct worker {
   std::atomic<std::uint64_t> last_delivery_ns{0};
   std::atomic<std::uint64_t> delivered_bytes{0};  // of the frames, answers or chunks that held messages
   histogram latency;                              // read once the thread has stopped
+  message_spread spread;  // sized to the messages before the thread starts, read once it has stopped
   // By publisher (msgload_order.hpp; sized to settings::publishers before the thread starts), read
   // once the thread has stopped.
   std::vector<std::uint64_t> deliveries_by_publisher;

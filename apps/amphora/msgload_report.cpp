@@ -40,7 +40,11 @@ void print_json(const report& r) {
   print_list("published_by_publisher", r.published_by_publisher);
   print_list("deliveries_by_publisher", r.deliveries_by_publisher);
   print_list("misordered_by_publisher", r.misordered_by_publisher);
-  std::printf("}\n");
+  std::printf(
+      ",\"p90_ms\":%.3f,\"spread_messages\":%zu,\"first_delivery_ms\":%.3f,\"first_delivery_max_ms\":%.3f,"
+      "\"last_delivery_ms\":%.3f,\"last_delivery_max_ms\":%.3f}\n",
+      r.p90_ms, r.spread.messages, r.spread.first_p50_ms, r.spread.first_max_ms, r.spread.last_p50_ms,
+      r.spread.last_max_ms);
 }
 
 void print_text(const report& r) {
@@ -71,8 +75,15 @@ void print_text(const report& r) {
   std::printf("deliveries:  %llu of %llu (%.0f/s, %.0f bytes each)\n",
               static_cast<unsigned long long>(r.deliveries), static_cast<unsigned long long>(r.expected),
               r.deliveries_per_s, r.bytes_per_delivery);
-  std::printf("latency:     p50 %.3f ms  p99 %.3f ms  max %.3f ms (publish to deliver)\n", r.p50_ms, r.p99_ms,
-              r.max_ms);
+  std::printf("latency:     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms (publish to deliver)\n",
+              r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms);
+  if (r.spread.messages > 0) {
+    std::printf(
+        "by message:  first delivery %.3f ms (max %.3f), last delivery %.3f ms (max %.3f) after the publish "
+        "(medians over %zu messages)\n",
+        r.spread.first_p50_ms, r.spread.first_max_ms, r.spread.last_p50_ms, r.spread.last_max_ms,
+        r.spread.messages);
+  }
   if (r.publish_lag_ms > 0)
     std::printf("publisher:   %.3f ms behind its --rate at worst\n", r.publish_lag_ms);
   if (r.server_measured) {

@@ -40,8 +40,10 @@ struct report {
   double bytes_per_delivery = 0;  // the bytes of the frames (answers, chunks) holding messages, per message
   double publish_lag_ms = 0;      // the latest a publish went out after its due time (--rate)
   double p50_ms = 0;
+  double p90_ms = 0;
   double p99_ms = 0;
   double max_ms = 0;
+  message_spread::summary spread;  // by message: time to the first and to the last delivery
   double cpu_window_s = 0;
   double server_cpu_s = -1;
   double server_cpu_us_per_delivery = -1;

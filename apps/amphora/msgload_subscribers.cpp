@@ -72,6 +72,7 @@ void subscriber::delivered(std::string_view data) {
     }
     if (now == 0) now = now_ns();
     worker_.latency.add(now > sent ? now - sent : 0);
+    worker_.spread.add(sequence, now > sent ? now - sent : 0);
     ++count;
   }
   if (count == 0) return;

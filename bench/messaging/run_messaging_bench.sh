@@ -28,6 +28,9 @@
 #                           its scenarios "fanout, N publishers" and "latency, N publishers", and the
 #                           baselines run with the same counts
 #   LATENCY_RATE=2          messages/s of the latency scenarios, LATENCY_MESSAGES=20 of them
+#   SCENARIOS="fanout latency"  which of the fan-out and latency scenarios run (the hold scenarios:
+#                           HOLD_CHANNELS)
+#   RESULTS=FILE            also append each run's JSON line to FILE (bench/messaging/run_latency_sweep.sh)
 #   CHANNELS="longpoll streaming websocket"  channels of the fan-out and latency scenarios
 #   THREADS=N               serve's --threads (default: one I/O thread per core)
 #   CLIENT_THREADS=1        msgload's --threads
@@ -52,6 +55,7 @@ hold_channels=${HOLD_CHANNELS-longpoll websocket longpoll,streaming}
 baselines=${BASELINES-1 2 2c}
 reference=${BASELINE:-${THREADS:-$(nproc)}}
 client_threads=${CLIENT_THREADS:-1}
+scenarios=" ${SCENARIOS:-fanout latency} "
 sources=127.0.0.2-127.0.0.40
 threads=()
 [[ -n "${THREADS:-}" ]] && threads=(--threads "$THREADS")
@@ -100,7 +104,11 @@ run() {
     --server-pid "$bench_server_pid" --json "$@") || [[ "$line" == '{'* ]] ||
     amphora_die "msgload $scenario failed: $line"  # lost deliveries (exit 1) are in the table
   bench_stop_server
-  echo "$line" | sed "s/^{/{\"scenario\":\"$scenario\",\"server\":\"$server\",/" | tee -a "$results" >&2
+  local load
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  line=$(echo "$line" | sed "s/^{/{\"scenario\":\"$scenario\",\"server\":\"$server\",\"load\":$load,/")
+  echo "$line" | tee -a "$results" >&2
+  [[ -z "${RESULTS:-}" ]] || echo "$line" >>"$RESULTS"
 }
 
 # hold CHANNELS: HOLD_CLIENTS subscribers in one server, from two msgload processes at once, half
@@ -159,8 +167,10 @@ fanout_and_latency() {
   for publishers in $fanout_publishers; do
     suffix=
     ((publishers > 1)) && suffix=", $publishers publishers"
-    run "fanout$suffix" "$server" "$@" --publishers "$publishers" "${fanout_args[@]}"
-    run "latency$suffix" "$server" "$@" --publishers "$publishers" "${latency_args[@]}"
+    [[ "$scenarios" != *" fanout "* ]] ||
+      run "fanout$suffix" "$server" "$@" --publishers "$publishers" "${fanout_args[@]}"
+    [[ "$scenarios" != *" latency "* ]] ||
+      run "latency$suffix" "$server" "$@" --publishers "$publishers" "${latency_args[@]}"
   done
 }
 for channel in $channels; do

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "msgload_order.hpp"
+#include "msgload_spread.hpp"
 #include "process.hpp"
 
 namespace amphora::cli::test {
@@ -52,7 +53,15 @@ TEST_F(Msgload, EverySubscriberGetsEveryMessageOnEveryChannel) {
     EXPECT_EQ(json_number(r.out, "misordered"), 0);
     EXPECT_EQ(json_number(r.out, "held_" + channel), 50);
     EXPECT_GT(json_number(r.out, "p99_ms"), 0);
+    EXPECT_GE(json_number(r.out, "p99_ms"), json_number(r.out, "p90_ms"));
+    EXPECT_GE(json_number(r.out, "p90_ms"), json_number(r.out, "p50_ms"));
     EXPECT_GE(json_number(r.out, "client_cpu_us_per_delivery"), 0);
+    // Each message's spread over the 50 subscribers: first delivery, then the last.
+    EXPECT_EQ(json_number(r.out, "spread_messages"), 4);
+    EXPECT_GT(json_number(r.out, "first_delivery_ms"), 0);
+    EXPECT_GE(json_number(r.out, "last_delivery_ms"), json_number(r.out, "first_delivery_ms"));
+    EXPECT_GE(json_number(r.out, "last_delivery_max_ms"), json_number(r.out, "last_delivery_ms"));
+    EXPECT_GE(json_number(r.out, "max_ms"), json_number(r.out, "last_delivery_max_ms"));
   }
   EXPECT_EQ(server_.stop(), 0) << server_.err();
 }
@@ -81,6 +90,29 @@ TEST_F(Msgload, SeveralPublishersEachMessageOnceToEverySubscriberInOrderPerPubli
   EXPECT_THAT(text.out, HasSubstr("published:   4"));
   EXPECT_THAT(text.out, HasSubstr("by 2 publishers: 2 (10 delivered, 0 out of order) 2 (10 delivered"));
   EXPECT_EQ(server_.stop(), 0) << server_.err();
+}
+
+// The spread of each message over its subscribers, from the deliveries of two client threads: the
+// earliest and the latest delivery of each message, then the medians and the largest over the
+// messages delivered (message 3 never was; numbers past the messages asked for are ignored).
+TEST(MsgloadSpread, FirstAndLastDeliveryOfEachMessageOverTheThreads) {
+  msgload::message_spread a(4);
+  msgload::message_spread b(4);
+  a.add(0, 2'000'000);
+  a.add(0, 9'000'000);
+  b.add(0, 1'000'000);
+  a.add(1, 4'000'000);
+  b.add(1, 30'000'000);
+  b.add(2, 6'000'000);
+  b.add(7, 1);
+  a.merge(b);
+  const msgload::message_spread::summary s = a.summarize();
+  EXPECT_EQ(s.messages, 3u);
+  EXPECT_DOUBLE_EQ(s.first_p50_ms, 4);  // firsts 1, 4, 6 ms
+  EXPECT_DOUBLE_EQ(s.first_max_ms, 6);
+  EXPECT_DOUBLE_EQ(s.last_p50_ms, 9);  // lasts 9, 30, 6 ms
+  EXPECT_DOUBLE_EQ(s.last_max_ms, 30);
+  EXPECT_EQ(msgload::message_spread().summarize().messages, 0u);
 }
 
 // The order check itself: message s is publisher s % P's (s / P)-th message.
@@ -132,6 +164,7 @@ TEST_F(Msgload, TextReportWithSourceAddressesAndTheServersMemory) {
   EXPECT_THAT(r.out, HasSubstr("held:        10 ("));
   EXPECT_THAT(r.out, HasSubstr("server RSS:  "));
   EXPECT_THAT(r.out, HasSubstr("deliveries:  20 of 20 ("));
+  EXPECT_THAT(r.out, HasSubstr("after the publish (medians over 2 messages)"));
   EXPECT_THAT(r.out, HasSubstr("server CPU:  "));
   EXPECT_THAT(r.out, HasSubstr("msgload CPU: "));
   EXPECT_THAT(r.out, HasSubstr("errors:      0 lost connections, 0 faults, 0 out of order"));
