@@ -5,9 +5,9 @@
 # channel of CHANNELS against `amphora serve`, and over WebSocket against each bare server of
 # BASELINES (`amphora fanout`). Prints each run's JSON line, then the table of latency_table.py:
 # p50/p90/p99/max, the median time from a publish to its first and to its last delivery, and the
-# server CPU per delivery and per published message. About 6 minutes with the defaults.
+# server CPU per delivery and per published message. About 7 minutes with the defaults.
 #   bench/messaging/run_latency_sweep.sh
-#   SUBSCRIBERS="1000 2000 5000 10000"
+#   SUBSCRIBERS="250 500 1000 2000 5000 10000"
 #   CHANNELS="websocket streaming longpoll"
 #   BASELINES="2 2c"        `amphora fanout --threads N` (Nc: --coalesce); empty: none
 #   LATENCY_RATE=2, LATENCY_MESSAGES=20, THREADS, CLIENT_THREADS, BUILD_DIR, SERVER
@@ -18,9 +18,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 results=${RESULTS:-$(mktemp)}
 [[ -n "${RESULTS:-}" ]] || trap 'rm -f "$results"' EXIT
-start=$(wc -l <"$results" 2>/dev/null || echo 0)
+start=0
+[[ ! -f "$results" ]] || start=$(wc -l <"$results")
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-for subscribers in ${SUBSCRIBERS:-1000 2000 5000 10000}; do
+for subscribers in ${SUBSCRIBERS:-250 500 1000 2000 5000 10000}; do
   SCENARIOS=latency HOLD_CHANNELS= FANOUT_PUBLISHERS=1 FANOUT_CLIENTS=$subscribers \
     CHANNELS=${CHANNELS:-websocket streaming longpoll} BASELINES=${BASELINES-2 2c} \
     RESULTS=$results "$here/run_messaging_bench.sh" >/dev/null
