@@ -5,7 +5,7 @@
 # channel of CHANNELS against `amphora serve`, and over WebSocket against each bare server of
 # BASELINES (`amphora fanout`). Prints each run's JSON line, then the table of latency_table.py:
 # p50/p90/p99/max, the median time from a publish to its first and to its last delivery, and the
-# server CPU per delivery and per published message. About 7 minutes with the defaults.
+# server CPU per delivery and per published message. About 8 minutes with the defaults.
 #   bench/messaging/run_latency_sweep.sh
 #   SUBSCRIBERS="250 500 1000 2000 5000 10000"
 #   CHANNELS="websocket streaming longpoll"
