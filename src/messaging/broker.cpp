@@ -2,14 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <iterator>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "amphora/amf/amf3.hpp"
@@ -17,6 +15,7 @@
 #include "amphora/flex/small_messages.hpp"
 #include "amphora/flex/uuid.hpp"
 #include "amphora/messaging/subtopic.hpp"
+#include "ring_queue.hpp"
 #include "subscription_filter.hpp"
 
 namespace amphora::messaging {
@@ -73,8 +72,17 @@ struct consumer {
   std::shared_ptr<const std::string> id;
   client* owner = nullptr;
   std::size_t destination = 0;  // index into config.destinations
+  std::size_t member = 0;       // its position in state::members[destination]
   std::vector<subscription> subscriptions;
+  // One of its subscriptions has neither subtopic nor selector: every message without a
+  // subtopic matches (publish needs not look at the subscriptions).
+  bool takes_all = false;
   std::size_t queued = 0;  // its deliveries waiting, counted when the destination has a max_queue
+
+  void subscriptions_changed() {
+    takes_all = std::any_of(subscriptions.begin(), subscriptions.end(),
+                            [](const subscription& s) { return s.subtopic.empty() && s.selector.empty(); });
+  }
 };
 
 struct queued {
@@ -83,9 +91,16 @@ struct queued {
   bool counted = false;  // in its consumer's `queued`
 };
 
+// A drained queue keeps a ring of up to this many slots (under 0.5 KiB): a client's queue does
+// not allocate per delivery, only when a burst holds more; a larger ring is freed once drained, so
+// that a client keeps no memory for its largest backlog (measured: keeping 32 slots made a
+// fan-out's peak RSS larger than the std::deque's, docs/performance.md "Broker queues").
+constexpr std::size_t kept_queue_slots = 8;
+
 struct client {
   std::string ds_id;
-  std::deque<queued> queue;
+  detail::ring_queue<queued> queue;
+  std::uint32_t slot = 0;  // its index in state::slots (listen tokens name it)
   std::vector<consumer*> consumers;
   clock::time_point last_seen;
   std::list<client*>::iterator lru;  // position in state::lru (most recently seen first)
@@ -189,8 +204,12 @@ struct broker::state {
   string_map<client> clients;
   std::list<client*> lru;
   string_map<consumer> consumers;
-  std::vector<std::unordered_set<consumer*>> members;  // per destination
-  std::uint64_t next_token = 0;
+  std::vector<std::vector<consumer*>> members;  // per destination, in no order (consumer::member)
+  // Every client by a small index, so that a listen token (its low 32 bits) finds its client
+  // without a DSId lookup; freed indexes are reused.
+  std::vector<client*> slots;
+  std::vector<std::uint32_t> free_slots;
+  std::uint32_t next_token = 0;  // the high 32 bits of the next wait or listen token
   clock::time_point next_sweep{};
   std::size_t queued_now = 0;
   broker_stats counters;
@@ -226,6 +245,14 @@ struct broker::state {
     client& c = it->second;
     c.ds_id = it->first;
     c.last_seen = t;
+    if (free_slots.empty()) {
+      c.slot = static_cast<std::uint32_t>(slots.size());
+      slots.push_back(&c);
+    } else {
+      c.slot = free_slots.back();
+      free_slots.pop_back();
+      slots[c.slot] = &c;
+    }
     lru.push_front(&c);
     c.lru = lru.begin();
     return c;
@@ -260,8 +287,32 @@ struct broker::state {
     }
   }
 
+  // A fresh token for a waiter or listener of `c`: its slot, and a count that tells this
+  // registration from the slot's earlier ones.
+  std::uint64_t new_token(const client& c) {
+    if (++next_token == 0) ++next_token;  // never 0: wait_result::token 0 means none
+    return (static_cast<std::uint64_t>(next_token) << 32) | c.slot;
+  }
+
+  // The client whose waiter or listener is registered under `token`, if it still is.
+  client* find_listener(std::uint64_t token) {
+    const std::size_t slot = token & 0xffffffffU;
+    if (slot >= slots.size()) return nullptr;
+    client* c = slots[slot];
+    return c != nullptr && c->wake && c->wake_token == token ? c : nullptr;
+  }
+
+  void add_member(consumer& k) {
+    std::vector<consumer*>& all = members[k.destination];
+    k.member = all.size();
+    all.push_back(&k);
+  }
+
   void remove_consumer(consumer& k) {
-    members[k.destination].erase(&k);
+    std::vector<consumer*>& all = members[k.destination];  // O(1): the last one takes its place
+    all[k.member] = all.back();
+    all[k.member]->member = k.member;
+    all.pop_back();
     std::vector<consumer*>& owned = k.owner->consumers;
     owned.erase(std::remove(owned.begin(), owned.end(), &k), owned.end());
     consumers.erase(consumers.find(std::string_view(*k.id)));  // by iterator: the key lives in k
@@ -272,6 +323,8 @@ struct broker::state {
     queued_now -= c.queue.size();
     if (c.wake) woken.push_back(std::move(c.wake));
     lru.erase(c.lru);
+    slots[c.slot] = nullptr;
+    free_slots.push_back(c.slot);
     ++counters.released;
     clients.erase(clients.find(std::string_view(c.ds_id)));  // by iterator: the key lives in c
   }
@@ -291,12 +344,14 @@ struct broker::state {
     client& c = *k.owner;
     const std::size_t bound = config.destinations[k.destination].max_queue;
     if (bound > 0 && k.queued >= bound) {  // this consumer's oldest goes
-      auto oldest = std::find_if(c.queue.begin(), c.queue.end(),
-                                 [&](const queued& q) { return q.counted && q.d.client_id == k.id; });
-      if (oldest != c.queue.end()) {
-        unqueued(*oldest);
-        c.queue.erase(oldest);
-        ++counters.dropped;
+      for (std::size_t i = 0; i < c.queue.size(); ++i) {
+        const queued& q = c.queue[i];
+        if (q.counted && q.d.client_id == k.id) {
+          unqueued(q);
+          c.queue.erase(i);
+          ++counters.dropped;
+          break;
+        }
       }
     }
     push(c, queued{delivery{m, k.id}, expires, bound > 0}, woken);
@@ -306,8 +361,7 @@ struct broker::state {
   void push(client& c, queued q, std::vector<wake_ref>& woken) {
     const bool was_empty = c.queue.empty();
     if (c.queue.size() >= std::max<std::size_t>(config.max_queue, 1)) {
-      unqueued(c.queue.front());
-      c.queue.pop_front();
+      unqueued(c.queue.pop_front());
       ++counters.dropped;
     }
     c.queue.push_back(std::move(q));
@@ -322,12 +376,31 @@ struct broker::state {
     }
   }
 
+  // The drains (take, take_into): up to `max` deliveries of the client find() returns (null:
+  // none) appended to `out`, its idle time refreshed. False if there was no such client.
+  template <class Find>
+  bool take_from(Find find, std::vector<delivery>& out, std::size_t max) {
+    std::vector<wake_ref> woken;
+    bool known = false;
+    {
+      std::lock_guard lock(mutex);
+      const clock::time_point t = now();
+      expire_idle(t, woken);
+      if (client* c = find()) {
+        known = true;
+        touch(*c, t);
+        drain(*c, out, max, t);
+      }
+    }
+    wake_all(woken);
+    return known;
+  }
+
   // Appends up to `max` of the client's deliveries to `out`.
   void drain(client& c, std::vector<delivery>& out, std::size_t max, clock::time_point t) {
     std::size_t taken = 0;
     while (!c.queue.empty() && taken < max) {
-      queued q = std::move(c.queue.front());
-      c.queue.pop_front();
+      queued q = c.queue.pop_front();
       unqueued(q);
       if (q.expires <= t) {
         ++counters.expired;
@@ -337,6 +410,7 @@ struct broker::state {
         ++counters.delivered;
       }
     }
+    c.queue.shrink_if_empty(kept_queue_slots);
   }
 };
 
@@ -344,6 +418,7 @@ namespace {
 
 bool matches(const consumer& k, const destination_config& d, std::span<const std::string_view> subtopics,
              const flex::abstract_message& m) {
+  if (k.takes_all && subtopics.empty()) return true;
   for (const subscription& s : k.subscriptions) {
     bool topical = false;
     if (s.subtopic.empty()) {
@@ -442,7 +517,7 @@ std::variant<std::string, error> broker::subscribe(const subscribe_request& requ
       k->owner = &c;
       k->destination = index;
       c.consumers.push_back(k);
-      state_->members[index].insert(k);
+      state_->add_member(*k);
     }
     if (k != nullptr) {
       const bool exists = std::any_of(
@@ -454,6 +529,7 @@ std::variant<std::string, error> broker::subscribe(const subscribe_request& requ
           if (k->subscriptions.empty()) state_->remove_consumer(*k);
         } else {
           k->subscriptions.push_back(std::move(sub));
+          k->subscriptions_changed();
         }
       }
     }
@@ -473,6 +549,7 @@ bool broker::remove_subscription(std::string_view ds_id, std::string_view client
   });
   if (sub == k.subscriptions.end()) return false;
   k.subscriptions.erase(sub);
+  k.subscriptions_changed();
   if (k.subscriptions.empty()) state_->remove_consumer(k);
   return true;
 }
@@ -551,36 +628,17 @@ std::variant<std::size_t, error> broker::publish(const flex::async_message& m) {
 }
 
 std::vector<delivery> broker::take(std::string_view ds_id, std::size_t max) {
-  std::vector<wake_ref> woken;
   std::vector<delivery> out;
-  {
-    std::lock_guard lock(state_->mutex);
-    const clock::time_point t = state_->now();
-    state_->expire_idle(t, woken);
-    if (client* c = state_->find_client(ds_id)) {
-      state_->touch(*c, t);
-      state_->drain(*c, out, max, t);
-    }
-  }
-  wake_all(woken);
+  state_->take_from([&] { return state_->find_client(ds_id); }, out, max);
   return out;
 }
 
 bool broker::take_into(std::string_view ds_id, std::vector<delivery>& out, std::size_t max) {
-  std::vector<wake_ref> woken;
-  bool known = false;
-  {
-    std::lock_guard lock(state_->mutex);
-    const clock::time_point t = state_->now();
-    state_->expire_idle(t, woken);
-    if (client* c = state_->find_client(ds_id)) {
-      known = true;
-      state_->touch(*c, t);
-      state_->drain(*c, out, max, t);
-    }
-  }
-  wake_all(woken);
-  return known;
+  return state_->take_from([&] { return state_->find_client(ds_id); }, out, max);
+}
+
+bool broker::take_into(std::uint64_t listen_token, std::vector<delivery>& out, std::size_t max) {
+  return state_->take_from([&] { return state_->find_listener(listen_token); }, out, max);
 }
 
 broker::wait_result broker::take_or_wait(std::string_view ds_id, wake_fn wake) {
@@ -598,7 +656,7 @@ broker::wait_result broker::take_or_wait(std::string_view ds_id, wake_fn wake) {
       r.status = wait_status::busy;
     } else {
       r.status = wait_status::parked;
-      r.token = ++state_->next_token;
+      r.token = state_->new_token(c);
       c.wake = std::make_shared<const wake_fn>(std::move(wake));
       c.wake_token = r.token;
       c.wake_once = true;
@@ -617,7 +675,7 @@ std::optional<std::uint64_t> broker::listen(std::string_view ds_id, wake_fn wake
     state_->expire_idle(t, woken);
     client& c = state_->ensure_client(ds_id, t, woken);
     if (!c.wake) {
-      token = ++state_->next_token;
+      token = state_->new_token(c);
       c.wake = std::make_shared<const wake_fn>(std::move(wake));
       c.wake_token = *token;
       c.wake_once = false;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "amphora/amf/value.hpp"
@@ -506,4 +508,151 @@ TEST_F(broker_test, a_publish_hands_its_wakes_over_in_batches) {
     EXPECT_EQ(bodies(b.take(ds)), (std::vector<std::string>{"two", "three"}));
 }
 
+}  // namespace amphora::messaging
+
+// The broker's delivery structures (docs/performance.md, "Broker queues"): the consumers of a
+// destination in one vector (removal by swap), the per-client ring queue, drains by listen token.
+namespace amphora::messaging {
+namespace {
+
+TEST_F(broker_test, consumers_removed_in_any_order_stop_getting_messages) {
+  broker b(config(), clock());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(subscribe(b, "DS-" + std::to_string(i), "chat"));
+  // The first, a middle one, the last (by subscription order), by three different calls.
+  EXPECT_TRUE(b.unsubscribe("DS-0", ids[0]));
+  EXPECT_TRUE(b.remove_subscription("DS-3", ids[3], "", ""));
+  b.disconnect("DS-5");
+  EXPECT_FALSE(b.unsubscribe("DS-0", ids[0]));  // gone already
+  ASSERT_EQ(std::get<std::size_t>(b.publish(message("chat", "1"))), 3u);
+  for (int i : {1, 2, 4}) EXPECT_EQ(bodies(b.take("DS-" + std::to_string(i))), std::vector<std::string>{"1"});
+  for (int i : {0, 3}) EXPECT_TRUE(b.take("DS-" + std::to_string(i)).empty());
+  // The ones that moved into the freed places can go too; new ones join.
+  EXPECT_TRUE(b.unsubscribe("DS-4", ids[4]));
+  EXPECT_TRUE(b.unsubscribe("DS-1", ids[1]));
+  subscribe(b, "DS-6", "chat");
+  ASSERT_EQ(std::get<std::size_t>(b.publish(message("chat", "2"))), 2u);
+  EXPECT_EQ(bodies(b.take("DS-2")), std::vector<std::string>{"2"});
+  EXPECT_EQ(bodies(b.take("DS-6")), std::vector<std::string>{"2"});
+  EXPECT_TRUE(b.take("DS-1").empty());
+  EXPECT_TRUE(b.take("DS-4").empty());
+  EXPECT_EQ(b.stats().consumers, 2u);
+}
+
+TEST_F(broker_test, a_consumer_without_its_plain_subscription_gets_only_its_subtopics) {
+  broker b(config(), clock());
+  const std::string id = subscribe(b, "DS-A", "chat");
+  subscribe(b, "DS-A", "chat", "news", id);
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "plain"))), 1u);
+  EXPECT_TRUE(b.remove_subscription("DS-A", id, "", ""));  // "news" stays
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "plain again"))), 0u);
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "news", {{"DSSubtopic", str("news")}}))), 1u);
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"plain", "news"}));
+}
+
+TEST_F(broker_test, consumers_come_and_go_while_another_thread_publishes) {
+  broker_config c = config();
+  c.max_queue = 100000;  // nothing dropped: every delivery is counted below
+  broker b(c);
+  for (int i = 0; i < 4; ++i) subscribe(b, "DS-stable-" + std::to_string(i), "chat");
+  constexpr int messages = 300;
+  std::thread publisher([&] {
+    amf::arena memory;
+    for (int i = 0; i < messages; ++i) {
+      flex::async_message m;
+      m.destination = "chat";
+      m.message_id = "M";
+      m.body = amf::make_string(memory, std::to_string(i));
+      b.publish(m);
+    }
+  });
+  std::size_t churned = 0;  // deliveries to the consumers that come and go
+  for (int round = 0; round < 200; ++round) {
+    const std::string ds = "DS-churn-" + std::to_string(round % 7);
+    const std::string id = subscribe(b, ds, "chat");
+    churned += b.take(ds).size();
+    b.unsubscribe(ds, id);
+    churned += b.take(ds).size();  // what was queued before the unsubscribe is still delivered
+  }
+  publisher.join();
+  for (int i = 0; i < 7; ++i) churned += b.take("DS-churn-" + std::to_string(i)).size();
+  std::vector<std::string> expected;
+  for (int i = 0; i < messages; ++i) expected.push_back(std::to_string(i));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(bodies(b.take("DS-stable-" + std::to_string(i))), expected);
+  const broker_stats s = b.stats();
+  EXPECT_EQ(s.delivered, 4u * messages + churned);
+  EXPECT_EQ(s.dropped, 0u);
+  EXPECT_EQ(s.queued, 0u);
+  EXPECT_EQ(s.consumers, 4u);
+}
+
+TEST_F(broker_test, a_queue_wraps_around_with_drops_and_expiry) {
+  broker_config c = config();  // max_queue 4 per client
+  c.destinations[1].max_queue = 2;
+  broker b(c, clock());
+  subscribe(b, "DS-A", "chat");
+  subscribe(b, "DS-A", "flat");
+  for (const char* body : {"a", "b", "c"}) b.publish(message("chat", body));
+  EXPECT_EQ(bodies(b.take("DS-A", 2)), (std::vector<std::string>{"a", "b"}));  // the front moves on
+  flex::async_message brief = message("chat", "brief");
+  brief.time_to_live = 50;
+  b.publish(brief);
+  b.publish(message("flat", "f1"));
+  b.publish(message("chat", "d"));   // the queue holds c, brief, f1, d: wrapped around
+  b.publish(message("flat", "f2"));  // full: c goes
+  b.publish(message("flat", "f3"));  // flat's bound: f1 goes from the middle
+  EXPECT_EQ(b.stats().dropped, 2u);
+  EXPECT_EQ(b.stats().queued, 4u);
+  now_ += 60ms;  // brief expires in the queue
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"d", "f2", "f3"}));
+  EXPECT_EQ(b.stats().expired, 1u);
+  EXPECT_EQ(b.stats().queued, 0u);
+  // The queue is usable again after a wrap: order kept, a larger backlog still bounded.
+  for (int i = 0; i < 7; ++i) b.publish(message("chat", std::to_string(i)));
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"3", "4", "5", "6"}));
+  EXPECT_EQ(b.stats().dropped, 5u);
+}
+
+TEST_F(broker_test, take_into_by_listen_token_drains_that_listeners_client) {
+  broker b(config(), clock());
+  subscribe(b, "DS-A", "chat");
+  subscribe(b, "DS-B", "chat");
+  std::optional<std::uint64_t> a = b.listen("DS-A", [] {});
+  std::optional<std::uint64_t> other = b.listen("DS-B", [] {});
+  ASSERT_TRUE(a.has_value());
+  ASSERT_TRUE(other.has_value());
+  EXPECT_NE(*a, *other);
+  for (int i = 0; i < 3; ++i) b.publish(message("chat", std::to_string(i)));
+  std::vector<delivery> out;
+  EXPECT_TRUE(b.take_into(*a, out, 2));
+  EXPECT_EQ(bodies(out), (std::vector<std::string>{"0", "1"}));
+  EXPECT_TRUE(b.take_into(*a, out));
+  EXPECT_EQ(bodies(out), (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_EQ(b.take("DS-B").size(), 3u);  // DS-B's queue was its own
+  EXPECT_TRUE(b.cancel_wait("DS-A", *a));
+  EXPECT_FALSE(b.take_into(*a, out));  // cancelled
+  EXPECT_TRUE(b.has_client("DS-A"));
+  std::optional<std::uint64_t> again = b.listen("DS-A", [] {});
+  ASSERT_TRUE(again.has_value());
+  EXPECT_NE(*again, *a);
+  EXPECT_FALSE(b.take_into(*a, out));  // the old token stays dead
+  EXPECT_TRUE(b.take_into(*again, out));
+  // A released client's token stays dead when another client takes its place.
+  b.disconnect("DS-A");
+  EXPECT_FALSE(b.take_into(*again, out));
+  subscribe(b, "DS-C", "chat");
+  std::optional<std::uint64_t> c = b.listen("DS-C", [] {});
+  ASSERT_TRUE(c.has_value());
+  b.publish(message("chat", "to C"));
+  EXPECT_FALSE(b.take_into(*again, out));
+  EXPECT_FALSE(b.take_into(0, out));
+  EXPECT_EQ(out.size(), 3u);
+  EXPECT_TRUE(b.take_into(*c, out));
+  EXPECT_EQ(bodies(out).back(), "to C");
+  EXPECT_TRUE(b.take_into(*other, out));
+  EXPECT_EQ(bodies(out).back(), "to C");
+  EXPECT_EQ(out.size(), 5u);
+}
+
+}  // namespace
 }  // namespace amphora::messaging

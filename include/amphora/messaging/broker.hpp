@@ -189,6 +189,11 @@ class broker {
   // and one lookup where has_client() and take() make two.
   bool take_into(std::string_view ds_id, std::vector<delivery>& out,
                  std::size_t max = static_cast<std::size_t>(-1));
+  // The same for the FlexClient whose listener is registered under `listen_token` (what
+  // listen() returned): no DSId lookup. False if that listener is gone (cancelled, or the client
+  // released).
+  bool take_into(std::uint64_t listen_token, std::vector<delivery>& out,
+                 std::size_t max = static_cast<std::size_t>(-1));
 
   enum class wait_status {
     ready,   // messages were queued: they are in `messages`, nothing was registered
@@ -208,7 +213,8 @@ class broker {
   // For a push channel (streaming, WebSocket): registers `wake`, called every time the queue goes
   // from empty to non-empty, and once when the client is released (take_into() then returns
   // false). The channel drains with take_into() after each wake.
-  // nullopt if another waiter or listener is registered.
+  // nullopt if another waiter or listener is registered. The token also drains the queue:
+  // take_into(token, ...).
   std::optional<std::uint64_t> listen(std::string_view ds_id, wake_fn wake);
   // Removes the waiter or listener registered under `token`. False if it is gone already (a
   // one-shot waiter that was woken, or a released client): then its wake has run or is running.
