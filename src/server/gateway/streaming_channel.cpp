@@ -205,8 +205,9 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
     std::lock_guard lock(mutex_);
     if (ended_ || !sink_) return;
     taken_.clear();
-    if (!broker_->take_into(ds_id_,
-                            taken_)) {  // released (DISCONNECT from the client, idle, over max_clients)
+    // By the listen token (no DSId lookup) once listen() has it.
+    const bool known = token_ ? broker_->take_into(*token_, taken_) : broker_->take_into(ds_id_, taken_);
+    if (!known) {  // released (DISCONNECT from the client, idle, over max_clients)
       ended_ = true;
       return finish_locked(true);
     }

@@ -250,12 +250,16 @@ class flex_connection final : public websocket_connection,
   // The broker's wake: send everything queued, in order.
   void drain() {
     std::lock_guard lock(drain_mutex_);
+    std::optional<std::uint64_t> token;
     {
       std::lock_guard state(mutex_);
       if (closed_) return;
+      token = token_;
     }
     taken_.clear();
-    if (!broker_->take_into(ds_id_, taken_)) {  // released (over max_clients, idle): the session is over
+    // By the listen token (no DSId lookup) once start_listening() has it.
+    const bool known = token ? broker_->take_into(*token, taken_) : broker_->take_into(ds_id_, taken_);
+    if (!known) {  // released (over max_clients, idle): the session is over
       sink_->close(close_code::normal, "FlexClient released");
       return;
     }
