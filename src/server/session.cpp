@@ -163,6 +163,7 @@ session<Stream>::session(Stream stream, std::shared_ptr<shared_state> state)
   error_code ec;
   const tcp::endpoint peer = socket().remote_endpoint(ec);
   remote_ = ec ? std::string("-") : peer.address().to_string() + ":" + std::to_string(peer.port());
+  if constexpr (!is_tls<Stream>) socket().non_blocking(true, ec);  // do_write writes at once first
 }
 
 template <class Stream>
@@ -204,7 +205,7 @@ void session<Stream>::do_handshake() {
 template <class Stream>
 void session<Stream>::on_handshake(error_code ec) {
   reading_ = reading::no;
-  read_timer_.cancel();
+  read_deadline_ = std::chrono::steady_clock::time_point::max();
   if (!ec) return do_read();
   state_->log().event(log_level::debug, remote_ + " TLS handshake failed: " + ec.message());
   if (ec.category() == net::error::get_ssl_category() &&
@@ -238,7 +239,10 @@ void session<Stream>::do_read() {
   request_bytes_ = 0;
   reading_ = reading::header;
   arm_read_timer(state_->settings().header_timeout);
-  tcp_layer().expires_never();  // our own timer bounds reads; the stream's bounds writes
+  if (stream_expiry_set_) {
+    tcp_layer().expires_never();  // our own timer bounds reads; the stream's bounds writes
+    stream_expiry_set_ = false;
+  }
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&session::on_read_header, shared_from_this()));
 }
@@ -282,6 +286,7 @@ void session<Stream>::write_continue() {
   continue_deferred_ = false;
   writing_ = true;
   tcp_layer().expires_after(state_->settings().write_timeout);
+  stream_expiry_set_ = true;
   net::async_write(stream_, net::buffer(continue_100.data(), continue_100.size()),
                    beast::bind_front_handler(&session::on_continue_written, shared_from_this()));
 }
@@ -316,7 +321,8 @@ template <class Stream>
 void session<Stream>::on_read_error(error_code ec) {
   const reading was = reading_;
   reading_ = reading::no;
-  read_timer_.cancel();
+  read_deadline_ = std::chrono::steady_clock::time_point::max();
+  read_timer_.cancel();  // no further read: the wait must not keep the session alive
   read_closed_ = true;
   unsigned status = 0;
   if (ec == http::error::body_limit) {
@@ -353,7 +359,7 @@ void session<Stream>::on_read_error(error_code ec) {
 template <class Stream>
 void session<Stream>::on_request() {
   reading_ = reading::no;
-  read_timer_.cancel();
+  read_deadline_ = std::chrono::steady_clock::time_point::max();  // the timer, if it fires, sees it
   const http::request<http::vector_body<std::uint8_t>>& req = parser_->get();
 
   const std::string_view target = view(req.target());
@@ -560,10 +566,29 @@ void session<Stream>::do_write() {
   // Stopping: the last response we owe says so and ends the connection.
   if (stopping_ && pending_.size() == 1) res.late_close = true;
   writing_ = true;
-  tcp_layer().expires_after(state_->settings().write_timeout);
   render_head(res, s.version, head_);
   const std::array<net::const_buffer, 2> parts{net::buffer(head_), net::buffer(res.body)};
-  net::async_write(stream_, parts, beast::bind_front_handler(&session::on_write, shared_from_this()));
+  std::size_t sent = 0;
+  if constexpr (!is_tls<Stream>) {
+    // Most responses fit in the socket's send buffer: written now (the socket does not block),
+    // they need no write timeout and no asynchronous write; on_write still runs from the strand.
+    error_code ec;
+    sent = socket().write_some(parts, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    if (ec || sent == net::buffer_size(parts)) {
+      net::post(stream_.get_executor(),
+                beast::bind_front_handler(&session::on_write, shared_from_this(), ec, sent));
+      return;
+    }
+  }
+  // The rest, bounded by the write timeout.
+  tcp_layer().expires_after(state_->settings().write_timeout);
+  stream_expiry_set_ = true;
+  beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(parts);
+  rest.consume(sent);
+  net::async_write(stream_, rest, [self = shared_from_this(), sent](error_code ec, std::size_t bytes) {
+    self->on_write(ec, sent + bytes);
+  });
 }
 
 template <class Stream>
@@ -594,16 +619,30 @@ void session<Stream>::on_write(error_code ec, std::size_t bytes) {
 
 // ---- timers, stop, close ----
 
+// The read under way must end within `timeout`. A wait that fires no later than that re-arms
+// itself for the deadline then: a request costs no timer operation.
 template <class Stream>
 void session<Stream>::arm_read_timer(std::chrono::milliseconds timeout) {
-  read_timer_.expires_after(timeout);
+  read_deadline_ = std::chrono::steady_clock::now() + timeout;
+  if (read_waits_ != 0 && read_timer_.expiry() <= read_deadline_) return;
+  start_read_wait();
+}
+
+template <class Stream>
+void session<Stream>::start_read_wait() {
+  read_timer_.expires_at(read_deadline_);  // a later wait still pending ends with operation_aborted
+  ++read_waits_;
   read_timer_.async_wait(beast::bind_front_handler(&session::on_read_timer, shared_from_this()));
 }
 
 template <class Stream>
 void session<Stream>::on_read_timer(error_code ec) {
+  --read_waits_;
   if (ec == net::error::operation_aborted || reading_ == reading::no || closing_) return;
-  if (read_timer_.expiry() > std::chrono::steady_clock::now()) return;  // re-armed since: stale
+  if (read_deadline_ > std::chrono::steady_clock::now()) {  // a later read, or re-armed: not yet
+    if (read_waits_ == 0) start_read_wait();
+    return;
+  }
   if (reading_ == reading::header && !pending_.empty()) {
     // The client waits for our answer: not idle. Keep waiting; handlers are bounded by the stop deadline.
     return arm_read_timer(state_->settings().header_timeout);

@@ -10,6 +10,12 @@
 // Timeouts: the whole header block (and the keep-alive wait) must arrive within header_timeout,
 // the whole body within body_timeout, each response be written within write_timeout. The header
 // timer is re-armed while the client waits for one of our responses: it is then not idle.
+//
+// Per request, neither timer costs a timer operation (docs/performance.md, "Long-poll exchange"):
+// the read deadline is a member that the read timer checks when it fires (it is re-armed only
+// when a deadline comes earlier than its expiry, or when it fires before the deadline), and a
+// response is first written at once without blocking (plain TCP); the write timeout is set only
+// for what the socket did not take.
 #pragma once
 
 #include <chrono>
@@ -112,6 +118,7 @@ class session : public connection, public std::enable_shared_from_this<session<S
   void on_write(error_code ec, std::size_t bytes);
 
   void arm_read_timer(std::chrono::milliseconds timeout);
+  void start_read_wait();
   void on_read_timer(error_code ec);
   void do_shutdown();
   void do_close();
@@ -129,6 +136,10 @@ class session : public connection, public std::enable_shared_from_this<session<S
   std::optional<request_parser> parser_;
   std::string head_;  // the status line and header block of the response being written
   strand_timer read_timer_;
+  // The read under way must end by then (max: no read is bounded now). read_timer_ fires at or
+  // before it and re-arms itself while it lies ahead.
+  std::chrono::steady_clock::time_point read_deadline_ = std::chrono::steady_clock::time_point::max();
+  std::size_t read_waits_ = 0;  // async_waits on read_timer_ whose handler has not run yet
   std::chrono::steady_clock::time_point last_response_{};  // when the last response was written
 
   std::deque<slot> pending_;
@@ -142,6 +153,7 @@ class session : public connection, public std::enable_shared_from_this<session<S
   bool read_closed_ = false;  // no further request will be read (close requested, error, EOF)
   bool peer_eof_ = false;
   bool writing_ = false;
+  bool stream_expiry_set_ = false;  // the stream's own timeout is set (an async write): reads clear it
   bool continue_deferred_ = false;  // a 100 Continue waits for the responses owed before it
   bool closing_ = false;
   bool stopping_ = false;

@@ -210,6 +210,23 @@ class headers_handler final : public handler {
   }
 };
 
+// Answers 200 with `size` bytes counting 0, 1, ... 250, 0, 1, ... (more than a socket buffer
+// takes at once: the session writes the rest asynchronously).
+class large_handler final : public handler {
+ public:
+  explicit large_handler(std::size_t size) : size_(size) {}
+  void handle(const request_view&, reply_callback done) override {
+    reply r;
+    r.content_type = "application/octet-stream";
+    r.body.resize(size_);
+    for (std::size_t i = 0; i < size_; ++i) r.body[i] = static_cast<std::uint8_t>(i % 251);
+    done(std::move(r));
+  }
+
+ private:
+  std::size_t size_;
+};
+
 config test_config() {
   config cfg;
   cfg.host = "127.0.0.1";
@@ -222,13 +239,17 @@ config test_config() {
   return cfg;
 }
 
-// A started server with /echo, /threaded, /silent mounted; its log lines are kept.
+constexpr std::size_t large_size = 16 * 1024 * 1024;  // GET /large
+
+// A started server with /echo, /threaded, /silent, /headers and /large mounted; its log lines
+// are kept.
 struct fixture {
   explicit fixture(config cfg = test_config()) : srv(std::move(cfg)) {
     srv.mount("/echo", std::make_shared<echo_handler>());
     srv.mount("/threaded", threaded);
     srv.mount("/silent", std::make_shared<silent_handler>());
     srv.mount("/headers", std::make_shared<headers_handler>());
+    srv.mount("/large", std::make_shared<large_handler>(large_size), {"GET"});
     srv.set_log_sink([this](std::string_view line) {
       const std::lock_guard lock(mutex);
       lines.emplace_back(line);
@@ -520,6 +541,51 @@ TEST(loopback, idle_time_runs_from_the_last_answer) {
   const auto second = c.read();
   ASSERT_TRUE(second);
   EXPECT_EQ(second->result_int(), 200u);
+}
+
+TEST(loopback, a_connection_in_use_outlives_its_first_header_deadline) {
+  // The header timer is armed once and moved forward lazily (session.hpp): a connection whose
+  // requests keep coming, each well within the header timeout, is never cut, though the first
+  // deadline passes several times over; once it falls idle, it is cut.
+  config cfg = test_config();
+  cfg.header_timeout = 300ms;
+  fixture f(cfg);
+  client c(f.srv.port());
+  for (int i = 0; i < 12; ++i) {
+    const std::string body = "request " + std::to_string(i);
+    c.write_raw_request("POST", "/echo", body);
+    const auto res = c.read();
+    ASSERT_TRUE(res) << i;
+    EXPECT_EQ(res->body(), body);
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(loopback, a_response_larger_than_the_socket_takes_is_written_whole) {
+  // The session writes a response at once as far as the socket takes it, then the rest through
+  // an asynchronous write: the client, which reads only after a pause, gets every byte in order,
+  // and the connection serves the next request.
+  constexpr std::size_t size = large_size;
+  fixture f;
+  client c(f.srv.port());
+  for (int i = 0; i < 2; ++i) {
+    c.write_raw_request("GET", "/large");
+    std::this_thread::sleep_for(200ms);  // the server's first write fills the socket
+    const auto res = c.read();
+    ASSERT_TRUE(res) << i;
+    const std::string& body = res->body();
+    ASSERT_EQ(body.size(), size) << i;
+    std::size_t wrong = 0;
+    for (std::size_t k = 0; k < size; ++k) {
+      if (static_cast<unsigned char>(body[k]) != k % 251) ++wrong;
+    }
+    EXPECT_EQ(wrong, 0u) << i;
+  }
+  c.write_raw_request("GET", "/health");
+  const auto res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 200u);
 }
 
 TEST(loopback, max_connections_refuses_the_excess_cleanly) {
