@@ -25,6 +25,10 @@ namespace amphora::server::detail {
 class exchange : public std::enable_shared_from_this<exchange> {
  public:
   exchange(std::shared_ptr<gateway_state> gateway, reply_callback done);
+  // Its arena goes back to this thread's few spare ones (reset), for the next request.
+  ~exchange();
+  exchange(const exchange&) = delete;
+  exchange& operator=(const exchange&) = delete;
 
   // Decodes the request and processes its bodies; answers through `done`.
   void run(const request_view& request);
@@ -76,7 +80,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   std::shared_ptr<gateway_state> gateway_;
   reply_callback done_;
-  amf::arena memory_;
+  amf::arena memory_;  // a spare one of this thread's when there is one (exchange.cpp)
   amf::packet request_;
   amf::packet response_;
   call_context context_;
