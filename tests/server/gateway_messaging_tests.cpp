@@ -851,6 +851,27 @@ TEST_F(messaging_gateway_timeout, a_parked_long_poll_is_answered_with_the_invali
   EXPECT_EQ(timers_->pending(), 0u);
 }
 
+TEST_F(messaging_gateway_timeout, polls_alone_keep_subscriptions_alive) {
+  // A poll makes one broker call, whose take (or take_or_wait) keeps the FlexClient alive: polls
+  // 6 s apart keep a subscription with a 10 s timeout, answered at once or on a long-polling
+  // endpoint with a message queued.
+  const std::string a = ping();
+  const std::string b = ping();
+  subscribe(a);
+  for (int i = 0; i < 3; ++i) {
+    now_ += 6s;
+    EXPECT_TRUE(invalidations(one(post(polling, {poll(a)}))).empty()) << i;
+  }
+  for (int i = 0; i < 3; ++i) {
+    now_ += 6s;
+    const std::string text = "m" + std::to_string(i);
+    publish(b, text);
+    EXPECT_EQ(texts(one(post(long_polling, {poll(a)}))), std::vector<std::string>{text}) << i;
+  }
+  EXPECT_EQ(broker_->stats().invalidated, 0u);
+  EXPECT_EQ(timers_->pending(), 0u);
+}
+
 TEST_F(messaging_gateway_timeout, heartbeat_pings_keep_subscriptions_alive) {
   const std::string a = ping();
   subscribe(a);

@@ -248,7 +248,9 @@ void run_messaging_command(const messaging_call& call, const flex::command_messa
         call, command, fault_processing,
         "Messaging needs a FlexClient id: send CLIENT_PING first and then the DSId it returns");
   }
-  b->touch(call.ds_id);
+  // A poll's take (or take_or_wait) keeps the FlexClient alive itself, under the same lock: one
+  // broker call per poll, not two.
+  if (command.operation != flex::command_operation::poll) b->touch(call.ds_id);
   switch (command.operation) {
     case flex::command_operation::subscribe: {
       const std::string_view subtopic = string_header(command, flex::headers::subtopic);
