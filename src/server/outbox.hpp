@@ -1,9 +1,11 @@
 // What a push connection's sink and its session share (websocket_session.cpp: WebSocket frames;
 // stream_session.cpp: HTTP chunks): the outbox. Any thread adds an item (a message) to it, encoded
-// at once into one buffer; the connection's strand is told (one post) only when nothing was waiting
-// to be taken, so that items added in a burst (several publishes that ran ahead of the pushes, a
-// backlog behind a slow reader) are taken together and go out in one write. The queue is bounded
-// (frames, or payload bytes): an item that would pass the bound ends the outbox (the documented
+// at once into one buffer; the connection is made due in the server's flush sweep (flush_sweep.hpp)
+// only when nothing was waiting to be taken, so that items added in a burst (several publishes that
+// ran ahead of the pushes, a backlog behind a slow reader) are taken together and go out in one
+// write. In pull mode the owner only says it has items (want_drain) and adds them on the strand
+// just before the take, so that they are encoded when they are written, not while they wait. The queue is
+// bounded (frames, or payload bytes): an item that would pass the bound ends the outbox (the documented
 // slow-client policy: the session closes after what is queued, or at once). Also the server's count
 // of push writes and of the items they carried (write_counts), logged when the server stops.
 #pragma once
@@ -48,6 +50,22 @@ class outbox {
     return std::exchange(flush_posted_, true) ? added::queued : added::flush;
   }
 
+  // Pull mode (message_sink::wake): the owner has items waiting elsewhere, to be added on the
+  // strand just before the next take (take_drain says so there). Like the first add, the first of
+  // these asks for a flush; until the take, more wants and adds join that flush.
+  added want_drain() {
+    std::lock_guard lock(mutex_);
+    if (ended_) return added::ended;
+    drain_wanted_ = true;
+    return std::exchange(flush_posted_, true) ? added::queued : added::flush;
+  }
+
+  // On the strand, before a take: whether a drain was wanted since the last call.
+  bool take_drain() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(drain_wanted_, false);
+  }
+
   // Nothing more is added; true if it was open until now.
   bool end() noexcept {
     std::lock_guard lock(mutex_);
@@ -82,6 +100,7 @@ class outbox {
   std::size_t pending_items_ = 0;
   std::size_t queued_ = 0;  // cost added and not yet written (pending or being written)
   bool flush_posted_ = false;
+  bool drain_wanted_ = false;
   bool ended_ = false;
 };
 

@@ -13,6 +13,7 @@
 
 #include "amphora/server/config.hpp"
 #include "cors.hpp"
+#include "flush_sweep.hpp"
 #include "outbox.hpp"
 #include "rate_limiter.hpp"
 #include "request_log.hpp"
@@ -57,6 +58,8 @@ class shared_state {
   // The push connections' writes and the frames or chunks they carried (logged at the stop).
   write_counts& websocket_writes() noexcept { return websocket_writes_; }
   write_counts& stream_writes() noexcept { return stream_writes_; }
+  // The push connections' flushes, in one sweep (flush_sweep.hpp).
+  flush_sweep& flushes() noexcept { return flushes_; }
 
  private:
   config config_;
@@ -68,6 +71,7 @@ class shared_state {
   std::atomic<bool> io_running_{true};
   write_counts websocket_writes_;
   write_counts stream_writes_;
+  flush_sweep flushes_;
 
   mutable std::mutex mutex_;
   std::condition_variable idle_;

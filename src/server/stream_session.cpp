@@ -13,14 +13,20 @@ namespace {
 constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
 
-// The handler's handle on the stream: a chunk is encoded at once into the outbox, which tells the
-// connection's strand (one post) only when nothing was waiting, so that chunks written in a burst
-// go out together. The bound counts payload bytes.
+// The handler's handle on the stream: a chunk is encoded at once into the outbox, which makes the
+// connection due in the server's flush sweep (flush_sweep.hpp) only when nothing was waiting, so
+// that chunks written in a burst, or while the connection waits for its turn, go out together.
+// The bound counts payload bytes.
 template <class Session>
-class sink final : public stream_sink {
+class sink final : public stream_sink,
+                   public flush_target,
+                   public std::enable_shared_from_this<sink<Session>> {
  public:
-  sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued_bytes)
-      : session_(std::move(session)), strand_(std::move(executor)), outbox_(max_queued_bytes) {}
+  sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued_bytes, flush_sweep& sweep)
+      : session_(std::move(session)),
+        strand_(std::move(executor)),
+        outbox_(max_queued_bytes),
+        sweep_(sweep) {}
 
   bool write(std::vector<std::uint8_t> bytes) override { return write_copy(bytes); }
 
@@ -37,7 +43,7 @@ class sink final : public stream_sink {
       case outbox::added::queued:
         return true;
       case outbox::added::flush:
-        post([](Session& s) { s.do_flush(); });
+        sweep_.due(this->weak_from_this(), strand_.get_inner_executor());
         return true;
       case outbox::added::full:
         post([](Session& s) { s.do_overflow(); });
@@ -46,6 +52,22 @@ class sink final : public stream_sink {
         break;
     }
     return false;
+  }
+
+  // Pull mode: the handler's drain runs on the strand when the stream's turn comes.
+  void wake() override {
+    if (outbox_.want_drain() == outbox::added::flush)
+      sweep_.due(this->weak_from_this(), strand_.get_inner_executor());
+  }
+
+  // On the strand, before a take: the handler's drain, if a wake asked for one.
+  void drain_if_wanted() {
+    if (outbox_.take_drain() && drain_) drain_();
+  }
+
+  // The sweep's turn came.
+  void post_flush() override {
+    post([](Session& s) { s.do_flush(); });
   }
 
   void end() override {
@@ -72,6 +94,7 @@ class sink final : public stream_sink {
   std::weak_ptr<Session> session_;
   strand strand_;
   outbox outbox_;
+  flush_sweep& sweep_;  // the server's: it outlives every connection's handlers
 };
 
 }  // namespace
@@ -108,8 +131,8 @@ stream_session<Stream>::~stream_session() {
 // Called on the strand (the HTTP session hands over from its strand).
 template <class Stream>
 void stream_session<Stream>::run() {
-  sink_ =
-      std::make_shared<sink<stream_session>>(weak_from_this(), tcp_layer().get_executor(), max_queued_bytes_);
+  sink_ = std::make_shared<sink<stream_session>>(weak_from_this(), tcp_layer().get_executor(),
+                                                 max_queued_bytes_, state_->flushes());
   tcp_layer().expires_never();
   try {
     connection_->on_open(sink_);
@@ -150,12 +173,14 @@ void stream_session<Stream>::do_end() {
 }
 
 // Every chunk the sink encoded since the last write, in one write; when nothing is left after the
-// end was asked, the last chunk.
+// end was asked, the last chunk (once the handler's drain, if woken, has written what it had).
 template <class Stream>
 void stream_session<Stream>::do_flush() {
   if (writing_ || finished_) return;
   if (sending_.empty()) {
-    const outbox::taken t = static_cast<sink<stream_session>&>(*sink_).take(sending_);
+    auto& s = static_cast<sink<stream_session>&>(*sink_);
+    s.drain_if_wanted();
+    const outbox::taken t = s.take(sending_);
     sending_bytes_ = t.cost;
     sending_chunks_ = t.items;
   }

@@ -40,13 +40,16 @@ void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> 
 }
 
 // The channel's handle on the connection: a message is framed at once into the outbox, which
-// tells the connection's strand (one post) only when nothing was waiting, so that messages sent
-// in a burst go out together.
+// makes the connection due in the server's flush sweep (flush_sweep.hpp) only when nothing was
+// waiting, so that messages sent in a burst, or while the connection waits for its turn, go out
+// together.
 template <class Session>
-class sink final : public message_sink {
+class sink final : public message_sink,
+                   public flush_target,
+                   public std::enable_shared_from_this<sink<Session>> {
  public:
-  sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued)
-      : session_(std::move(session)), strand_(std::move(executor)), outbox_(max_queued) {}
+  sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued, flush_sweep& sweep)
+      : session_(std::move(session)), strand_(std::move(executor)), outbox_(max_queued), sweep_(sweep) {}
 
   bool send(std::vector<std::uint8_t> message) override { return send_copy(message); }
 
@@ -55,9 +58,7 @@ class sink final : public message_sink {
       case outbox::added::queued:
         return true;
       case outbox::added::flush:
-        net::post(strand_, [weak = session_] {
-          if (auto s = weak.lock()) s->do_flush();
-        });
+        sweep_.due(this->weak_from_this(), strand_.get_inner_executor());
         return true;
       case outbox::added::full:  // the documented policy: close, after what is queued
         post_close(close_code::policy_error, "client reads too slowly");
@@ -66,6 +67,24 @@ class sink final : public message_sink {
         break;
     }
     return false;
+  }
+
+  // Pull mode: the channel's drain runs on the strand when the connection's turn comes.
+  void wake() override {
+    if (outbox_.want_drain() == outbox::added::flush)
+      sweep_.due(this->weak_from_this(), strand_.get_inner_executor());
+  }
+
+  // On the strand, before a take: the channel's drain, if a wake asked for one.
+  void drain_if_wanted() {
+    if (outbox_.take_drain() && drain_) drain_();
+  }
+
+  // The sweep's turn came.
+  void post_flush() override {
+    net::post(strand_, [weak = session_] {
+      if (auto s = weak.lock()) s->do_flush();
+    });
   }
 
   void close(std::uint16_t code, std::string reason) override {
@@ -90,6 +109,7 @@ class sink final : public message_sink {
   std::weak_ptr<Session> session_;
   strand strand_;
   outbox outbox_;
+  flush_sweep& sweep_;  // the server's: it outlives every connection's handlers
 };
 
 }  // namespace
@@ -121,7 +141,7 @@ websocket_session<Stream>::~websocket_session() {
 template <class Stream>
 void websocket_session<Stream>::run() {
   sink_ = std::make_shared<sink<websocket_session>>(weak_from_this(), ws_.get_executor(),
-                                                    settings_.max_queued_messages);
+                                                    settings_.max_queued_messages, state_->flushes());
   ws_.next_layer().on_idle([weak = weak_from_this()] {
     if (auto s = weak.lock()) s->do_flush();
   });
@@ -197,12 +217,14 @@ void websocket_session<Stream>::on_read(error_code ec, std::size_t) {
 }
 
 // Everything the sink framed since the last write, in one write; when nothing is left after a
-// close was asked, the close frame.
+// close was asked, the close frame (once the channel's drain, if woken, has sent what it had).
 template <class Stream>
 void websocket_session<Stream>::do_flush() {
   if (writing_ || finished_ || !open_) return;
   if (sending_.empty()) {
-    const outbox::taken t = static_cast<sink<websocket_session>&>(*sink_).take(sending_);
+    auto& s = static_cast<sink<websocket_session>&>(*sink_);
+    s.drain_if_wanted();
+    const outbox::taken t = s.take(sending_);
     sending_count_ = t.items;
   }
   if (sending_.empty()) {

@@ -1,6 +1,7 @@
 // The push connections' outbox (src/server/outbox.hpp) without sockets: items added in a burst are
-// taken together in order with one flush, the bound (one item always fits), the end, and the
-// write counts logged at the stop; from two threads, every item once and in each thread's order.
+// taken together in order with one flush, a wanted drain (pull mode), the bound (one item always
+// fits), the end, and the write counts logged at the stop; from two threads, every item once and in
+// each thread's order.
 #include <gtest/gtest.h>
 
 #include <cstddef>
@@ -55,6 +56,25 @@ TEST(outbox, the_bound_counts_what_is_not_yet_written_and_one_item_always_fits) 
   EXPECT_EQ(frames.add(1, bytes(1, 'g')), outbox::added::flush);
   EXPECT_EQ(frames.add(1, bytes(1, 'h')), outbox::added::queued);
   EXPECT_EQ(frames.add(1, bytes(1, 'i')), outbox::added::full);  // 1 + 2 queued: a fourth passes 3
+}
+
+// Pull mode: a wake asks for the flush like a first item; what the drain adds on the strand (after
+// take_drain) joins that flush without asking again; the take makes the next want ask again.
+TEST(outbox, a_wanted_drain_asks_for_one_flush_that_the_drained_items_join) {
+  outbox o(100);
+  EXPECT_FALSE(o.take_drain());
+  EXPECT_EQ(o.want_drain(), outbox::added::flush);
+  EXPECT_EQ(o.want_drain(), outbox::added::queued);  // a second wake before the turn: one drain
+  EXPECT_TRUE(o.take_drain());
+  EXPECT_FALSE(o.take_drain());
+  EXPECT_EQ(o.add(1, bytes(1, 'a')), outbox::added::queued);  // the drain's items: no second flush
+  EXPECT_EQ(o.add(1, bytes(1, 'b')), outbox::added::queued);
+  std::vector<std::uint8_t> out;
+  EXPECT_EQ(o.take(out).items, 2u);
+  EXPECT_EQ(out, (std::vector<std::uint8_t>{'a', 'b'}));
+  EXPECT_EQ(o.want_drain(), outbox::added::flush);
+  EXPECT_TRUE(o.end());
+  EXPECT_EQ(o.want_drain(), outbox::added::ended);
 }
 
 TEST(outbox, ended_it_refuses_everything_and_end_says_whether_it_was_open) {

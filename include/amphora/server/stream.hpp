@@ -12,9 +12,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace amphora::server {
@@ -33,6 +35,19 @@ class stream_sink {
   }
   // Ends the response after the chunks queued so far; the connection then closes.
   virtual void end() = 0;
+
+  // Pull mode, as message_sink's (websocket.hpp): set_drain once, then wake() from any thread
+  // whenever the handler has chunks waiting elsewhere; the sink calls `drain` on the connection's
+  // own thread (never concurrently with itself) when its turn to write comes, and what `drain`
+  // writes goes out in that write; the wakes before that turn make one drain. The default drains
+  // at once, on the thread that wakes.
+  virtual void set_drain(std::function<void()> drain) { drain_ = std::move(drain); }
+  virtual void wake() {
+    if (drain_) drain_();
+  }
+
+ protected:
+  std::function<void()> drain_;
 };
 
 // One streamed response's logic.

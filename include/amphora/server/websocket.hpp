@@ -10,9 +10,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "amphora/server/handler.hpp"
@@ -53,6 +55,21 @@ class message_sink {
   }
   // Closes after the messages queued so far (reason: at most 123 bytes, the rest is cut).
   virtual void close(std::uint16_t code, std::string reason) = 0;
+
+  // Pull mode, for a channel whose messages wait in a queue of its own (the broker's): set_drain
+  // once, then wake() (from any thread) whenever messages come. The sink calls `drain` on the
+  // connection's own thread, never concurrently with itself, when the connection's turn to write
+  // comes, and what `drain` sends (send, send_copy) goes out in that write; the wakes that come
+  // before that turn make one drain. So messages that come while the connection waits for its
+  // turn go out together and are encoded only when they are written (the server's sink; the
+  // default below drains at once, on the thread that wakes).
+  virtual void set_drain(std::function<void()> drain) { drain_ = std::move(drain); }
+  virtual void wake() {
+    if (drain_) drain_();
+  }
+
+ protected:
+  std::function<void()> drain_;
 };
 
 // One connection's logic.

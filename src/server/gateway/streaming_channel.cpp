@@ -1,8 +1,9 @@
 // The HTTP streaming channel (include/amphora/server/streaming_channel.hpp). One flex_stream per
 // open stream: it writes BlazeDS's inner frames to the server's stream_sink (one HTTP chunk per
 // frame), under one mutex so that pushes, heartbeats and the end never interleave. Pushes: the
-// broker calls `wake` when the FlexClient's queue goes from empty to non-empty, and the stream
-// takes the whole queue. Heartbeats and the idle timeout: one timer per stream, re-armed at each
+// broker calls `wake` when the FlexClient's queue goes from empty to non-empty; the stream passes it
+// to the sink (stream_sink::wake), which calls the stream's drain when its turn to write comes; the
+// drain takes the whole queue. Heartbeats and the idle timeout: one timer per stream, re-armed at each
 // tick. The endpoint keeps the open streams by FlexClient id and by stream id.
 #include "amphora/server/streaming_channel.hpp"
 
@@ -164,7 +165,7 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
   bool listen() {
     std::weak_ptr<flex_stream> weak = weak_from_this();
     std::optional<std::uint64_t> token = broker_->listen(ds_id_, [weak] {
-      if (auto self = weak.lock()) self->drain();
+      if (auto self = weak.lock()) self->wake();
     });
     std::lock_guard lock(mutex_);
     token_ = token;
@@ -175,11 +176,17 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
     {
       std::lock_guard lock(mutex_);
       sink_ = std::move(sink);
+      // Pull mode: a wake tells the sink, which drains on the stream's thread when its turn to
+      // write comes, so that what the broker queues meanwhile goes out in the same write.
+      std::weak_ptr<flex_stream> weak = weak_from_this();
+      sink_->set_drain([weak] {
+        if (auto self = weak.lock()) self->drain();
+      });
       if (kickstart_ > 0) sink_->write(kickstart_frame(kickstart_));
       write_open_ack();
       if (ended_) return finish_locked(end_with_disconnect_);
     }
-    drain();  // what was queued before the stream opened
+    wake();  // what was queued before the stream opened
     schedule_tick();
   }
 
@@ -199,8 +206,18 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
   }
 
  private:
-  // The broker's wake, and after the open: everything queued (one broker call), one frame per
-  // message.
+  // The broker's wake, and the open: the sink drains when the stream's turn to write comes.
+  void wake() {
+    std::shared_ptr<stream_sink> sink;
+    {
+      std::lock_guard lock(mutex_);
+      if (ended_) return;
+      sink = sink_;
+    }
+    if (sink) sink->wake();  // unlocked: a sink may drain at once (stream_sink's default)
+  }
+
+  // The sink's drain: everything queued (one broker call), one frame per message.
   void drain() {
     std::lock_guard lock(mutex_);
     if (ended_ || !sink_) return;

@@ -3,8 +3,9 @@
 // one frame (AcknowledgeMessage or ErrorMessage), and pushes what the broker queues for its
 // FlexClient, including SUBSCRIPTION_INVALIDATE when the server drops a consumer (a subscription
 // timeout). Pushes: the broker calls `wake` when the queue goes from empty to non-empty; the
-// connection then takes the whole queue (one broker call) and hands each message to the sink,
-// under its own mutex so that two wakes cannot reorder messages.
+// connection passes it to the sink (message_sink::wake), which calls the connection's drain when
+// its turn to write comes; the drain takes the whole queue (one broker call) and hands each message
+// to the sink, under its own mutex so that two drains cannot reorder messages.
 #include "amphora/server/websocket_channel.hpp"
 
 #include <array>
@@ -237,17 +238,22 @@ class flex_connection final : public websocket_connection,
       if (token_ || closed_) return;
     }
     std::weak_ptr<flex_connection> weak = weak_from_this();
-    std::optional<std::uint64_t> token = broker_->listen(ds_id_, [weak] {
+    // Pull mode: a wake tells the sink, which drains on the connection's thread when its turn to
+    // write comes, so that what the broker queues meanwhile goes out in the same write.
+    sink_->set_drain([weak] {
       if (auto self = weak.lock()) self->drain();
+    });
+    std::optional<std::uint64_t> token = broker_->listen(ds_id_, [weak] {
+      if (auto self = weak.lock()) self->sink_->wake();
     });
     {
       std::lock_guard lock(mutex_);
       token_ = token;
     }
-    drain();  // what was queued before the listener was in place
+    sink_->wake();  // what was queued before the listener was in place
   }
 
-  // The broker's wake: send everything queued, in order.
+  // The sink's drain (after a wake): send everything queued, in order.
   void drain() {
     std::lock_guard lock(drain_mutex_);
     std::optional<std::uint64_t> token;
