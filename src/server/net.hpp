@@ -38,4 +38,13 @@ using tls_stream = beast::ssl_stream<strand_stream>;
 template <class Stream>
 inline constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
+// Writes at once as much of `buffers` as a non-blocking socket takes: the bytes written, and `ec`
+// only for a failure (a full send buffer is none: the caller writes the rest asynchronously).
+template <class Socket, class Buffers>
+std::size_t write_now(Socket& socket, const Buffers& buffers, error_code& ec) {
+  const std::size_t sent = socket.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+  return sent;
+}
+
 }  // namespace amphora::server::detail

@@ -134,6 +134,10 @@ void stream_session<Stream>::run() {
   sink_ = std::make_shared<sink<stream_session>>(weak_from_this(), tcp_layer().get_executor(),
                                                  max_queued_bytes_, state_->flushes());
   tcp_layer().expires_never();
+  if constexpr (!is_tls<Stream>) {
+    error_code ignored;  // at worst, do_flush's first step waits for the socket
+    tcp_layer().socket().non_blocking(true, ignored);
+  }
   try {
     connection_->on_open(sink_);
   } catch (const std::exception& e) {
@@ -174,45 +178,64 @@ void stream_session<Stream>::do_end() {
 
 // Every chunk the sink encoded since the last write, in one write; when nothing is left after the
 // end was asked, the last chunk (once the handler's drain, if woken, has written what it had).
+// Over plain TCP the chunks are written at once as far as the socket takes them (it does not
+// block), and only the rest goes through an asynchronous write under the write timeout: written
+// at once, the flush goes round again for what came meanwhile, as on_write does.
 template <class Stream>
 void stream_session<Stream>::do_flush() {
-  if (writing_ || finished_) return;
-  if (sending_.empty()) {
-    auto& s = static_cast<sink<stream_session>&>(*sink_);
-    s.drain_if_wanted();
-    const outbox::taken t = s.take(sending_);
-    sending_bytes_ = t.cost;
-    sending_chunks_ = t.items;
-  }
-  if (sending_.empty()) {
-    if (!ending_) return;
+  while (!writing_ && !finished_) {
+    if (sending_.empty()) {
+      auto& s = static_cast<sink<stream_session>&>(*sink_);
+      s.drain_if_wanted();
+      const outbox::taken t = s.take(sending_);
+      sending_bytes_ = t.cost;
+      sending_chunks_ = t.items;
+    }
+    if (sending_.empty()) {
+      if (!ending_) return;
+      writing_ = true;
+      tcp_layer().expires_after(state_->settings().write_timeout);
+      net::async_write(stream_, net::buffer(last_chunk.data(), last_chunk.size()),
+                       [self = shared_from_this()](error_code, std::size_t) {
+                         self->writing_ = false;
+                         self->finish();
+                       });
+      return;
+    }
+    state_->stream_writes().add(sending_chunks_);
+    std::size_t sent = 0;
+    if constexpr (!is_tls<Stream>) {
+      error_code ec;
+      sent = write_now(tcp_layer().socket(), net::buffer(sending_), ec);
+      if (ec || sent == sending_.size()) {
+        if (!written(ec)) return;
+        continue;
+      }
+    }
     writing_ = true;
     tcp_layer().expires_after(state_->settings().write_timeout);
-    net::async_write(stream_, net::buffer(last_chunk.data(), last_chunk.size()),
-                     [self = shared_from_this()](error_code, std::size_t) {
-                       self->writing_ = false;
-                       self->finish();
-                     });
+    net::async_write(stream_, net::buffer(sending_) + sent,
+                     beast::bind_front_handler(&stream_session::on_write, shared_from_this()));
     return;
   }
-  writing_ = true;
-  state_->stream_writes().add(sending_chunks_);
-  tcp_layer().expires_after(state_->settings().write_timeout);
-  net::async_write(stream_, net::buffer(sending_),
-                   beast::bind_front_handler(&stream_session::on_write, shared_from_this()));
 }
 
 template <class Stream>
 void stream_session<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
+  if (written(ec)) do_flush();
+}
+
+// The chunks taken are out; false if the write failed (the stream ends).
+template <class Stream>
+bool stream_session<Stream>::written(error_code ec) {
   static_cast<sink<stream_session>&>(*sink_).written(std::exchange(sending_bytes_, 0));
   sending_.clear();
   if (sending_.capacity() > max_kept_write_buffer) std::vector<std::uint8_t>().swap(sending_);
-  if (ec) {
-    state_->log().event(log_level::debug, remote_ + " stream write failed: " + ec.message());
-    return finish();
-  }
-  do_flush();
+  if (!ec) return true;
+  state_->log().event(log_level::debug, remote_ + " stream write failed: " + ec.message());
+  finish();
+  return false;
 }
 
 template <class Stream>

@@ -47,6 +47,7 @@ class stream_session : public connection, public std::enable_shared_from_this<st
   void do_read();
   void on_read(error_code ec, std::size_t bytes);
   void on_write(error_code ec, std::size_t bytes);
+  bool written(error_code ec);
   void finish();
 
   strand_stream& tcp_layer() noexcept { return beast::get_lowest_layer(stream_); }

@@ -218,37 +218,55 @@ void websocket_session<Stream>::on_read(error_code ec, std::size_t) {
 
 // Everything the sink framed since the last write, in one write; when nothing is left after a
 // close was asked, the close frame (once the channel's drain, if woken, has sent what it had).
+// Over plain TCP the write is mostly done at once (write_gate.hpp): then it goes round again for
+// what came meanwhile, as on_write does after an asynchronous write.
 template <class Stream>
 void websocket_session<Stream>::do_flush() {
-  if (writing_ || finished_ || !open_) return;
-  if (sending_.empty()) {
-    auto& s = static_cast<sink<websocket_session>&>(*sink_);
-    s.drain_if_wanted();
-    const outbox::taken t = s.take(sending_);
-    sending_count_ = t.items;
+  using frames_write = typename write_gate<Stream>::frames_write;
+  while (!writing_ && !finished_ && open_) {
+    if (sending_.empty()) {
+      auto& s = static_cast<sink<websocket_session>&>(*sink_);
+      s.drain_if_wanted();
+      const outbox::taken t = s.take(sending_);
+      sending_count_ = t.items;
+    }
+    if (sending_.empty()) {
+      if (!closing_) return;
+      writing_ = true;  // for good: the close is the last write
+      ws_.async_close(close_reason_,
+                      beast::bind_front_handler(&websocket_session::on_closed, shared_from_this()));
+      return;
+    }
+    if (!ws_.is_open()) return;  // Beast answers the peer's close: nothing may follow its close frame
+    error_code ec;
+    const frames_write w = ws_.next_layer().write_frames(
+        net::buffer(sending_), ec,
+        beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+    if (w == frames_write::refused) return;  // Beast writes a control frame: the gate calls do_flush after it
+    state_->websocket_writes().add(sending_count_);
+    if (w == frames_write::pending) {
+      writing_ = true;
+      return;
+    }
+    if (!written(ec)) return;
   }
-  if (sending_.empty()) {
-    if (!closing_) return;
-    writing_ = true;  // for good: the close is the last write
-    ws_.async_close(close_reason_,
-                    beast::bind_front_handler(&websocket_session::on_closed, shared_from_this()));
-    return;
-  }
-  if (!ws_.is_open()) return;  // Beast answers the peer's close: nothing may follow its close frame
-  // Refused while Beast writes a control frame: the gate calls do_flush again after it.
-  writing_ = ws_.next_layer().async_write_frames(
-      net::buffer(sending_), beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
-  if (writing_) state_->websocket_writes().add(sending_count_);
 }
 
 template <class Stream>
 void websocket_session<Stream>::on_write(error_code ec, std::size_t) {
   writing_ = false;
+  if (written(ec)) do_flush();
+}
+
+// The frames taken are out; false if the write failed (the session ends).
+template <class Stream>
+bool websocket_session<Stream>::written(error_code ec) {
   static_cast<sink<websocket_session>&>(*sink_).written(std::exchange(sending_count_, 0));
   sending_.clear();
   if (sending_.capacity() > max_kept_write_buffer) std::vector<std::uint8_t>().swap(sending_);
-  if (ec) return finish();
-  do_flush();
+  if (!ec) return true;
+  finish();
+  return false;
 }
 
 template <class Stream>

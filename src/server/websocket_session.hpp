@@ -51,6 +51,7 @@ class websocket_session : public connection, public std::enable_shared_from_this
   void do_read();
   void on_read(error_code ec, std::size_t bytes);
   void on_write(error_code ec, std::size_t bytes);
+  bool written(error_code ec);
   void on_closed(error_code ec);
   void finish();
 

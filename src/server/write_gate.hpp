@@ -4,8 +4,10 @@
 // pongs and close frames through this layer's async_write_some, so the two writers take turns,
 // frame-whole: a write of Beast's that comes while one of ours is in flight waits for it (at most
 // one waits: Beast writes one frame at a time), and ours is refused while one of Beast's is in
-// flight (the session is told through `on_idle`, posted, once Beast's write is done). Everything
-// runs on the connection's strand.
+// flight (the session is told through `on_idle`, posted, once Beast's write is done). Over plain TCP
+// ours are written at once as far as the socket takes them (the gate makes it non-blocking), and
+// only the rest, if any, goes through an asynchronous write: a frame that fits in the socket's
+// buffer costs one system call and no handler. Everything runs on the connection's strand.
 #pragma once
 
 #include <boost/beast/websocket/teardown.hpp>
@@ -26,7 +28,12 @@ class write_gate {
 
   template <class... Args>
   explicit write_gate(Args&&... args)
-      : next_(std::forward<Args>(args)...), turns_(std::make_shared<turns>(next_.get_executor())) {}
+      : next_(std::forward<Args>(args)...), turns_(std::make_shared<turns>(next_.get_executor())) {
+    if constexpr (!is_tls<Next>) {
+      error_code ignored;  // at worst, write_frames's first step waits for the socket
+      beast::get_lowest_layer(next_).socket().non_blocking(true, ignored);
+    }
+  }
 
   Next& next_layer() noexcept { return next_; }
   const Next& next_layer() const noexcept { return next_; }
@@ -54,13 +61,33 @@ class write_gate {
         token, buffers);
   }
 
-  // Our writes, whole frames: false (nothing started) while one of Beast's is in flight or waits.
-  template <class Buffers, class Handler>
-  bool async_write_frames(const Buffers& buffers, Handler&& handler) {
+  // How one of our writes went.
+  enum class frames_write {
+    refused,  // nothing written: one of Beast's writes is in flight (on_idle follows it)
+    done,     // written at once, every byte, or failed at once (`ec`); `handler` is not called
+    pending,  // the rest is being written: `handler(ec, bytes of the rest)` runs when it is out
+  };
+
+  // Our writes, whole frames. Over plain TCP, first at once as far as the socket takes them.
+  template <class Handler>
+  frames_write write_frames(net::const_buffer frames, error_code& ec, Handler&& handler) {
+    ec = {};
     if (turns_->theirs_in_flight > 0) {
       turns_->refused = true;
-      return false;
+      return frames_write::refused;
     }
+    if constexpr (!is_tls<Next>) {
+      const std::size_t sent = write_now(beast::get_lowest_layer(next_).socket(), frames, ec);
+      if (ec || sent == frames.size()) return frames_write::done;
+      frames += sent;
+    }
+    start_ours(frames, std::forward<Handler>(handler));
+    return frames_write::pending;
+  }
+
+ private:
+  template <class Handler>
+  void start_ours(net::const_buffer frames, Handler&& handler) {
     ours_in_flight_ = true;
     // The slot where one of Beast's writes waits belongs to this write's handler, not to the gate:
     // Beast's waiting handler may hold the session (a read answering a ping holds it), so if the
@@ -68,7 +95,7 @@ class write_gate {
     // instead of keeping the session alive in a cycle through the gate.
     auto slot = std::make_unique<std::unique_ptr<waiting>>();
     waiting_ = slot.get();
-    net::async_write(next_, buffers,
+    net::async_write(next_, frames,
                      [this, slot = std::move(slot), h = std::forward<Handler>(handler)](
                          error_code ec, std::size_t n) mutable {
                        ours_in_flight_ = false;  // `h` keeps the session, hence this gate, alive
@@ -76,10 +103,8 @@ class write_gate {
                        if (*slot) std::exchange(*slot, nullptr)->start(*this);
                        h(ec, n);
                      });
-    return true;
   }
 
- private:
   struct waiting {
     virtual ~waiting() = default;
     virtual void start(write_gate& gate) = 0;

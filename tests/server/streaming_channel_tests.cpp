@@ -158,7 +158,7 @@ std::string stream_request(std::string_view query, std::string_view body, std::s
 
 class streaming_channel : public ::testing::Test {
  protected:
-  void start(streaming_channel_options options = {}) {
+  void start(streaming_channel_options options = {}, std::size_t max_message_bytes = 1 << 20) {
     config cfg;
     cfg.host = "127.0.0.1";
     cfg.port = 0;
@@ -167,6 +167,7 @@ class streaming_channel : public ::testing::Test {
     server_ = std::make_unique<server>(cfg);
     messaging::broker_config bc;
     bc.destinations.emplace_back().name = "chat";
+    bc.max_message_bytes = max_message_bytes;
     broker_ = std::make_shared<messaging::broker>(bc);
     gateway_options o;
     o.broker = broker_;
@@ -396,6 +397,38 @@ TEST_F(streaming_channel, messages_that_pile_up_are_all_pushed_in_order) {
     std::optional<flex::message> m = inner_message(got.items[i + 1], memory);
     ASSERT_TRUE(m && std::holds_alternative<flex::async_message>(*m)) << i;
     EXPECT_EQ(std::get<flex::async_message>(*m).body.as_string(), "m" + std::to_string(i));
+  }
+}
+
+// Over plain TCP a stream's chunks are written at once as far as the socket takes them, the rest
+// asynchronously: a message larger than the socket's buffers (the client reads only after a
+// pause, so the first write fills them) arrives whole, and the one published after it follows it.
+TEST_F(streaming_channel, a_message_larger_than_the_socket_buffers_is_pushed_whole_before_the_next) {
+  constexpr std::size_t size = std::size_t{6} << 20;
+  streaming_channel_options options;
+  options.max_queued_bytes = 4 * size;
+  start(options, 2 * size);
+  const std::string ds_id = ping();
+  subscribe(ds_id);
+  auto c = open(ds_id);
+  const std::string publisher = ping();
+  std::string large(size, ' ');
+  for (std::size_t i = 0; i < size; ++i) large[i] = static_cast<char>('a' + i % 26);
+  constexpr std::string_view after = "AFTER THE LARGE ONE";  // no lower-case letter: found fast
+  publish(publisher, large);
+  publish(publisher, after);
+  std::this_thread::sleep_for(200ms);  // the server's first write fills the socket
+  ASSERT_TRUE(c->read_until([&](const std::string& d) { return d.find(after) != std::string::npos; }));
+  ASSERT_TRUE(
+      c->read_until([](const std::string& d) { return read_chunks(split(d)->body).items.size() >= 3; }));
+  amf::arena memory;
+  const std::vector<flex::message> got = pushed(*c, 1, memory);
+  ASSERT_EQ(got.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto* m = std::get_if<flex::async_message>(&got[i]);
+    ASSERT_NE(m, nullptr) << i;
+    ASSERT_TRUE(m->body.is(amf::kind::string)) << i;
+    EXPECT_TRUE(m->body.as_string() == (i == 0 ? std::string_view(large) : after)) << i;
   }
 }
 

@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "amphora/amf/amf3.hpp"
@@ -674,12 +676,14 @@ std::vector<std::uint8_t> burst_message(std::size_t n) {
 
 // Any binary message asks for `count` messages sent back to back (all queued before the
 // connection's first write); a message whose first byte is 'c' also asks for a close after them.
+// `message(n)` is the n-th message (burst_message unless a test says otherwise).
 class burst_handler final : public websocket_handler {
  public:
-  explicit burst_handler(std::size_t count) : count_(count) {}
+  using message_maker = std::function<std::vector<std::uint8_t>(std::size_t)>;
+  burst_handler(std::size_t count, message_maker message) : count_(count), message_(std::move(message)) {}
   std::shared_ptr<websocket_connection> open(const request_view&,
                                              std::shared_ptr<message_sink> sink) override {
-    auto c = std::make_shared<connection>(std::move(sink), count_);
+    auto c = std::make_shared<connection>(std::move(sink), count_, message_);
     const std::lock_guard lock(mutex_);
     opened_.push_back(c);
     return c;
@@ -697,11 +701,11 @@ class burst_handler final : public websocket_handler {
  private:
   class connection final : public websocket_connection {
    public:
-    connection(std::shared_ptr<message_sink> sink, std::size_t count)
-        : sink_(std::move(sink)), count_(count) {}
+    connection(std::shared_ptr<message_sink> sink, std::size_t count, message_maker message)
+        : sink_(std::move(sink)), count_(count), message_(std::move(message)) {}
     void on_message(std::span<const std::uint8_t> m) override {
       for (std::size_t n = 0; n < count_; ++n) {
-        const std::vector<std::uint8_t> bytes = burst_message(n);
+        const std::vector<std::uint8_t> bytes = message_(n);
         if (n % 2 == 0) {
           sink_->send_copy(bytes);
         } else {
@@ -715,8 +719,10 @@ class burst_handler final : public websocket_handler {
    private:
     std::shared_ptr<message_sink> sink_;
     std::size_t count_;
+    message_maker message_;
   };
   std::size_t count_;
+  message_maker message_;
   std::mutex mutex_;
   std::vector<std::weak_ptr<websocket_connection>> opened_;
 };
@@ -734,7 +740,7 @@ class websocket_burst_test : public ::testing::Test {
     server_->set_log_sink([](std::string_view) {});
     websocket_settings ws;
     ws.max_queued_messages = max_queued;
-    handler_ = std::make_shared<burst_handler>(count);
+    handler_ = std::make_shared<burst_handler>(count, message_);
     server_->mount_websocket("/burst", handler_, ws);
     server_->start();
   }
@@ -747,10 +753,11 @@ class websocket_burst_test : public ::testing::Test {
     for (std::size_t n = 0; n < count; ++n) {
       std::optional<std::vector<std::uint8_t>> m = c.read();
       ASSERT_TRUE(m.has_value()) << "message " << n << ": " << c.error.message();
-      ASSERT_EQ(*m, burst_message(n)) << "message " << n;
+      ASSERT_TRUE(*m == message_(n)) << "message " << n;
     }
   }
 
+  burst_handler::message_maker message_ = burst_message;  // set before start()
   std::shared_ptr<burst_handler> handler_;
   std::unique_ptr<server> server_;
 };
@@ -763,6 +770,26 @@ TEST_F(websocket_burst_test, messages_written_together_are_each_a_well_formed_fr
   for (int round = 0; round < 2; ++round) {  // the write buffer is reused for the second burst
     ASSERT_TRUE(c.write({'b'}));
     expect_burst(c, count);
+  }
+}
+
+// Over plain TCP the session writes at once as far as the socket takes, then the rest
+// asynchronously (write_gate.hpp): a frame larger than the socket's buffers (the client reads
+// only after a pause, so the first write fills them) arrives whole, and the one queued behind it
+// after it; twice, so that the second write starts from a finished first.
+TEST_F(websocket_burst_test, a_frame_larger_than_the_socket_buffers_arrives_whole_before_the_next) {
+  message_ = [](std::size_t n) {
+    std::vector<std::uint8_t> m(n == 0 ? std::size_t{12} << 20 : 3);  // under the client's 16 MiB
+    for (std::size_t i = 0; i < m.size(); ++i) m[i] = static_cast<std::uint8_t>((i + n) % 251);
+    return m;
+  };
+  start(2, 4096);
+  ws_client c(server_->port(), "/burst");
+  ASSERT_FALSE(c.handshake_error) << c.handshake_error.message();
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(c.write({'b'}));
+    std::this_thread::sleep_for(200ms);  // the server's first write fills the socket
+    expect_burst(c, 2);
   }
 }
 
