@@ -79,6 +79,8 @@ class amf0_reader {
   void reset() noexcept;
   // One value; false after ctx.fail().
   bool read_value(value& out);
+  // The heap storage its tables (and its AMF3 reader's) keep.
+  std::size_t retained_bytes() const noexcept;
 
  private:
   enum class members_of { anonymous, typed, ecma };
@@ -308,6 +310,8 @@ class amf0_writer {
   void reset() noexcept;
   // One value; false after ctx.fail().
   bool write_value(const value& v);
+  // The heap storage its tables (and its AMF3 writer's) keep.
+  std::size_t retained_bytes() const noexcept;
 
  private:
   bool write_string(std::string_view s);

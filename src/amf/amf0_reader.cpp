@@ -23,6 +23,10 @@ void amf0_reader::reset() noexcept {
   if (amf3_) amf3_->reset();
 }
 
+std::size_t amf0_reader::retained_bytes() const noexcept {
+  return refs_.capacity() * sizeof(value) + text_.capacity() + (amf3_ ? amf3_->retained_bytes() : 0);
+}
+
 void amf0_reader::trace(std::size_t at, std::size_t length, std::string_view text) {
   ctx_.options->trace->item(at, length, ctx_.depth, text);
 }

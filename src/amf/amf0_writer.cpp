@@ -16,6 +16,10 @@ void amf0_writer::reset() noexcept {
   if (amf3_) amf3_->reset();
 }
 
+std::size_t amf0_writer::retained_bytes() const noexcept {
+  return refs_.retained_bytes() + (amf3_ ? amf3_->retained_bytes() : 0);
+}
+
 bool amf0_writer::write_value(const value& v) {
   if (v.avmplus()) return write_avmplus(v);
   if (v.is_node() && v.node() == nullptr) return ctx_.fail(errc::unencodable, "value without its node");

@@ -21,6 +21,8 @@ class amf3_reader {
   ~amf3_reader();
   void reset() noexcept;        // empty the string, object and traits tables
   bool read_value(value& out);  // at ctx.cur; false after ctx.fail()
+  // The heap storage its tables keep (thread_spare.hpp).
+  std::size_t retained_bytes() const noexcept;
 
   // For the typed mapping's direct reader (typed_amf3.cpp), over the same tables:
   bool read_u29(std::uint32_t& v);          // at ctx.cur
@@ -50,6 +52,8 @@ class amf3_writer {
   ~amf3_writer();
   void reset() noexcept;
   bool write_value(const value& v);  // appends to *ctx.out; false after ctx.fail()
+  // The heap storage its tables keep (thread_spare.hpp).
+  std::size_t retained_bytes() const noexcept;
 
   // For the typed mapping's direct writer (typed_amf3.cpp), over the same tables:
   bool write_string(std::string_view s);  // a string after its marker (table)

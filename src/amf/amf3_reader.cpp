@@ -1097,6 +1097,13 @@ bool amf3_reader::impl::read_external(const externalizable_codec& codec, value& 
 amf3_reader::amf3_reader(decode_context& ctx) : impl_(std::make_unique<impl>(ctx)) {}
 amf3_reader::~amf3_reader() = default;
 void amf3_reader::reset() noexcept { impl_->reset(); }
+std::size_t amf3_reader::retained_bytes() const noexcept {
+  const impl& r = *impl_;
+  return r.strings.capacity() * sizeof(std::string_view) + r.objects.capacity() * sizeof(value) +
+         r.trait_table.capacity() * sizeof(traits*) +
+         r.trait_codecs.capacity() * sizeof(const externalizable_codec*) +
+         r.trait_members.capacity() * sizeof(std::uint32_t);
+}
 bool amf3_reader::read_value(value& out) { return impl_->read_value(out); }
 bool amf3_reader::read_u29(std::uint32_t& v) { return impl_->u29(v); }
 bool amf3_reader::read_string(std::string_view& out) { return impl_->read_string(out, role::none); }

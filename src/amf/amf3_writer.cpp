@@ -549,6 +549,12 @@ bool amf3_writer::impl::write_external(const externalizable_codec& codec, const 
 amf3_writer::amf3_writer(encode_context& ctx) : impl_(std::make_unique<impl>(ctx)) {}
 amf3_writer::~amf3_writer() = default;
 void amf3_writer::reset() noexcept { impl_->reset(); }
+std::size_t amf3_writer::retained_bytes() const noexcept {
+  const impl& w = *impl_;
+  return w.short_strings.retained_bytes() + w.strings.retained_bytes() + w.objects.retained_bytes() +
+         w.traits_seen.retained_bytes() + w.trait_table.retained_bytes() +
+         w.trait_codecs.capacity() * sizeof(const externalizable_codec*);
+}
 bool amf3_writer::write_value(const value& v) { return impl_->write_value(v); }
 bool amf3_writer::write_string(std::string_view s) { return impl_->write_string(s); }
 bool amf3_writer::write_length(std::size_t n) { return impl_->length(n); }

@@ -150,6 +150,7 @@ class content_map {
   }
 
   std::size_t size() const noexcept { return size_; }
+  std::size_t retained_bytes() const noexcept { return slots_.capacity() * sizeof(slot); }
 
  private:
   struct slot {

@@ -57,6 +57,7 @@ class node_map {
   }
 
   std::size_t size() const noexcept { return size_; }
+  std::size_t retained_bytes() const noexcept { return slots_.capacity() * sizeof(entry); }
 
  private:
   static std::size_t hash(const void* p) noexcept {

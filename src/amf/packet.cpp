@@ -1,13 +1,15 @@
 // The AMF packet envelope: u16 version, u16 header count, headers (u16 name, u8 must-understand,
 // u32 length, AMF0 value), u16 body count, bodies (u16 target, u16 response, u32 length, AMF0
 // value). Each value has fresh reference tables. Length fields are ignored on read (BlazeDS and
-// Royale write 1, Flash writes -1) and written exactly.
+// Royale write 1, Flash writes -1) and written exactly. The readers and writers, with their
+// tables' storage, are the thread's spares (thread_spare.hpp).
 #include "amphora/amf/packet.hpp"
 
 #include <new>
 
 #include "amf0_internal.hpp"
 #include "decode_scope.hpp"
+#include "thread_spare.hpp"
 #include "trace_text.hpp"
 
 namespace amphora::amf {
@@ -23,9 +25,24 @@ constexpr std::size_t value_depth = 1;
 
 bool known_version(std::uint16_t v) noexcept { return v == 0 || v == 1 || v == 3; }
 
+// What decode_packet keeps per thread: the context and the reader of the header and body values.
+struct packet_read_state {
+  detail::decode_context ctx;
+  detail::amf0_reader values{ctx};
+  std::size_t retained_bytes() const noexcept { return values.retained_bytes(); }
+};
+
+// What encode_packet keeps per thread.
+struct packet_write_state {
+  detail::encode_context ctx;
+  detail::amf0_writer values{ctx};
+  std::size_t retained_bytes() const noexcept { return values.retained_bytes(); }
+};
+
 class packet_reader {
  public:
-  packet_reader(detail::decode_context& ctx, packet& out) noexcept : ctx_(ctx), values_(ctx), out_(out) {}
+  packet_reader(packet_read_state& state, packet& out) noexcept
+      : ctx_(state.ctx), values_(state.values), out_(out) {}
 
   bool read() {
     std::uint16_t version = 0;
@@ -147,7 +164,7 @@ class packet_reader {
   }
 
   detail::decode_context& ctx_;
-  detail::amf0_reader values_;
+  detail::amf0_reader& values_;
   packet& out_;
   std::string text_;
 };
@@ -174,12 +191,11 @@ bool put_value(detail::encode_context& ctx, detail::amf0_writer& writer, const v
   return true;
 }
 
-bool put_packet(detail::encode_context& ctx, const packet& p) {
+bool put_packet(detail::encode_context& ctx, detail::amf0_writer& writer, const packet& p) {
   if (!known_version(p.version)) return ctx.fail(errc::invalid_packet, "AMF packet version is not 0, 1 or 3");
   if (p.headers.size() > 0xFFFF || p.bodies.size() > 0xFFFF) {
     return ctx.fail(errc::unencodable, "more than 65535 headers or bodies");
   }
-  detail::amf0_writer writer(ctx);
   ctx.u16(p.version);
   ctx.u16(static_cast<std::uint16_t>(p.headers.size()));
   for (const packet_header& h : p.headers) {
@@ -202,12 +218,13 @@ bool put_packet(detail::encode_context& ctx, const packet& p) {
 
 result<packet> decode_packet(std::span<const std::uint8_t> input, arena& memory,
                              const decode_options& options) {
-  detail::decode_context ctx;
+  detail::thread_spare<packet_read_state> state;
+  detail::decode_context& ctx = state->ctx;
   detail::decode_scope scope(ctx, input, memory, options);
   if (!scope.ok()) return ctx.error;
   packet p;
   try {
-    packet_reader reader(ctx, p);
+    packet_reader reader(*state, p);
     if (!reader.read() || !scope.finish()) return ctx.error;
   } catch (const std::bad_alloc&) {  // a reference table outgrew the heap
     ctx.out_of_memory();
@@ -217,12 +234,14 @@ result<packet> decode_packet(std::span<const std::uint8_t> input, arena& memory,
 }
 
 status encode_packet(const packet& p, std::vector<std::uint8_t>& out, const encode_options& options) {
-  detail::encode_context ctx;
+  detail::thread_spare<packet_write_state> state;
+  detail::encode_context& ctx = state->ctx;
+  ctx = detail::encode_context{};
   ctx.out = &out;
   ctx.options = &options;
   const std::size_t start = out.size();
   ctx.open_window();
-  const bool ok = put_packet(ctx, p);
+  const bool ok = put_packet(ctx, state->values, p);
   ctx.close_window();
   if (!ok) {
     out.resize(start);
