@@ -13,6 +13,7 @@
 #include <string_view>
 #include <utility>
 
+#include "gateway/reply_buffers.hpp"
 #include "stream_session.hpp"
 #include "websocket_session.hpp"
 
@@ -597,6 +598,7 @@ void session<Stream>::on_write(error_code ec, std::size_t bytes) {
   slot& s = pending_.front();
   s.record.status = s.res->status;
   s.record.response_bytes = bytes;
+  keep_reply_body(s.res->body);  // written: its buffer serves a later reply on this thread
   last_response_ = std::chrono::steady_clock::now();
   s.record.elapsed = last_response_ - s.started;
   state_->log().request(s.record);

@@ -15,17 +15,31 @@
 namespace amphora::amf {
 namespace {
 
-// Alias "P": a u32 length, then an AMF packet whose one body is the externalizable's body.
-// Alias "V": a u32 length, then one AMF3 value, the body.
+// A nested call's bytes: a u32 length, then the bytes. The nested calls use no registry.
+bool read_nested(external_reader& in, std::span<const std::uint8_t>& bytes) {
+  std::uint32_t n = 0;
+  return in.read_u32(n) && in.read_bytes(n, bytes);
+}
+bool write_nested(external_writer& out, const std::vector<std::uint8_t>& bytes) {
+  out.write_u32(static_cast<std::uint32_t>(bytes.size()));
+  out.write_bytes(bytes);
+  return true;
+}
+template <class Options>
+Options without_registry() {
+  Options o;
+  o.registry = nullptr;
+  return o;
+}
+
+// Alias "P": an AMF packet whose one body is the externalizable's body. Alias "V": one AMF3
+// value, the body.
 externalizable_registry nested_registry() {
   externalizable_registry r;
   r.add("P", {[](external_reader& in, value& body) {
-                std::uint32_t n = 0;
                 std::span<const std::uint8_t> bytes;
-                if (!in.read_u32(n) || !in.read_bytes(n, bytes)) return false;
-                decode_options o;
-                o.registry = nullptr;
-                auto p = decode_packet(bytes, in.memory(), o);
+                if (!read_nested(in, bytes)) return false;
+                auto p = decode_packet(bytes, in.memory(), without_registry<decode_options>());
                 if (!p || p->bodies.size() != 1) return false;
                 body = p->bodies[0].val;
                 return true;
@@ -33,34 +47,22 @@ externalizable_registry nested_registry() {
               [](external_writer& out, const value& body) {
                 arena a;
                 packet p;
-                if (!p.bodies.push_back(a, packet_body{"inner", "/9", body})) return false;
                 std::vector<std::uint8_t> bytes;
-                encode_options o;
-                o.registry = nullptr;
-                if (!encode_packet(p, bytes, o)) return false;
-                out.write_u32(static_cast<std::uint32_t>(bytes.size()));
-                out.write_bytes(bytes);
-                return true;
+                return p.bodies.push_back(a, packet_body{"inner", "/9", body}) &&
+                       encode_packet(p, bytes, without_registry<encode_options>()) &&
+                       write_nested(out, bytes);
               }});
   r.add("V", {[](external_reader& in, value& body) {
-                std::uint32_t n = 0;
                 std::span<const std::uint8_t> bytes;
-                if (!in.read_u32(n) || !in.read_bytes(n, bytes)) return false;
-                decode_options o;
-                o.registry = nullptr;
-                auto v = decode_amf3(bytes, in.memory(), o);
-                if (!v) return false;
-                body = *v;
-                return true;
+                if (!read_nested(in, bytes)) return false;
+                auto v = decode_amf3(bytes, in.memory(), without_registry<decode_options>());
+                if (v) body = *v;
+                return v.has_value();
               },
               [](external_writer& out, const value& body) {
                 std::vector<std::uint8_t> bytes;
-                encode_options o;
-                o.registry = nullptr;
-                if (!encode_amf3(body, bytes, o)) return false;
-                out.write_u32(static_cast<std::uint32_t>(bytes.size()));
-                out.write_bytes(bytes);
-                return true;
+                return encode_amf3(body, bytes, without_registry<encode_options>()) &&
+                       write_nested(out, bytes);
               }});
   return r;
 }
@@ -84,20 +86,27 @@ value outer_value(arena& a, std::string_view alias) {
   return v;
 }
 
-TEST(thread_spare, a_packet_decoded_and_encoded_inside_another_leaves_the_outer_one_intact) {
+// Options with the registry of the nested aliases, an arena for the values and one to decode into.
+class thread_spare : public ::testing::Test {
+ protected:
+  thread_spare() {
+    eo.registry = &registry;
+    dopt.registry = &registry;
+  }
   const externalizable_registry registry = nested_registry();
   encode_options eo;
-  eo.registry = &registry;
   decode_options dopt;
-  dopt.registry = &registry;
   arena a;
+  arena memory;
+};
+
+TEST_F(thread_spare, a_packet_decoded_and_encoded_inside_another_leaves_the_outer_one_intact) {
   const value v = outer_value(a, "P");
   packet p;
   ASSERT_TRUE(p.bodies.push_back(a, packet_body{"outer", "/1", v}));
   ASSERT_TRUE(p.bodies.push_back(a, packet_body{"second", "/2", v}));
   std::vector<std::uint8_t> bytes;
   ASSERT_TRUE(encode_packet(p, bytes, eo));
-  arena memory;
   auto back = decode_packet(bytes, memory, dopt);
   ASSERT_TRUE(back) << back.error().message();
   ASSERT_EQ(back->bodies.size(), 2u);
@@ -109,17 +118,10 @@ TEST(thread_spare, a_packet_decoded_and_encoded_inside_another_leaves_the_outer_
   EXPECT_EQ(again, bytes);
 }
 
-TEST(thread_spare, an_amf3_value_decoded_and_encoded_inside_another_leaves_the_outer_one_intact) {
-  const externalizable_registry registry = nested_registry();
-  encode_options eo;
-  eo.registry = &registry;
-  decode_options dopt;
-  dopt.registry = &registry;
-  arena a;
+TEST_F(thread_spare, an_amf3_value_decoded_and_encoded_inside_another_leaves_the_outer_one_intact) {
   const value v = outer_value(a, "V");
   std::vector<std::uint8_t> bytes;
   ASSERT_TRUE(encode_amf3(v, bytes, eo));
-  arena memory;
   auto back = decode_amf3(bytes, memory, dopt);
   ASSERT_TRUE(back) << back.error().message();
   EXPECT_TRUE(deep_equal(*back, v));

@@ -11,6 +11,8 @@
 #include "envelope.hpp"
 #include "invoke.hpp"
 #include "processors.hpp"
+#include "reply_buffers.hpp"
+#include "spare_pool.hpp"
 
 namespace amphora::server::detail {
 namespace {
@@ -18,54 +20,16 @@ namespace {
 constexpr std::size_t no_limit = std::numeric_limits<std::size_t>::max();
 constexpr std::size_t reply_reserve = 1024;
 
-// The arenas of finished exchanges, reset, kept per thread: a request starts with memory an
-// earlier one warmed up instead of a fresh block from the heap (4 KiB, which glibc serves from
-// its large bins, consolidating its free lists first: docs/performance.md, "Long-poll
-// exchange"). A long-poll fan-out ends thousands of exchanges at once and then starts as many,
-// so the pool keeps up to max_kept_total bytes per thread; an arena that grew past
-// max_kept_bytes goes back to the heap.
-class arena_pool;
-thread_local bool arena_pool_gone = false;  // this thread's pool was destroyed (thread exit)
-
-class arena_pool {
- public:
-  static constexpr std::size_t max_kept_bytes = 64 * 1024;
-  static constexpr std::size_t max_kept_total = 16 * 1024 * 1024;
-
-  arena_pool() = default;
-  ~arena_pool() { arena_pool_gone = true; }
-  arena_pool(const arena_pool&) = delete;
-  arena_pool& operator=(const arena_pool&) = delete;
-
-  amf::arena take() noexcept {
-    if (spare_.empty()) return amf::arena{};
-    amf::arena a = std::move(spare_.back());
-    spare_.pop_back();
-    kept_ -= a.bytes_reserved();
-    return a;
-  }
-
-  void give_back(amf::arena& a) noexcept {
-    const std::size_t bytes = a.bytes_reserved();
-    if (bytes == 0 || bytes > max_kept_bytes || kept_ + bytes > max_kept_total) return;
+// The arenas of finished exchanges, reset, kept per thread (spare_pool.hpp): a fresh arena's
+// first block is 4 KiB, which glibc serves from its large bins, consolidating its free lists first.
+struct arena_traits {
+  static std::size_t bytes(const amf::arena& a) noexcept { return a.bytes_reserved(); }
+  static void empty(amf::arena& a) noexcept {
     a.reset();
     a.set_limit(no_limit);
-    try {
-      spare_.push_back(std::move(a));
-    } catch (...) {  // no room to keep it: it goes back to the heap with its exchange
-      return;
-    }
-    kept_ += spare_.back().bytes_reserved();
   }
-
- private:
-  std::vector<amf::arena> spare_;
-  std::size_t kept_ = 0;  // bytes the spare arenas hold
 };
-
-thread_local arena_pool spare_arenas;
-
-amf::arena recycled_arena() noexcept { return arena_pool_gone ? amf::arena{} : spare_arenas.take(); }
+using spare_arenas = spare_pool<amf::arena, arena_traits, 64 * 1024, 16 * 1024 * 1024>;
 
 server::reply plain_reply(unsigned status, std::string_view text) {
   server::reply r;
@@ -78,11 +42,9 @@ server::reply plain_reply(unsigned status, std::string_view text) {
 }  // namespace
 
 exchange::exchange(std::shared_ptr<gateway_state> gateway, reply_callback done)
-    : gateway_(std::move(gateway)), done_(std::move(done)), memory_(recycled_arena()) {}
+    : gateway_(std::move(gateway)), done_(std::move(done)), memory_(spare_arenas::take()) {}
 
-exchange::~exchange() {
-  if (!arena_pool_gone) spare_arenas.give_back(memory_);
-}
+exchange::~exchange() { spare_arenas::give_back(memory_); }
 
 void exchange::run(const request_view& request) {
   context_.remote_address = memory_.copy(request.remote_address);
@@ -238,6 +200,7 @@ void exchange::finish() {
     return;
   }
   server::reply r;
+  r.body = spare_reply_body();    // one an earlier reply left behind after its write, if any
   r.body.reserve(reply_reserve);  // a typical reply in one allocation, not one per doubling
   amf::status s = amf::encode_packet(response_, r.body, gateway_->encode);
   if (!s) {
