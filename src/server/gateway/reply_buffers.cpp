@@ -17,7 +17,7 @@ std::vector<std::uint8_t> spare_reply_body() noexcept { return spare_bodies::tak
 
 void keep_reply_body(std::vector<std::uint8_t>& body) noexcept {
   spare_bodies::give_back(body);
-  body = {};  // what was not kept goes back to the heap now
+  std::vector<std::uint8_t>().swap(body);  // what was not kept goes back to the heap now
 }
 
 }  // namespace amphora::server::detail
