@@ -5,7 +5,7 @@
 #include <string_view>
 #include <utility>
 
-#include "outbox.hpp"
+#include "push_outbox.hpp"
 
 namespace amphora::server::detail {
 namespace {
@@ -13,88 +13,39 @@ namespace {
 constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
 
-// The handler's handle on the stream: a chunk is encoded at once into the outbox, which makes the
-// connection due in the server's flush sweep (flush_sweep.hpp) only when nothing was waiting, so
-// that chunks written in a burst, or while the connection waits for its turn, go out together.
-// The bound counts payload bytes.
+// The handler's handle on the stream: a chunk is encoded at once into the outbox
+// (push_outbox.hpp), so that chunks written in a burst, or while the connection waits for its
+// turn, go out together. The bound counts payload bytes; passing it closes the stream at once.
 template <class Session>
-class sink final : public stream_sink,
-                   public flush_target,
-                   public std::enable_shared_from_this<sink<Session>> {
+class sink final : public stream_sink, public push_outbox<Session> {
  public:
   sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued_bytes, flush_sweep& sweep)
-      : session_(std::move(session)),
-        strand_(std::move(executor)),
-        outbox_(max_queued_bytes),
-        sweep_(sweep) {}
+      : push_outbox<Session>(std::move(session), std::move(executor), max_queued_bytes, sweep) {}
 
   bool write(std::vector<std::uint8_t> bytes) override { return write_copy(bytes); }
 
   bool write_copy(std::span<const std::uint8_t> bytes) override {
     if (bytes.empty()) return false;
-    const auto encode = [&](std::vector<std::uint8_t>& out) {
+    return this->add(bytes.size(), [&](std::vector<std::uint8_t>& out) {
       const std::string head = hex_size(bytes.size());
       out.insert(out.end(), head.begin(), head.end());
       out.insert(out.end(), crlf.begin(), crlf.end());
       out.insert(out.end(), bytes.begin(), bytes.end());
       out.insert(out.end(), crlf.begin(), crlf.end());
-    };
-    switch (outbox_.add(bytes.size(), encode)) {
-      case outbox::added::queued:
-        return true;
-      case outbox::added::flush:
-        sweep_.due(this->weak_from_this(), strand_.get_inner_executor());
-        return true;
-      case outbox::added::full:
-        post([](Session& s) { s.do_overflow(); });
-        return false;
-      case outbox::added::ended:
-        break;
-    }
-    return false;
-  }
-
-  // Pull mode: the handler's drain runs on the strand when the stream's turn comes.
-  void wake() override {
-    if (outbox_.want_drain() == outbox::added::flush)
-      sweep_.due(this->weak_from_this(), strand_.get_inner_executor());
-  }
-
-  // On the strand, before a take: the handler's drain, if a wake asked for one.
-  void drain_if_wanted() {
-    if (outbox_.take_drain() && drain_) drain_();
-  }
-
-  // The sweep's turn came.
-  void post_flush() override {
-    post([](Session& s) { s.do_flush(); });
-  }
-
-  void end() override {
-    if (outbox_.end()) post([](Session& s) { s.do_end(); });
-  }
-
-  void stop() noexcept { outbox_.end(); }
-
-  // On the strand: the chunks written since the last take (outbox::take; its cost: their payload
-  // bytes).
-  outbox::taken take(std::vector<std::uint8_t>& out) { return outbox_.take(out); }
-
-  // On the strand: `bytes` taken were written (or dropped).
-  void written(std::size_t bytes) { outbox_.written(bytes); }
-
- private:
-  template <class F>
-  void post(F f) {
-    net::post(strand_, [weak = session_, f] {
-      if (auto s = weak.lock()) f(*s);
     });
   }
 
-  std::weak_ptr<Session> session_;
-  strand strand_;
-  outbox outbox_;
-  flush_sweep& sweep_;  // the server's: it outlives every connection's handlers
+  void set_drain(std::function<void()> drain) override { this->set_drain_function(std::move(drain)); }
+  void wake() override { this->wake_drain(); }
+
+  void end() override {
+    if (this->end_outbox()) this->post([](Session& s) { s.do_end(); });
+  }
+
+ private:
+  void on_full() override {
+    this->post([](Session& s) { s.do_overflow(); });
+  }
 };
 
 }  // namespace
@@ -172,7 +123,7 @@ template <class Stream>
 void stream_session<Stream>::do_end() {
   if (ending_ || finished_) return;
   ending_ = true;
-  static_cast<sink<stream_session>&>(*sink_).stop();
+  static_cast<sink<stream_session>&>(*sink_).end_outbox();
   do_flush();
 }
 
@@ -256,7 +207,7 @@ template <class Stream>
 void stream_session<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
-  static_cast<sink<stream_session>&>(*sink_).stop();
+  static_cast<sink<stream_session>&>(*sink_).end_outbox();
   sending_.clear();
   try {
     connection_->on_close();

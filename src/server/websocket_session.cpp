@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-#include "outbox.hpp"
+#include "push_outbox.hpp"
 
 namespace amphora::server::detail {
 namespace {
@@ -39,77 +39,34 @@ void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> 
   out.insert(out.end(), payload.begin(), payload.end());
 }
 
-// The channel's handle on the connection: a message is framed at once into the outbox, which
-// makes the connection due in the server's flush sweep (flush_sweep.hpp) only when nothing was
-// waiting, so that messages sent in a burst, or while the connection waits for its turn, go out
-// together.
+// The channel's handle on the connection: a message is framed at once into the outbox
+// (push_outbox.hpp), so that messages sent in a burst, or while the connection waits for its turn,
+// go out together. The bound counts frames; passing it closes with 1008 after what is queued.
 template <class Session>
-class sink final : public message_sink,
-                   public flush_target,
-                   public std::enable_shared_from_this<sink<Session>> {
+class sink final : public message_sink, public push_outbox<Session> {
  public:
   sink(std::weak_ptr<Session> session, strand executor, std::size_t max_queued, flush_sweep& sweep)
-      : session_(std::move(session)), strand_(std::move(executor)), outbox_(max_queued), sweep_(sweep) {}
+      : push_outbox<Session>(std::move(session), std::move(executor), max_queued, sweep) {}
 
   bool send(std::vector<std::uint8_t> message) override { return send_copy(message); }
 
   bool send_copy(std::span<const std::uint8_t> message) override {
-    switch (outbox_.add(1, [&](std::vector<std::uint8_t>& out) { append_frame(out, message); })) {
-      case outbox::added::queued:
-        return true;
-      case outbox::added::flush:
-        sweep_.due(this->weak_from_this(), strand_.get_inner_executor());
-        return true;
-      case outbox::added::full:  // the documented policy: close, after what is queued
-        post_close(close_code::policy_error, "client reads too slowly");
-        return false;
-      case outbox::added::ended:
-        break;
-    }
-    return false;
+    return this->add(1, [&](std::vector<std::uint8_t>& out) { append_frame(out, message); });
   }
 
-  // Pull mode: the channel's drain runs on the strand when the connection's turn comes.
-  void wake() override {
-    if (outbox_.want_drain() == outbox::added::flush)
-      sweep_.due(this->weak_from_this(), strand_.get_inner_executor());
-  }
-
-  // On the strand, before a take: the channel's drain, if a wake asked for one.
-  void drain_if_wanted() {
-    if (outbox_.take_drain() && drain_) drain_();
-  }
-
-  // The sweep's turn came.
-  void post_flush() override {
-    net::post(strand_, [weak = session_] {
-      if (auto s = weak.lock()) s->do_flush();
-    });
-  }
+  void set_drain(std::function<void()> drain) override { this->set_drain_function(std::move(drain)); }
+  void wake() override { this->wake_drain(); }
 
   void close(std::uint16_t code, std::string reason) override {
-    if (outbox_.end()) post_close(code, std::move(reason));
+    if (this->end_outbox()) post_close(code, std::move(reason));
   }
-
-  void end() noexcept { outbox_.end(); }
-
-  // On the strand: the frames sent since the last take (outbox::take).
-  outbox::taken take(std::vector<std::uint8_t>& out) { return outbox_.take(out); }
-
-  // On the strand: `count` taken frames were written (or dropped).
-  void written(std::size_t count) { outbox_.written(count); }
 
  private:
-  void post_close(std::uint16_t code, std::string reason) {
-    net::post(strand_, [weak = session_, code, r = std::move(reason)]() mutable {
-      if (auto s = weak.lock()) s->do_close(code, std::move(r));
-    });
-  }
+  void on_full() override { post_close(close_code::policy_error, "client reads too slowly"); }
 
-  std::weak_ptr<Session> session_;
-  strand strand_;
-  outbox outbox_;
-  flush_sweep& sweep_;  // the server's: it outlives every connection's handlers
+  void post_close(std::uint16_t code, std::string reason) {
+    this->post([code, r = std::move(reason)](Session& s) mutable { s.do_close(code, std::move(r)); });
+  }
 };
 
 }  // namespace
@@ -278,7 +235,7 @@ template <class Stream>
 void websocket_session<Stream>::do_close(std::uint16_t code, std::string reason) {
   if (closing_ || finished_) return;
   closing_ = true;
-  static_cast<sink<websocket_session>&>(*sink_).end();
+  static_cast<sink<websocket_session>&>(*sink_).end_outbox();
   if (reason.size() > max_reason_bytes) reason.resize(max_reason_bytes);
   close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
                                           beast::string_view(reason.data(), reason.size()));
@@ -300,7 +257,7 @@ template <class Stream>
 void websocket_session<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
-  static_cast<sink<websocket_session>&>(*sink_).end();
+  static_cast<sink<websocket_session>&>(*sink_).end_outbox();
   error_code ignored;
   beast::get_lowest_layer(ws_).socket().close(ignored);
   if (connection_) {
