@@ -1,5 +1,6 @@
 #include "amphora/messaging/stored_message.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <span>
 #include <string>
@@ -180,7 +181,9 @@ amf::status stored_message::append_full_form(std::string_view client_id,
       (may_contain(client_id) && (contains(head, client_id) || contains(tail, client_id)))) {
     return encode_full_form(message_, client_id, out);
   }
-  out.reserve(out.size() + head.size() + 4 + client_id.size() + tail.size());
+  // Grown like push_back (a drain appends many messages to one buffer), not to the exact size.
+  const std::size_t need = out.size() + head.size() + 4 + client_id.size() + tail.size();
+  if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
   out.insert(out.end(), head.begin(), head.end());
   put_string_header(client_id.size(), out);
   out.insert(out.end(), client_id.begin(), client_id.end());

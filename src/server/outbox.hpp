@@ -4,7 +4,8 @@
 // only when nothing was waiting to be taken, so that items added in a burst (several publishes that
 // ran ahead of the pushes, a backlog behind a slow reader) are taken together and go out in one
 // write. In pull mode the owner only says it has items (want_drain) and adds them on the strand
-// just before the take, so that they are encoded when they are written, not while they wait. The queue is
+// just before the take (add_each: a drain's items under one lock, each encoded straight into the
+// buffer), so that they are encoded when they are written, not while they wait. The queue is
 // bounded (frames, or payload bytes): an item that would pass the bound ends the outbox (the documented
 // slow-client policy: the session closes after what is queued, or at once). Also the server's count
 // of push writes and of the items they carried (write_counts), logged when the server stops.
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +49,42 @@ class outbox {
     queued_ += cost;
     pending_cost_ += cost;
     ++pending_items_;
+    return std::exchange(flush_posted_, true) ? added::queued : added::flush;
+  }
+
+  // Adds up to `count` items under one lock (a drain's messages): `encode(i, buffer)` appends item
+  // i to the buffer and returns its cost, or nothing to skip it (what it appended is dropped). Each
+  // item meets the bound as add's would: the first that would pass it is dropped and ends the
+  // outbox (full), the items before it stay. After the first item the buffer is grown once for
+  // `count` items of its size, not doubled step by step. The result is the one add would give
+  // for the last item added (queued when none was, and the outbox is open).
+  template <class Encode>
+  added add_each(std::size_t count, Encode&& encode) {
+    std::lock_guard lock(mutex_);
+    if (ended_) return added::ended;
+    std::size_t added_items = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t at = pending_.size();
+      const std::optional<std::size_t> cost = encode(i, pending_);
+      if (!cost) {
+        pending_.resize(at);
+        continue;
+      }
+      if (queued_ > 0 && queued_ + *cost > bound_) {
+        pending_.resize(at);
+        ended_ = true;
+        return added::full;
+      }
+      if (added_items == 0 && i + 1 < count) {
+        const std::size_t size = pending_.size() - at;
+        pending_.reserve(pending_.size() + size * (count - i - 1));
+      }
+      queued_ += *cost;
+      pending_cost_ += *cost;
+      ++pending_items_;
+      ++added_items;
+    }
+    if (added_items == 0) return added::queued;
     return std::exchange(flush_posted_, true) ? added::queued : added::flush;
   }
 

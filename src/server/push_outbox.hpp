@@ -55,6 +55,12 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
     return settle(outbox_.add(cost, std::forward<Encode>(encode)));
   }
 
+  // Several items under one lock (outbox::add_each); false if the outbox ended before the last.
+  template <class Encode>
+  bool add_each(std::size_t count, Encode&& encode) {
+    return settle(outbox_.add_each(count, std::forward<Encode>(encode)));
+  }
+
   // Pull mode: the drain runs on the strand when the connection's turn comes.
   void set_drain_function(std::function<void()> drain) { drain_ = std::move(drain); }
   void wake_drain() { settle(outbox_.want_drain()); }

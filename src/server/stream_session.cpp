@@ -1,6 +1,7 @@
 #include "stream_session.hpp"
 
 #include <exception>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -33,6 +34,18 @@ class sink final : public stream_sink, public push_outbox<Session> {
       out.insert(out.end(), bytes.begin(), bytes.end());
       out.insert(out.end(), crlf.begin(), crlf.end());
     });
+  }
+
+  // Each chunk encoded straight into the outbox's buffer, then framed in place.
+  bool write_encoded(std::size_t count, const chunk_encoder& encode) override {
+    return this->add_each(count,
+                          [&](std::size_t i, std::vector<std::uint8_t>& out) -> std::optional<std::size_t> {
+                            const std::size_t at = out.size();
+                            if (!encode(i, out) || out.size() == at) return std::nullopt;
+                            const std::size_t bytes = out.size() - at;
+                            frame_chunk_at(out, at);
+                            return bytes;
+                          });
   }
 
   void set_drain(std::function<void()> drain) override { this->set_drain_function(std::move(drain)); }

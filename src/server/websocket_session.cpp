@@ -1,7 +1,10 @@
 #include "websocket_session.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <exception>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -18,25 +21,48 @@ constexpr std::size_t max_reason_bytes = 123;  // RFC 6455: a close frame's payl
 
 std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size()}; }
 
-// A server's frame of one binary message: FIN and opcode 2, the length, no mask (RFC 6455 5.2).
-void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload) {
-  const std::size_t n = payload.size();
-  // Grown once for the whole frame (at most 10 bytes of header), not byte by byte.
-  const std::size_t need = out.size() + 10 + n;
-  if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
-  out.push_back(0x82);
+// The header of a server's frame of one binary message of `n` bytes: FIN and opcode 2, the length,
+// no mask (RFC 6455 5.2).
+struct frame_header {
+  std::array<std::uint8_t, 10> bytes{};
+  std::size_t size = 0;
+};
+frame_header header_of(std::size_t n) {
+  frame_header h;
+  h.bytes[0] = 0x82;
   if (n < 126) {
-    out.push_back(static_cast<std::uint8_t>(n));
+    h.bytes[1] = static_cast<std::uint8_t>(n);
+    h.size = 2;
   } else if (n <= 0xffff) {
-    out.push_back(126);
-    out.push_back(static_cast<std::uint8_t>(n >> 8));
-    out.push_back(static_cast<std::uint8_t>(n & 0xff));
+    h.bytes[1] = 126;
+    h.bytes[2] = static_cast<std::uint8_t>(n >> 8);
+    h.bytes[3] = static_cast<std::uint8_t>(n & 0xff);
+    h.size = 4;
   } else {
-    out.push_back(127);
-    for (int shift = 56; shift >= 0; shift -= 8)
-      out.push_back(static_cast<std::uint8_t>((n >> shift) & 0xff));
+    h.bytes[1] = 127;
+    for (std::size_t i = 0; i < 8; ++i)
+      h.bytes[2 + i] = static_cast<std::uint8_t>((n >> (56 - 8 * i)) & 0xff);
+    h.size = 10;
   }
+  return h;
+}
+
+// One frame of `payload`, appended to `out`.
+void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload) {
+  const frame_header h = header_of(payload.size());
+  // Grown once for the whole frame, not byte by byte.
+  const std::size_t need = out.size() + h.size + payload.size();
+  if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
+  out.insert(out.end(), h.bytes.begin(), h.bytes.begin() + static_cast<std::ptrdiff_t>(h.size));
   out.insert(out.end(), payload.begin(), payload.end());
+}
+
+// Makes the bytes of `out` from `at` on one frame: its header in front (the payload, encoded in
+// place, moves up by the header's 2 to 10 bytes: its length is known only once it is encoded).
+void frame_at(std::vector<std::uint8_t>& out, std::size_t at) {
+  const frame_header h = header_of(out.size() - at);
+  out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), h.bytes.begin(),
+             h.bytes.begin() + static_cast<std::ptrdiff_t>(h.size));
 }
 
 // The channel's handle on the connection: a message is framed at once into the outbox
@@ -52,6 +78,17 @@ class sink final : public message_sink, public push_outbox<Session> {
 
   bool send_copy(std::span<const std::uint8_t> message) override {
     return this->add(1, [&](std::vector<std::uint8_t>& out) { append_frame(out, message); });
+  }
+
+  // Each message encoded straight into the outbox's buffer, then framed in place.
+  bool send_encoded(std::size_t count, const message_encoder& encode) override {
+    return this->add_each(count,
+                          [&](std::size_t i, std::vector<std::uint8_t>& out) -> std::optional<std::size_t> {
+                            const std::size_t at = out.size();
+                            if (!encode(i, out)) return std::nullopt;
+                            frame_at(out, at);
+                            return 1;
+                          });
   }
 
   void set_drain(std::function<void()> drain) override { this->set_drain_function(std::move(drain)); }

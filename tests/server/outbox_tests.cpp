@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -75,6 +76,67 @@ TEST(outbox, a_wanted_drain_asks_for_one_flush_that_the_drained_items_join) {
   EXPECT_EQ(o.want_drain(), outbox::added::flush);
   EXPECT_TRUE(o.end());
   EXPECT_EQ(o.want_drain(), outbox::added::ended);
+}
+
+// A drain's batch (add_each, one lock): the same buffer and the same end at the bound as one add
+// per item, in both units; a skipped item leaves nothing behind.
+TEST(outbox, a_batch_meets_the_bound_at_the_same_item_as_one_add_each) {
+  // Item i: cost and size 3 + i (bytes, as a stream counts), its value i; item 2 is skipped.
+  for (const std::size_t bound : {std::size_t{1}, std::size_t{10}, std::size_t{20}, std::size_t{1000}}) {
+    outbox one_by_one(bound);
+    outbox::added last_single = outbox::added::queued;
+    for (std::size_t i = 0; i < 8; ++i) {
+      if (i == 2) continue;
+      last_single = one_by_one.add(3 + i, bytes(3 + i, static_cast<std::uint8_t>(i)));
+      if (last_single == outbox::added::full) break;
+    }
+    outbox batch(bound);
+    const outbox::added last_batch =
+        batch.add_each(8, [](std::size_t i, std::vector<std::uint8_t>& out) -> std::optional<std::size_t> {
+          out.insert(out.end(), 3 + i, static_cast<std::uint8_t>(i));
+          if (i == 2) return std::nullopt;
+          return 3 + i;
+        });
+    EXPECT_EQ(last_batch == outbox::added::full, last_single == outbox::added::full) << bound;
+    std::vector<std::uint8_t> a;
+    std::vector<std::uint8_t> b;
+    const outbox::taken ta = one_by_one.take(a);
+    const outbox::taken tb = batch.take(b);
+    EXPECT_EQ(a, b) << bound;
+    EXPECT_EQ(ta.items, tb.items) << bound;
+    EXPECT_EQ(ta.cost, tb.cost) << bound;
+    EXPECT_EQ(one_by_one.end(), batch.end()) << bound;  // ended by the bound in both, or in neither
+  }
+  // Frames (cost 1 each), 4 still being written: a bound of 6 takes two of a batch of five.
+  outbox frames(6);
+  for (int i = 0; i < 4; ++i) frames.add(1, bytes(1, 'f'));
+  std::vector<std::uint8_t> taken;
+  frames.take(taken);
+  EXPECT_EQ(frames.add_each(5,
+                            [](std::size_t, std::vector<std::uint8_t>& out) -> std::optional<std::size_t> {
+                              out.push_back('g');
+                              return 1;
+                            }),
+            outbox::added::full);
+  std::vector<std::uint8_t> rest;
+  EXPECT_EQ(frames.take(rest).items, 2u);
+  EXPECT_EQ(rest, (std::vector<std::uint8_t>{'g', 'g'}));
+}
+
+// A batch is one add for the flush: the first asks for it, a later one while it waits does not.
+TEST(outbox, a_batch_asks_for_one_flush) {
+  outbox o(100);
+  const auto two = [](std::size_t, std::vector<std::uint8_t>& out) -> std::optional<std::size_t> {
+    out.push_back('x');
+    return 1;
+  };
+  EXPECT_EQ(o.add_each(2, two), outbox::added::flush);
+  EXPECT_EQ(o.add_each(2, two), outbox::added::queued);
+  EXPECT_EQ(o.add_each(0, two), outbox::added::queued);
+  std::vector<std::uint8_t> out;
+  EXPECT_EQ(o.take(out).items, 4u);
+  EXPECT_TRUE(o.end());
+  EXPECT_EQ(o.add_each(2, two), outbox::added::ended);
 }
 
 TEST(outbox, ended_it_refuses_everything_and_end_says_whether_it_was_open) {

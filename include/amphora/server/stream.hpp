@@ -33,6 +33,24 @@ class stream_sink {
   virtual bool write_copy(std::span<const std::uint8_t> bytes) {
     return write(std::vector<std::uint8_t>(bytes.begin(), bytes.end()));
   }
+  // Appends chunk `index`'s bytes to `out` and returns true, or returns false to skip that chunk
+  // (what it appended is dropped; an empty chunk is skipped too).
+  using chunk_encoder = std::function<bool(std::size_t index, std::vector<std::uint8_t>& out)>;
+  // Queues `count` chunks in order, chunk i being what `encode(i, out)` appends, as `count` calls
+  // of write_copy would (the same chunks, the same bound); false if the stream has ended or is
+  // ending (from the refused chunk on, nothing is queued). `encode` runs on the caller's thread
+  // before this returns, once per chunk, and must not call the sink. The server's sink encodes
+  // each chunk straight into its write buffer, under one lock for the whole batch; this default
+  // encodes each into a vector and calls write_copy.
+  virtual bool write_encoded(std::size_t count, const chunk_encoder& encode) {
+    std::vector<std::uint8_t> bytes;
+    for (std::size_t i = 0; i < count; ++i) {
+      bytes.clear();
+      if (!encode(i, bytes) || bytes.empty()) continue;
+      if (!write_copy(bytes)) return false;
+    }
+    return true;
+  }
   // Ends the response after the chunks queued so far; the connection then closes.
   virtual void end() = 0;
 
@@ -78,6 +96,17 @@ inline std::string hex_size(std::size_t n) {
     n /= 16;
   } while (n != 0);
   return out;
+}
+
+// Makes the bytes of `out` from `at` on one chunk in that same framing: their size line in front
+// (the bytes move up by its length) and CRLF after. So a chunk is encoded in place, its size known
+// only once it is encoded, without a copy of its own.
+inline void frame_chunk_at(std::vector<std::uint8_t>& out, std::size_t at) {
+  std::string head = hex_size(out.size() - at);
+  head += "\r\n";
+  out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), head.begin(), head.end());
+  out.push_back('\r');
+  out.push_back('\n');
 }
 
 }  // namespace detail

@@ -53,13 +53,32 @@ class message_sink {
   virtual bool send_copy(std::span<const std::uint8_t> message) {
     return send(std::vector<std::uint8_t>(message.begin(), message.end()));
   }
+  // Appends message `index`'s bytes to `out` and returns true, or returns false to skip that
+  // message (what it appended is dropped).
+  using message_encoder = std::function<bool(std::size_t index, std::vector<std::uint8_t>& out)>;
+  // Queues `count` messages in order, message i being what `encode(i, out)` appends, as `count`
+  // calls of send_copy would (the same frames, the same bound and slow-client policy); false if
+  // the connection has ended or is closing (from the refused message on, nothing is queued).
+  // `encode` runs on the caller's thread before this returns, once per message, and must not call
+  // the sink. The server's sink encodes each message straight into its write buffer, under one
+  // lock for the whole batch (a drain's messages: one copy per message, not two); this default
+  // encodes each into a vector and calls send_copy.
+  virtual bool send_encoded(std::size_t count, const message_encoder& encode) {
+    std::vector<std::uint8_t> message;
+    for (std::size_t i = 0; i < count; ++i) {
+      message.clear();
+      if (!encode(i, message)) continue;
+      if (!send_copy(message)) return false;
+    }
+    return true;
+  }
   // Closes after the messages queued so far (reason: at most 123 bytes, the rest is cut).
   virtual void close(std::uint16_t code, std::string reason) = 0;
 
   // Pull mode, for a channel whose messages wait in a queue of its own (the broker's): set_drain
   // once, then wake() (from any thread) whenever messages come. The sink calls `drain` on the
   // connection's own thread, never concurrently with itself, when the connection's turn to write
-  // comes, and what `drain` sends (send, send_copy) goes out in that write; the wakes that come
+  // comes, and what `drain` sends (send, send_copy, send_encoded) goes out in that write; the wakes that come
   // before that turn make one drain. So messages that come while the connection waits for its
   // turn go out together and are encoded only when they are written (the server's sink; the
   // default below drains at once, on the thread that wakes).

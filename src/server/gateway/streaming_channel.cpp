@@ -3,8 +3,9 @@
 // frame), under one mutex so that pushes, heartbeats and the end never interleave. Pushes: the
 // broker calls `wake` when the FlexClient's queue goes from empty to non-empty; the stream passes it
 // to the sink (stream_sink::wake), which calls the stream's drain when its turn to write comes; the
-// drain takes the whole queue. Heartbeats and the idle timeout: one timer per stream, re-armed at each
-// tick. The endpoint keeps the open streams by FlexClient id and by stream id.
+// drain takes the whole queue and writes it as one batch (stream_sink::write_encoded). Heartbeats and the
+// idle timeout: one timer per stream, re-armed at each tick. The endpoint keeps the open streams by
+// FlexClient id and by stream id.
 #include "amphora/server/streaming_channel.hpp"
 
 #include <atomic>
@@ -228,12 +229,16 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
       ended_ = true;
       return finish_locked(true);
     }
-    for (const messaging::delivery& d : taken_) {
-      bytes_.clear();
-      if (!encode(d, bytes_)) continue;  // stored messages encode
-      frame_.clear();
-      append_frame(frame_, bytes_);
-      if (!sink_->write_copy(frame_)) break;
+    // One batch (stream_sink::write_encoded): each message encoded straight into the sink's write
+    // buffer, BlazeDS's inner frame put around it there.
+    const bool open =
+        sink_->write_encoded(taken_.size(), [this](std::size_t i, std::vector<std::uint8_t>& out) {
+          const std::size_t at = out.size();
+          if (!encode(taken_[i], out)) return false;  // stored messages encode
+          detail::frame_chunk_at(out, at);
+          return true;
+        });
+    if (open && !taken_.empty()) {
       wrote_ = true;
       last_push_ = clock::now();
     }
@@ -318,9 +323,7 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
 
   std::mutex mutex_;  // guards everything below, and every write to the sink
   std::shared_ptr<stream_sink> sink_;
-  std::vector<messaging::delivery> taken_;  // a drain's deliveries, message and frame: kept for
-  std::vector<std::uint8_t> bytes_;         // their capacity from one drain to the next
-  std::vector<std::uint8_t> frame_;
+  std::vector<messaging::delivery> taken_;  // a drain's deliveries: kept for its capacity
   std::optional<std::uint64_t> token_;
   timer_service::timer_id timer_ = 0;
   clock::time_point last_push_;

@@ -4,8 +4,9 @@
 // FlexClient, including SUBSCRIPTION_INVALIDATE when the server drops a consumer (a subscription
 // timeout). Pushes: the broker calls `wake` when the queue goes from empty to non-empty; the
 // connection passes it to the sink (message_sink::wake), which calls the connection's drain when
-// its turn to write comes; the drain takes the whole queue (one broker call) and hands each message
-// to the sink, under its own mutex so that two drains cannot reorder messages.
+// its turn to write comes; the drain takes the whole queue (one broker call) and hands the messages
+// to the sink as one batch (message_sink::send_encoded: each encoded straight into the write
+// buffer), under its own mutex so that two drains cannot reorder messages.
 #include "amphora/server/websocket_channel.hpp"
 
 #include <array>
@@ -269,12 +270,11 @@ class flex_connection final : public websocket_connection,
       sink_->close(close_code::normal, "FlexClient released");
       return;
     }
-    for (const messaging::delivery& d : taken_) {
-      frame_.clear();
-      if (!d.encode_full_form(frame_)) continue;  // stored messages encode
-      if (!sink_->send_copy(frame_)) break;
-    }
-    taken_.clear();  // the messages go; the two buffers stay for the next drain
+    // Encoded straight into the sink's write buffer, in one batch (one lock, one copy each).
+    sink_->send_encoded(taken_.size(), [this](std::size_t i, std::vector<std::uint8_t>& out) {
+      return taken_[i].encode_full_form(out).ok();  // stored messages encode
+    });
+    taken_.clear();  // the messages go; the vector stays for the next drain
   }
 
   void send(amf::arena& memory, const flex::message& reply) {
@@ -319,9 +319,8 @@ class flex_connection final : public websocket_connection,
   std::string remote_;
   amf::decode_options decode_;
   amf::encode_options encode_;
-  std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order; guards the two below
+  std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order; guards taken_
   std::vector<messaging::delivery> taken_;
-  std::vector<std::uint8_t> frame_;
   std::mutex mutex_;  // guards the three below
   std::optional<std::uint64_t> token_;
   bool closed_ = false;
