@@ -21,18 +21,12 @@
 #include "amphora/server/server.hpp"
 #include "amphora/server/stream.hpp"
 #include "amphora/server/websocket.hpp"
-#include "net.hpp"
+#include "raw_client.hpp"
 
 namespace amphora::server {
 namespace {
 
 using namespace std::chrono_literals;
-using detail::error_code;
-namespace net = detail::net;
-namespace beast = detail::beast;
-
-constexpr auto generous = 20s;  // upper bound of every wait: only reached when something is broken
-
 // The n-th message of a batch: sizes across the three WebSocket length encodings and a few hex
 // widths of a chunk's size line; bytes that say which message it is. Every fifth is skipped (its
 // encoder appends some bytes, then says no).
@@ -88,64 +82,22 @@ std::string expected(std::size_t count, Frame frame) {
   return out;
 }
 
-// A raw TCP client on its own io_context; each read runs it for a bounded time.
-class raw_client {
- public:
-  explicit raw_client(std::uint16_t port) : stream_(ioc_) {
-    error_code ec;
-    stream_.socket().connect({net::ip::make_address("127.0.0.1"), port}, ec);
-    EXPECT_FALSE(ec) << ec.message();
-  }
+using test::raw_client;
 
-  void send(std::string_view bytes) {
-    error_code ec;
-    net::write(stream_.socket(), net::buffer(bytes.data(), bytes.size()), ec);
-    EXPECT_FALSE(ec) << ec.message();
-  }
+// Reads until `c` holds at least `n` bytes; whether it does.
+bool read_at_least(raw_client& c, std::size_t n) {
+  return c.read_until([n](const std::string& data) { return data.size() >= n; });
+}
 
-  // Reads until `data` holds at least `n` bytes or the connection ends; whether it does.
-  bool read_at_least(std::size_t n) {
-    const auto deadline = std::chrono::steady_clock::now() + generous;
-    while (data.size() < n) {
-      if (eof || std::chrono::steady_clock::now() > deadline) return false;
-      read_some();
-    }
-    return true;
-  }
-
-  // The bytes after the response's header block (which is dropped), once it is all there.
-  bool skip_head() {
-    const auto deadline = std::chrono::steady_clock::now() + generous;
-    while (data.find("\r\n\r\n") == std::string::npos) {
-      if (eof || std::chrono::steady_clock::now() > deadline) return false;
-      read_some();
-    }
-    head = data.substr(0, data.find("\r\n\r\n"));
-    data.erase(0, head.size() + 4);
-    return true;
-  }
-
-  std::string head;  // the response's status line and headers
-  std::string data;  // what was received after them
-  bool eof = false;
-
- private:
-  void read_some() {
-    std::array<char, 65536> buf{};
-    bool done = false;
-    stream_.socket().async_read_some(net::buffer(buf), [&](error_code ec, std::size_t n) {
-      data.append(buf.data(), n);
-      if (ec) eof = true;
-      done = true;
-    });
-    ioc_.restart();
-    ioc_.run_for(generous);
-    if (!done) eof = true;
-  }
-
-  net::io_context ioc_;
-  beast::tcp_stream stream_;
-};
+// Reads the response's header block and takes it off `c.data`: the status line and headers.
+std::optional<std::string> read_head(raw_client& c) {
+  if (!c.read_until([](const std::string& data) { return data.find("\r\n\r\n") != std::string::npos; }))
+    return std::nullopt;
+  const std::size_t end = c.data.find("\r\n\r\n");
+  std::string head = c.data.substr(0, end);
+  c.data.erase(0, end + 4);
+  return head;
+}
 
 // A pull-mode WebSocket connection: any message it receives wakes it; its drain sends `count`
 // messages as one batch.
@@ -259,8 +211,9 @@ class push_batch_test : public ::testing::Test {
     c.send(
         "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-    ASSERT_TRUE(c.skip_head());
-    ASSERT_EQ(c.head.substr(0, 12), "HTTP/1.1 101") << c.head;
+    const std::optional<std::string> head = read_head(c);
+    ASSERT_TRUE(head.has_value());
+    ASSERT_EQ(head->substr(0, 12), "HTTP/1.1 101") << *head;
     c.send(std::string_view("\x82\x81\x00\x00\x00\x00w", 7));
   }
 
@@ -293,7 +246,7 @@ TEST_F(push_batch_test, a_websocket_drain_writes_its_batch_as_todays_frames_in_o
   raw_client c(server_->port());
   open_websocket(c);
   const std::string want = expected(count, [](std::span<const std::uint8_t> m) { return ws_frame(m); });
-  ASSERT_TRUE(c.read_at_least(want.size()));
+  ASSERT_TRUE(read_at_least(c, want.size()));
   EXPECT_TRUE(c.data.substr(0, want.size()) == want) << "the frames differ from one send_copy each";
   EXPECT_EQ(c.data.size(), want.size());  // nothing else
   const std::array<unsigned long long, 4> n = pushed();
@@ -306,10 +259,11 @@ TEST_F(push_batch_test, a_stream_drain_writes_its_batch_as_todays_chunks_in_one_
   start(count);
   raw_client c(server_->port());
   c.send("GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-  ASSERT_TRUE(c.skip_head());
-  ASSERT_EQ(c.head.substr(0, 12), "HTTP/1.1 200") << c.head;
+  const std::optional<std::string> head = read_head(c);
+  ASSERT_TRUE(head.has_value());
+  ASSERT_EQ(head->substr(0, 12), "HTTP/1.1 200") << *head;
   const std::string want = expected(count, [](std::span<const std::uint8_t> m) { return chunk(m); });
-  ASSERT_TRUE(c.read_at_least(want.size()));
+  ASSERT_TRUE(read_at_least(c, want.size()));
   EXPECT_TRUE(c.data.substr(0, want.size()) == want) << "the chunks differ from one write_copy each";
   const std::array<unsigned long long, 4> n = pushed();
   EXPECT_EQ(n[2], count - count / 5);
@@ -331,7 +285,7 @@ TEST_F(push_batch_test, the_bound_closes_a_websocket_after_the_same_messages) {
   }
   const std::string want = expected(eight, [](std::span<const std::uint8_t> m) { return ws_frame(m); });
   // Then the close frame: opcode 8, a 2-byte code and the reason.
-  ASSERT_TRUE(c.read_at_least(want.size() + 4));
+  ASSERT_TRUE(read_at_least(c, want.size() + 4));
   EXPECT_TRUE(c.data.substr(0, want.size()) == want) << "the frames differ from one send_copy each";
   const std::string close = c.data.substr(want.size(), 4);
   EXPECT_EQ(static_cast<std::uint8_t>(close[0]), 0x88);

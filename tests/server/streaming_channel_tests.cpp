@@ -21,6 +21,7 @@
 #include "amphora/server/streaming_channel.hpp"
 #include "gateway_test_util.hpp"
 #include "net.hpp"
+#include "raw_client.hpp"
 
 namespace amphora::server {
 namespace {
@@ -33,56 +34,7 @@ namespace beast = detail::beast;
 constexpr auto generous = 20s;  // upper bound of every wait: only reached when something is broken
 constexpr std::string_view path = "/messagebroker/streamingamf";
 
-// A raw TCP client on its own io_context; each read runs it for a bounded time.
-class raw_client {
- public:
-  explicit raw_client(std::uint16_t port) : stream_(ioc_) {
-    error_code ec;
-    stream_.socket().connect({net::ip::make_address("127.0.0.1"), port}, ec);
-    EXPECT_FALSE(ec) << ec.message();
-  }
-
-  void send(std::string_view bytes) {
-    error_code ec;
-    net::write(stream_.socket(), net::buffer(bytes.data(), bytes.size()), ec);
-    EXPECT_FALSE(ec) << ec.message();
-  }
-
-  // Reads until `done(data)` holds, the connection ends, or the bound passes; whether `done` held.
-  template <class Pred>
-  bool read_until(Pred done) {
-    const auto deadline = std::chrono::steady_clock::now() + generous;
-    while (!done(data)) {
-      if (eof || std::chrono::steady_clock::now() > deadline) return false;
-      read_some();
-    }
-    return true;
-  }
-  // Reads until the server closes the connection.
-  bool read_to_eof() {
-    return read_until([this](const std::string&) { return eof; }) || eof;
-  }
-
-  std::string data;  // everything received so far
-  bool eof = false;
-
- private:
-  void read_some() {
-    std::array<char, 4096> buf{};
-    bool done = false;
-    stream_.socket().async_read_some(net::buffer(buf), [&](error_code ec, std::size_t n) {
-      data.append(buf.data(), n);
-      if (ec) eof = true;
-      done = true;
-    });
-    ioc_.restart();
-    ioc_.run_for(generous);
-    if (!done) eof = true;  // nothing within the bound: treat as ended
-  }
-
-  net::io_context ioc_;
-  beast::tcp_stream stream_;
-};
+using test::raw_client;
 
 // An HTTP response split at the end of its header block.
 struct response {
