@@ -15,7 +15,7 @@
 #include "amphora/flex/small_messages.hpp"
 #include "amphora/flex/uuid.hpp"
 #include "amphora/messaging/subtopic.hpp"
-#include "ring_queue.hpp"
+#include "block_queue.hpp"
 #include "subscription_filter.hpp"
 
 namespace amphora::messaging {
@@ -70,7 +70,7 @@ using wake_ref = std::shared_ptr<const broker::wake_fn>;
 
 struct consumer {
   std::shared_ptr<const std::string> id;
-  client* owner = nullptr;
+  client* owner = nullptr;      // the client that holds it (and its retired list, once removed)
   std::size_t destination = 0;  // index into config.destinations
   std::size_t member = 0;       // its position in state::members[destination]
   std::vector<subscription> subscriptions;
@@ -78,6 +78,12 @@ struct consumer {
   // subtopic matches (publish needs not look at the subscriptions).
   bool takes_all = false;
   std::size_t queued = 0;  // its deliveries waiting, counted when the destination has a max_queue
+  // Removed (unsubscribed, timed out) while deliveries to it still waited in its client's
+  // queue: it is then kept in its client's retired list, counting those deliveries in
+  // `waiting`, and freed when the last one leaves the queue (they are delivered with its id).
+  bool retired = false;
+  std::size_t waiting = 0;
+  std::unique_ptr<consumer> next_retired;
 
   void subscriptions_changed() {
     takes_all = std::any_of(subscriptions.begin(), subscriptions.end(),
@@ -85,21 +91,26 @@ struct consumer {
   }
 };
 
+// A delivery waiting in its client's queue. It names its consumer, which the broker keeps alive
+// while it waits (consumer::retired): the consumer's id is handed out (its count taken) only by
+// the drain, on the draining thread, not once per delivery by the publishing thread.
 struct queued {
-  delivery d;
+  std::shared_ptr<const stored_message> message;
+  consumer* to = nullptr;
   clock::time_point expires;
-  bool counted = false;  // in its consumer's `queued`
+  bool counted = false;      // in its consumer's `queued`
+  bool invalidated = false;  // the notice of a subscription timeout (delivery::invalidated)
 };
 
-// A drained queue keeps a ring of up to this many slots (under 0.5 KiB): a client's queue does
-// not allocate per delivery, only when a burst holds more; a larger ring is freed once drained, so
-// that a client keeps no memory for its largest backlog (measured: keeping 32 slots made a
-// fan-out's peak RSS larger than the std::deque's, docs/performance.md "Broker queues").
-constexpr std::size_t kept_queue_slots = 8;
+// Slots per queue block (40 bytes each: a block is about 650 bytes): a client with one message
+// waiting holds one block, a backlog of 100 seven.
+constexpr std::size_t queue_block_slots = 16;
+using queue = detail::block_queue<queued, queue_block_slots>;
+using queue_pool = detail::block_pool<queued, queue_block_slots>;
 
 struct client {
   std::string ds_id;
-  detail::ring_queue<queued> queue;
+  queue waiting;           // its deliveries, oldest first
   std::uint32_t slot = 0;  // its index in state::slots (listen tokens name it)
   std::vector<consumer*> consumers;
   clock::time_point last_seen;
@@ -107,6 +118,7 @@ struct client {
   wake_ref wake;                     // the waiter or listener, if any
   std::uint64_t wake_token = 0;
   bool wake_once = false;
+  std::unique_ptr<consumer> retired;  // removed consumers still named by deliveries in `waiting`
 };
 
 void wake_range(const std::vector<wake_ref>& woken, std::size_t from, std::size_t to) {
@@ -201,10 +213,11 @@ struct broker::state {
   std::chrono::milliseconds sweep_every{0};                    // how often to look for them (0: never)
 
   mutable std::mutex mutex;
-  string_map<client> clients;
+  queue_pool pool{std::max<std::size_t>(config.spare_queue_bytes / sizeof(queue_pool::block), 1)};
+  string_map<client> clients;  // after `pool`, which their queues' blocks may still go back to
   std::list<client*> lru;
-  string_map<consumer> consumers;
-  std::vector<std::vector<consumer*>> members;  // per destination, in no order (consumer::member)
+  string_map<std::unique_ptr<consumer>> consumers;  // owned here until removed (then retired or freed)
+  std::vector<std::vector<consumer*>> members;      // per destination, in no order (consumer::member)
   // Every client by a small index, so that a listen token (its low 32 bits) finds its client
   // without a DSId lookup; freed indexes are reused.
   std::vector<client*> slots;
@@ -279,9 +292,9 @@ struct broker::state {
         if (timeout.count() > 0 && t - c.last_seen > timeout) expired.push_back(k);
       }
       for (consumer* k : expired) {
-        queued notice{delivery{notices[k->destination], k->id, true}, clock::time_point::max()};
+        // The notice first: it names k, which remove_consumer() then keeps until it is drained.
+        push(c, queued{notices[k->destination], k, clock::time_point::max(), false, true}, woken);
         remove_consumer(*k);
-        push(c, std::move(notice), woken);
         ++counters.invalidated;
       }
     }
@@ -308,19 +321,38 @@ struct broker::state {
     all.push_back(&k);
   }
 
+  // k leaves its destination and its client. Deliveries to it that wait in its client's queue
+  // stay there (they are delivered with its id, as they were queued): k is then retired, kept
+  // in its client's retired list until the last of them leaves the queue (unqueued()).
   void remove_consumer(consumer& k) {
     std::vector<consumer*>& all = members[k.destination];  // O(1): the last one takes its place
     all[k.member] = all.back();
     all[k.member]->member = k.member;
     all.pop_back();
-    std::vector<consumer*>& owned = k.owner->consumers;
-    owned.erase(std::remove(owned.begin(), owned.end(), &k), owned.end());
-    consumers.erase(consumers.find(std::string_view(*k.id)));  // by iterator: the key lives in k
+    client& c = *k.owner;
+    c.consumers.erase(std::remove(c.consumers.begin(), c.consumers.end(), &k), c.consumers.end());
+    auto it = consumers.find(std::string_view(*k.id));
+    std::unique_ptr<consumer> owned = std::move(it->second);
+    consumers.erase(it);
+    c.waiting.for_each([&](const queued& q) { k.waiting += q.to == &k ? 1 : 0; });
+    if (k.waiting == 0) return;  // freed with `owned`
+    k.retired = true;
+    k.subscriptions = {};  // not needed any more
+    k.next_retired = std::move(c.retired);
+    c.retired = std::move(owned);
+  }
+
+  // Frees a retired consumer whose last delivery has left its client's queue.
+  static void free_retired(consumer& k) {
+    std::unique_ptr<consumer>* link = &k.owner->retired;
+    while (link->get() != &k) link = &(*link)->next_retired;
+    *link = std::move(k.next_retired);  // frees k
   }
 
   void release(client& c, std::vector<wake_ref>& woken) {
+    queued_now -= c.waiting.size();
+    c.waiting.clear(pool);  // first: its consumers need not be retired
     while (!c.consumers.empty()) remove_consumer(*c.consumers.back());
-    queued_now -= c.queue.size();
     if (c.wake) woken.push_back(std::move(c.wake));
     lru.erase(c.lru);
     slots[c.slot] = nullptr;
@@ -331,12 +363,13 @@ struct broker::state {
 
   // ---- queues (mutex held) ----
 
-  // A queued entry leaves its client's queue: its consumer (if it still exists) counts it no more.
+  // A queued entry leaves its client's queue: its consumer counts it no more, and a retired
+  // consumer goes with its last one. Call it once the entry is done with (`q.to` may be freed).
   void unqueued(const queued& q) {
     --queued_now;
-    if (!q.counted) return;
-    auto it = consumers.find(std::string_view(*q.d.client_id));
-    if (it != consumers.end() && it->second.id == q.d.client_id && it->second.queued > 0) --it->second.queued;
+    consumer& k = *q.to;
+    if (q.counted) --k.queued;
+    if (k.retired && --k.waiting == 0) free_retired(k);
   }
 
   void enqueue(consumer& k, const std::shared_ptr<const stored_message>& m, clock::time_point expires,
@@ -344,27 +377,24 @@ struct broker::state {
     client& c = *k.owner;
     const std::size_t bound = config.destinations[k.destination].max_queue;
     if (bound > 0 && k.queued >= bound) {  // this consumer's oldest goes
-      for (std::size_t i = 0; i < c.queue.size(); ++i) {
-        const queued& q = c.queue[i];
-        if (q.counted && q.d.client_id == k.id) {
-          unqueued(q);
-          c.queue.erase(i);
-          ++counters.dropped;
-          break;
-        }
+      std::optional<queued> oldest =
+          c.waiting.erase_first(pool, [&](const queued& q) { return q.counted && q.to == &k; });
+      if (oldest) {
+        unqueued(*oldest);
+        ++counters.dropped;
       }
     }
-    push(c, queued{delivery{m, k.id}, expires, bound > 0}, woken);
+    push(c, queued{m, &k, expires, bound > 0}, woken);
     if (bound > 0) ++k.queued;
   }
 
   void push(client& c, queued q, std::vector<wake_ref>& woken) {
-    const bool was_empty = c.queue.empty();
-    if (c.queue.size() >= std::max<std::size_t>(config.max_queue, 1)) {
-      unqueued(c.queue.pop_front());
+    const bool was_empty = c.waiting.empty();
+    if (c.waiting.size() >= std::max<std::size_t>(config.max_queue, 1)) {
+      unqueued(c.waiting.pop_front(pool));
       ++counters.dropped;
     }
-    c.queue.push_back(std::move(q));
+    c.waiting.push_back(pool, std::move(q));
     ++queued_now;
     if (was_empty && c.wake) {
       if (c.wake_once) {
@@ -399,18 +429,17 @@ struct broker::state {
   // Appends up to `max` of the client's deliveries to `out`.
   void drain(client& c, std::vector<delivery>& out, std::size_t max, clock::time_point t) {
     std::size_t taken = 0;
-    while (!c.queue.empty() && taken < max) {
-      queued q = c.queue.pop_front();
-      unqueued(q);
+    while (!c.waiting.empty() && taken < max) {
+      queued q = c.waiting.pop_front(pool);
       if (q.expires <= t) {
         ++counters.expired;
       } else {
-        out.push_back(std::move(q.d));
+        out.push_back(delivery{std::move(q.message), q.to->id, q.invalidated});
         ++taken;
         ++counters.delivered;
       }
+      unqueued(q);
     }
-    c.queue.shrink_if_empty(kept_queue_slots);
   }
 };
 
@@ -503,7 +532,7 @@ std::variant<std::string, error> broker::subscribe(const subscribe_request& requ
     client& c = state_->ensure_client(request.ds_id, t, woken);
     consumer* k = nullptr;
     if (auto it = state_->consumers.find(id); it != state_->consumers.end()) {
-      k = &it->second;
+      k = it->second.get();
       if (k->owner != &c || k->destination != index) {
         result = make_error(errc::client_id_in_use, "The clientId " + quoted(id) + " is already in use");
         k = nullptr;
@@ -511,8 +540,8 @@ std::variant<std::string, error> broker::subscribe(const subscribe_request& requ
     } else if (c.consumers.size() >= cfg.max_consumers_per_client) {
       result = make_error(errc::too_many, "Too many subscriptions for this client");
     } else {
-      auto [it2, inserted] = state_->consumers.emplace(std::string(id), consumer{});
-      k = &it2->second;
+      auto [it2, inserted] = state_->consumers.emplace(std::string(id), std::make_unique<consumer>());
+      k = it2->second.get();
       k->id = std::make_shared<const std::string>(id);
       k->owner = &c;
       k->destination = index;
@@ -542,8 +571,8 @@ bool broker::remove_subscription(std::string_view ds_id, std::string_view client
                                  std::string_view subtopic, std::string_view selector) {
   std::lock_guard lock(state_->mutex);
   auto it = state_->consumers.find(client_id);
-  if (it == state_->consumers.end() || it->second.owner->ds_id != ds_id) return false;
-  consumer& k = it->second;
+  if (it == state_->consumers.end() || it->second->owner->ds_id != ds_id) return false;
+  consumer& k = *it->second;
   auto sub = std::find_if(k.subscriptions.begin(), k.subscriptions.end(), [&](const subscription& s) {
     return s.subtopic == subtopic && s.selector == selector;
   });
@@ -557,8 +586,8 @@ bool broker::remove_subscription(std::string_view ds_id, std::string_view client
 bool broker::unsubscribe(std::string_view ds_id, std::string_view client_id) {
   std::lock_guard lock(state_->mutex);
   auto it = state_->consumers.find(client_id);
-  if (it == state_->consumers.end() || it->second.owner->ds_id != ds_id) return false;
-  state_->remove_consumer(it->second);
+  if (it == state_->consumers.end() || it->second->owner->ds_id != ds_id) return false;
+  state_->remove_consumer(*it->second);
   return true;
 }
 
@@ -610,8 +639,8 @@ std::variant<std::size_t, error> broker::publish(const flex::async_message& m) {
     ++state_->counters.published;
     if (!target_id.empty()) {
       auto it = state_->consumers.find(target_id);
-      if (it != state_->consumers.end() && it->second.destination == index) {
-        state_->enqueue(it->second, *stored, expires, woken);
+      if (it != state_->consumers.end() && it->second->destination == index) {
+        state_->enqueue(*it->second, *stored, expires, woken);
         ++count;
       }
     } else {

@@ -432,6 +432,24 @@ TEST_F(broker_timeout_test, an_idle_consumer_is_invalidated_and_told) {
   EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "z"))), 2u);
 }
 
+TEST_F(broker_timeout_test, what_waited_for_a_timed_out_consumer_comes_before_its_notice) {
+  broker b(timeout_config(), clock());
+  const std::string chat = subscribe(b, "DS-idle", "chat");
+  b.publish(message("chat", "a"));
+  b.publish(message("chat", "b"));
+  now_ += 16s;
+  b.touch("DS-other");  // the sweep: chat's consumer goes, its notice queued after a and b
+  EXPECT_EQ(b.stats().invalidated, 1u);
+  EXPECT_EQ(b.stats().consumers, 0u);
+  const std::vector<delivery> got = b.take("DS-idle");
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].message->message().body.as_string(), "a");
+  EXPECT_EQ(got[1].message->message().body.as_string(), "b");
+  EXPECT_TRUE(got[2].invalidated);
+  for (const delivery& d : got) EXPECT_EQ(*d.client_id, chat);
+  EXPECT_FALSE(got[0].invalidated);
+}
+
 TEST_F(broker_timeout_test, calls_keep_a_consumer_alive) {
   broker b(timeout_config(), clock());
   const std::string chat = subscribe(b, "DS-A", "chat");
@@ -611,6 +629,78 @@ TEST_F(broker_test, a_queue_wraps_around_with_drops_and_expiry) {
   for (int i = 0; i < 7; ++i) b.publish(message("chat", std::to_string(i)));
   EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"3", "4", "5", "6"}));
   EXPECT_EQ(b.stats().dropped, 5u);
+}
+
+TEST_F(broker_test, a_deep_queue_wraps_across_blocks_with_drops_and_expiry) {
+  broker_config c = config();
+  c.max_queue = 40;                  // deeper than two of the queue's blocks (16 deliveries each)
+  c.destinations[1].max_queue = 10;  // flat
+  broker b(c, clock());
+  subscribe(b, "DS-A", "chat");
+  subscribe(b, "DS-A", "flat");
+  std::vector<std::string> expected;
+  for (int i = 0; i < 30; ++i) b.publish(message("chat", "c" + std::to_string(i)));
+  EXPECT_EQ(b.take("DS-A", 20).size(), 20u);  // the front moves into the second block
+  for (int i = 0; i < 5; ++i) {
+    flex::async_message brief = message("chat", "b" + std::to_string(i));
+    brief.time_to_live = 50;
+    b.publish(brief);
+  }
+  for (int i = 0; i < 12; ++i) b.publish(message("flat", "f" + std::to_string(i)));  // f0, f1 go
+  EXPECT_EQ(b.stats().dropped, 2u);
+  EXPECT_EQ(b.stats().queued, 25u);
+  for (int i = 30; i < 50; ++i) b.publish(message("chat", "c" + std::to_string(i)));  // c20-c24 go
+  EXPECT_EQ(b.stats().dropped, 7u);
+  EXPECT_EQ(b.stats().queued, 40u);
+  now_ += 60ms;  // b0-b4 expire in the queue
+  for (int i = 25; i < 30; ++i) expected.push_back("c" + std::to_string(i));
+  for (int i = 2; i < 12; ++i) expected.push_back("f" + std::to_string(i));
+  for (int i = 30; i < 50; ++i) expected.push_back("c" + std::to_string(i));
+  EXPECT_EQ(bodies(b.take("DS-A")), expected);
+  EXPECT_EQ(b.stats().expired, 5u);
+  EXPECT_EQ(b.stats().queued, 0u);
+  // flat's count went back to zero with the drain: ten more are all kept.
+  for (int i = 0; i < 10; ++i) b.publish(message("flat", "g" + std::to_string(i)));
+  EXPECT_EQ(b.take("DS-A").size(), 10u);
+  EXPECT_EQ(b.stats().dropped, 7u);
+}
+
+// What waits for a consumer when it goes (UNSUBSCRIBE, its last subscription removed, a
+// subscription timeout) is still delivered, with its id; a consumer subscribed afresh under the
+// same id is another one (its destination's max_queue counts its own deliveries only).
+TEST_F(broker_test, deliveries_queued_before_an_unsubscribe_are_delivered_with_its_id) {
+  broker_config c = config();
+  c.max_queue = 100;
+  c.destinations[1].max_queue = 2;  // flat
+  broker b(c, clock());
+  const std::string chat = subscribe(b, "DS-A", "chat");
+  const std::string flat = subscribe(b, "DS-A", "flat", {}, "FLAT-ID");
+  const std::string other = subscribe(b, "DS-B", "chat");
+  b.publish(message("chat", "c1"));
+  b.publish(message("flat", "f1"));
+  b.publish(message("flat", "f2"));
+  b.publish(message("chat", "c2"));
+  EXPECT_TRUE(b.unsubscribe("DS-A", chat));
+  EXPECT_TRUE(b.remove_subscription("DS-A", flat, "", ""));  // its last one: the consumer goes
+  EXPECT_EQ(b.stats().consumers, 1u);
+  EXPECT_EQ(std::get<std::size_t>(b.publish(message("chat", "c3"))), 1u);        // DS-B's only
+  EXPECT_EQ(subscribe(b, "DS-A", "flat", {}, "FLAT-ID"), "FLAT-ID");             // afresh, same id
+  for (const char* body : {"g1", "g2", "g3"}) b.publish(message("flat", body));  // g1 goes, not f1
+  EXPECT_EQ(b.stats().dropped, 1u);
+  std::vector<delivery> got = b.take("DS-A");
+  EXPECT_EQ(bodies(got), (std::vector<std::string>{"c1", "f1", "f2", "c2", "g2", "g3"}));
+  std::vector<std::string> ids;
+  for (const delivery& d : got) ids.push_back(*d.client_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{chat, flat, flat, chat, flat, flat}));
+  EXPECT_EQ(got[0].to_message().client_id, chat);
+  EXPECT_EQ(bodies(b.take("DS-B")), (std::vector<std::string>{"c1", "c2", "c3"}));
+  EXPECT_EQ(b.stats().queued, 0u);
+  // A client released with deliveries waiting for a consumer it unsubscribed: all gone with it.
+  b.publish(message("flat", "h1"));
+  EXPECT_TRUE(b.unsubscribe("DS-A", flat));
+  b.disconnect("DS-A");
+  EXPECT_EQ(b.stats().queued, 0u);
+  EXPECT_FALSE(b.has_client("DS-A"));
 }
 
 TEST_F(broker_test, take_into_by_listen_token_drains_that_listeners_client) {
