@@ -102,9 +102,11 @@ struct queued {
   bool invalidated = false;  // the notice of a subscription timeout (delivery::invalidated)
 };
 
-// Slots per queue block (40 bytes each: a block is about 650 bytes): a client with one message
-// waiting holds one block, a backlog of 100 seven.
-constexpr std::size_t queue_block_slots = 16;
+// Slots per queue block (40 bytes each: a block is 328 bytes): a client with a few messages
+// waiting holds one block, a backlog of 100 thirteen. Measured: blocks of 16 made a 20-message
+// fan-out's peak RSS 4-5 MiB larger than the ring's (a block per client with one message or two
+// waiting), docs/performance.md "Broker queue blocks".
+constexpr std::size_t queue_block_slots = 8;
 using queue = detail::block_queue<queued, queue_block_slots>;
 using queue_pool = detail::block_pool<queued, queue_block_slots>;
 

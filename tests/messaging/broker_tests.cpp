@@ -633,7 +633,7 @@ TEST_F(broker_test, a_queue_wraps_around_with_drops_and_expiry) {
 
 TEST_F(broker_test, a_deep_queue_wraps_across_blocks_with_drops_and_expiry) {
   broker_config c = config();
-  c.max_queue = 40;                  // deeper than two of the queue's blocks (16 deliveries each)
+  c.max_queue = 40;                  // five of the queue's blocks (8 deliveries each)
   c.destinations[1].max_queue = 10;  // flat
   broker b(c, clock());
   subscribe(b, "DS-A", "chat");

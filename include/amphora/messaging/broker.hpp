@@ -74,7 +74,7 @@ struct broker_config {
   // is given once, on any thread (or at once, on the calling thread).
   std::function<void(std::function<void()>)> post_wakes;
   std::size_t wake_batch = 256;
-  // The FlexClients' queues are blocks of 16 deliveries taken from a free list they share; a
+  // The FlexClients' queues are blocks of 8 deliveries taken from a free list they share; a
   // drained queue gives its blocks back (an empty queue holds none). The free list keeps up to
   // this many bytes of blocks for reuse (16 MiB: about 400,000 waiting deliveries' worth), so
   // that a warm broker takes no fresh memory for its backlogs; blocks beyond it are freed.
