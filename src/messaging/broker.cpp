@@ -70,20 +70,18 @@ using wake_ref = std::shared_ptr<const broker::wake_fn>;
 
 struct consumer {
   std::shared_ptr<const std::string> id;
-  client* owner = nullptr;      // the client that holds it (and its retired list, once removed)
+  client* owner = nullptr;
   std::size_t destination = 0;  // index into config.destinations
-  std::size_t member = 0;       // its position in state::members[destination]
+  std::size_t member = 0;  // its position in state::members[destination] (once retired: in state::retired)
   std::vector<subscription> subscriptions;
   // One of its subscriptions has neither subtopic nor selector: every message without a
   // subtopic matches (publish needs not look at the subscriptions).
   bool takes_all = false;
+  // Removed (unsubscribed, timed out) while deliveries to it still waited in its client's queue:
+  // how many (0 while it is not removed). It is then kept (retired, state::retired) and freed
+  // when the last of them leaves the queue; they are delivered with its id.
+  std::uint32_t waiting = 0;
   std::size_t queued = 0;  // its deliveries waiting, counted when the destination has a max_queue
-  // Removed (unsubscribed, timed out) while deliveries to it still waited in its client's
-  // queue: it is then kept in its client's retired list, counting those deliveries in
-  // `waiting`, and freed when the last one leaves the queue (they are delivered with its id).
-  bool retired = false;
-  std::size_t waiting = 0;
-  std::unique_ptr<consumer> next_retired;
 
   void subscriptions_changed() {
     takes_all = std::any_of(subscriptions.begin(), subscriptions.end(),
@@ -92,7 +90,7 @@ struct consumer {
 };
 
 // A delivery waiting in its client's queue. It names its consumer, which the broker keeps alive
-// while it waits (consumer::retired): the consumer's id is handed out (its count taken) only by
+// while it waits (consumer::waiting): the consumer's id is handed out (its count taken) only by
 // the drain, on the draining thread, not once per delivery by the publishing thread.
 struct queued {
   std::shared_ptr<const stored_message> message;
@@ -120,9 +118,8 @@ struct client {
   std::list<client*>::iterator lru;  // position in state::lru (most recently seen first)
   wake_ref wake;                     // the waiter or listener, if any
   std::uint64_t wake_token = 0;
-  std::unique_ptr<consumer> retired;  // removed consumers still named by deliveries in `waiting`
 };
-static_assert(sizeof(client) <= 144, "an idle FlexClient costs no more than with the ring queue");
+static_assert(sizeof(client) <= 136, "an idle FlexClient costs less than with the ring queue (144 bytes)");
 
 void wake_range(const std::vector<wake_ref>& woken, std::size_t from, std::size_t to) {
   for (std::size_t i = from; i < to; ++i) {
@@ -219,8 +216,11 @@ struct broker::state {
   queue_pool pool{std::max<std::size_t>(config.spare_queue_bytes / sizeof(queue_pool::block), 1)};
   string_map<client> clients;  // after `pool`, which their queues' blocks may still go back to
   std::list<client*> lru;
-  string_map<std::unique_ptr<consumer>> consumers;  // owned here until removed (then retired or freed)
-  std::vector<std::vector<consumer*>> members;      // per destination, in no order (consumer::member)
+  string_map<consumer> consumers;
+  // Removed consumers that deliveries waiting in their client's queue still name (consumer::waiting),
+  // taken out of `consumers` with their node (their address kept), in no order (consumer::member).
+  std::vector<string_map<consumer>::node_type> retired;
+  std::vector<std::vector<consumer*>> members;  // per destination, in no order (consumer::member)
   // Every client by a small index, so that a listen token (its low 32 bits) finds its client
   // without a DSId lookup; freed indexes are reused.
   std::vector<client*> slots;
@@ -326,7 +326,7 @@ struct broker::state {
 
   // k leaves its destination and its client. Deliveries to it that wait in its client's queue
   // stay there (they are delivered with its id, as they were queued): k is then retired, kept
-  // in its client's retired list until the last of them leaves the queue (unqueued()).
+  // in `retired` until the last of them leaves the queue (unqueued()).
   void remove_consumer(consumer& k) {
     std::vector<consumer*>& all = members[k.destination];  // O(1): the last one takes its place
     all[k.member] = all.back();
@@ -334,27 +334,27 @@ struct broker::state {
     all.pop_back();
     client& c = *k.owner;
     c.consumers.erase(std::remove(c.consumers.begin(), c.consumers.end(), &k), c.consumers.end());
-    auto it = consumers.find(std::string_view(*k.id));
-    std::unique_ptr<consumer> owned = std::move(it->second);
-    consumers.erase(it);
+    auto node = consumers.extract(consumers.find(std::string_view(*k.id)));  // k stays where it is
     c.waiting.for_each([&](const queued& q) { k.waiting += q.to == &k ? 1 : 0; });
-    if (k.waiting == 0) return;  // freed with `owned`
-    k.retired = true;
-    k.subscriptions = {};  // not needed any more
-    k.next_retired = std::move(c.retired);
-    c.retired = std::move(owned);
+    if (k.waiting == 0) return;  // freed with `node`
+    k.subscriptions = {};        // not needed any more
+    k.member = retired.size();
+    retired.push_back(std::move(node));
   }
 
   // Frees a retired consumer whose last delivery has left its client's queue.
-  static void free_retired(consumer& k) {
-    std::unique_ptr<consumer>* link = &k.owner->retired;
-    while (link->get() != &k) link = &(*link)->next_retired;
-    *link = std::move(k.next_retired);  // frees k
+  void free_retired(consumer& k) {
+    const std::size_t at = k.member;
+    if (at + 1 != retired.size()) {
+      retired[at] = std::move(retired.back());  // frees k
+      retired[at].mapped().member = at;
+    }
+    retired.pop_back();
   }
 
   void release(client& c, std::vector<wake_ref>& woken) {
-    queued_now -= c.waiting.size();
-    c.waiting.clear(pool);  // first: its consumers need not be retired
+    // The queue first (its retired consumers go with it), so that its consumers are not retired.
+    while (!c.waiting.empty()) unqueued(c.waiting.pop_front(pool));
     while (!c.consumers.empty()) remove_consumer(*c.consumers.back());
     if (c.wake) woken.push_back(std::move(c.wake));
     lru.erase(c.lru);
@@ -372,7 +372,7 @@ struct broker::state {
     --queued_now;
     consumer& k = *q.to;
     if (q.counted) --k.queued;
-    if (k.retired && --k.waiting == 0) free_retired(k);
+    if (k.waiting > 0 && --k.waiting == 0) free_retired(k);
   }
 
   void enqueue(consumer& k, const std::shared_ptr<const stored_message>& m, clock::time_point expires,
@@ -535,7 +535,7 @@ std::variant<std::string, error> broker::subscribe(const subscribe_request& requ
     client& c = state_->ensure_client(request.ds_id, t, woken);
     consumer* k = nullptr;
     if (auto it = state_->consumers.find(id); it != state_->consumers.end()) {
-      k = it->second.get();
+      k = &it->second;
       if (k->owner != &c || k->destination != index) {
         result = make_error(errc::client_id_in_use, "The clientId " + quoted(id) + " is already in use");
         k = nullptr;
@@ -543,8 +543,8 @@ std::variant<std::string, error> broker::subscribe(const subscribe_request& requ
     } else if (c.consumers.size() >= cfg.max_consumers_per_client) {
       result = make_error(errc::too_many, "Too many subscriptions for this client");
     } else {
-      auto [it2, inserted] = state_->consumers.emplace(std::string(id), std::make_unique<consumer>());
-      k = it2->second.get();
+      auto [it2, inserted] = state_->consumers.emplace(std::string(id), consumer{});
+      k = &it2->second;
       k->id = std::make_shared<const std::string>(id);
       k->owner = &c;
       k->destination = index;
@@ -574,8 +574,8 @@ bool broker::remove_subscription(std::string_view ds_id, std::string_view client
                                  std::string_view subtopic, std::string_view selector) {
   std::lock_guard lock(state_->mutex);
   auto it = state_->consumers.find(client_id);
-  if (it == state_->consumers.end() || it->second->owner->ds_id != ds_id) return false;
-  consumer& k = *it->second;
+  if (it == state_->consumers.end() || it->second.owner->ds_id != ds_id) return false;
+  consumer& k = it->second;
   auto sub = std::find_if(k.subscriptions.begin(), k.subscriptions.end(), [&](const subscription& s) {
     return s.subtopic == subtopic && s.selector == selector;
   });
@@ -589,8 +589,8 @@ bool broker::remove_subscription(std::string_view ds_id, std::string_view client
 bool broker::unsubscribe(std::string_view ds_id, std::string_view client_id) {
   std::lock_guard lock(state_->mutex);
   auto it = state_->consumers.find(client_id);
-  if (it == state_->consumers.end() || it->second->owner->ds_id != ds_id) return false;
-  state_->remove_consumer(*it->second);
+  if (it == state_->consumers.end() || it->second.owner->ds_id != ds_id) return false;
+  state_->remove_consumer(it->second);
   return true;
 }
 
@@ -642,8 +642,8 @@ std::variant<std::size_t, error> broker::publish(const flex::async_message& m) {
     ++state_->counters.published;
     if (!target_id.empty()) {
       auto it = state_->consumers.find(target_id);
-      if (it != state_->consumers.end() && it->second->destination == index) {
-        state_->enqueue(*it->second, *stored, expires, woken);
+      if (it != state_->consumers.end() && it->second.destination == index) {
+        state_->enqueue(it->second, *stored, expires, woken);
         ++count;
       }
     } else {
