@@ -11,6 +11,7 @@
 // of push writes and of the items they carried (write_counts), logged when the server stops.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,9 @@ namespace amphora::server::detail {
 
 class outbox {
  public:
+  // The most add_each reserves ahead for a batch's items after its first (they may be smaller).
+  static constexpr std::size_t max_batch_reserve = 256 * 1024;
+
   // Counted toward the bound: frames (WebSocket) or payload bytes (streaming).
   explicit outbox(std::size_t bound) : bound_(bound) {}
 
@@ -56,8 +60,9 @@ class outbox {
   // i to the buffer and returns its cost, or nothing to skip it (what it appended is dropped). Each
   // item meets the bound as add's would: the first that would pass it is dropped and ends the
   // outbox (full), the items before it stay. After the first item the buffer is grown once for
-  // `count` items of its size, not doubled step by step. The result is the one add would give
-  // for the last item added (queued when none was, and the outbox is open).
+  // `count` items of its size (at most max_batch_reserve more: one large message ahead of many
+  // small ones must not reserve the large size for each), not doubled step by step. The result is
+  // the one add would give for the last item added (queued when none was, and the outbox is open).
   template <class Encode>
   added add_each(std::size_t count, Encode&& encode) {
     std::lock_guard lock(mutex_);
@@ -77,7 +82,7 @@ class outbox {
       }
       if (added_items == 0 && i + 1 < count) {
         const std::size_t size = pending_.size() - at;
-        pending_.reserve(pending_.size() + size * (count - i - 1));
+        pending_.reserve(pending_.size() + std::min(size * (count - i - 1), max_batch_reserve));
       }
       queued_ += *cost;
       pending_cost_ += *cost;

@@ -139,6 +139,24 @@ TEST(outbox, a_batch_asks_for_one_flush) {
   EXPECT_EQ(o.add_each(2, two), outbox::added::ended);
 }
 
+// A batch whose first item is large and the rest small reserves the first's size for the others
+// only up to max_batch_reserve: 1 MiB then 4,000 items of 10 bytes would otherwise reserve about
+// 4 GiB for 40 KB.
+TEST(outbox, a_large_first_item_does_not_reserve_its_size_for_each_of_the_rest) {
+  outbox o(1'000'000);
+  constexpr std::size_t large = 1 << 20;
+  EXPECT_EQ(o.add_each(4001,
+                       [](std::size_t i, std::vector<std::uint8_t>& out) -> std::optional<std::size_t> {
+                         out.insert(out.end(), i == 0 ? large : 10, 'x');
+                         return 1;
+                       }),
+            outbox::added::flush);
+  std::vector<std::uint8_t> out;
+  EXPECT_EQ(o.take(out).items, 4001u);
+  EXPECT_EQ(out.size(), large + 40'000);
+  EXPECT_LE(out.capacity(), 2 * (large + outbox::max_batch_reserve));
+}
+
 TEST(outbox, ended_it_refuses_everything_and_end_says_whether_it_was_open) {
   outbox o(100);
   EXPECT_TRUE(o.end());
