@@ -11,7 +11,6 @@
 namespace amphora::server::detail {
 namespace {
 
-constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
 
 // The handler's handle on the stream: a chunk is encoded at once into the outbox
@@ -27,13 +26,7 @@ class sink final : public stream_sink, public push_outbox<Session> {
 
   bool write_copy(std::span<const std::uint8_t> bytes) override {
     if (bytes.empty()) return false;
-    return this->add(bytes.size(), [&](std::vector<std::uint8_t>& out) {
-      const std::string head = hex_size(bytes.size());
-      out.insert(out.end(), head.begin(), head.end());
-      out.insert(out.end(), crlf.begin(), crlf.end());
-      out.insert(out.end(), bytes.begin(), bytes.end());
-      out.insert(out.end(), crlf.begin(), crlf.end());
-    });
+    return this->add(bytes.size(), [&](std::vector<std::uint8_t>& out) { append_chunk(out, bytes); });
   }
 
   // Each chunk encoded straight into the outbox's buffer, then framed in place.

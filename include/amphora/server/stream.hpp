@@ -98,7 +98,18 @@ inline std::string hex_size(std::size_t n) {
   return out;
 }
 
-// Makes the bytes of `out` from `at` on one chunk in that same framing: their size line in front
+// Appends one chunk of `bytes` in that framing to `out`: `<hex size>\r\n<bytes>\r\n`.
+inline void append_chunk(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> bytes) {
+  const std::string head = hex_size(bytes.size());
+  out.insert(out.end(), head.begin(), head.end());
+  out.push_back('\r');
+  out.push_back('\n');
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  out.push_back('\r');
+  out.push_back('\n');
+}
+
+// Makes the bytes of `out` from `at` on one chunk in the same framing: their size line in front
 // (the bytes move up by its length) and CRLF after. So a chunk is encoded in place, its size known
 // only once it is encoded, without a copy of its own.
 inline void frame_chunk_at(std::vector<std::uint8_t>& out, std::size_t at) {

@@ -89,19 +89,11 @@ struct parameters {
 
 // ---- frames ----
 
-// BlazeDS's inner frame: `<lowercase hex size>\r\n<bytes>\r\n`, appended to `out`.
-void append_frame(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> bytes) {
-  const std::string head = detail::hex_size(bytes.size());
-  out.insert(out.end(), head.begin(), head.end());
-  out.insert(out.end(), crlf.begin(), crlf.end());
-  out.insert(out.end(), bytes.begin(), bytes.end());
-  out.insert(out.end(), crlf.begin(), crlf.end());
-}
-
+// BlazeDS's inner frame: `<lowercase hex size>\r\n<bytes>\r\n`, the framing of an HTTP chunk.
 std::vector<std::uint8_t> frame(std::span<const std::uint8_t> bytes) {
   std::vector<std::uint8_t> out;
   out.reserve(bytes.size() + 16);
-  append_frame(out, bytes);
+  detail::append_chunk(out, bytes);
   return out;
 }
 
