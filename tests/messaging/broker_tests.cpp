@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -742,6 +743,63 @@ TEST_F(broker_test, take_into_by_listen_token_drains_that_listeners_client) {
   EXPECT_TRUE(b.take_into(*other, out));
   EXPECT_EQ(bodies(out).back(), "to C");
   EXPECT_EQ(out.size(), 5u);
+}
+
+// A publish's loop sees each consumer through its destination's vector, which also says whether
+// the consumer takes every message without a subtopic (docs/performance.md, "Broker counts"): it
+// follows the consumer's subscriptions as they are added and removed.
+TEST_F(broker_test, a_consumer_takes_messages_without_subtopic_only_while_it_has_such_a_subscription) {
+  broker b(config(), clock());
+  const std::string id = subscribe(b, "DS-A", "chat", "news");
+  subscribe(b, "DS-B", "chat");  // another member of the destination, before and after it
+  b.publish(message("chat", "plain 1"));
+  b.publish(message("chat", "news 1", {{"DSSubtopic", str("news")}}));
+  EXPECT_EQ(bodies(b.take("DS-A")), std::vector<std::string>{"news 1"});
+  EXPECT_EQ(subscribe(b, "DS-A", "chat", {}, id), id);  // the same consumer, now also without subtopic
+  b.publish(message("chat", "plain 2"));
+  b.publish(message("chat", "news 2", {{"DSSubtopic", str("news")}}));
+  EXPECT_EQ(bodies(b.take("DS-A")), (std::vector<std::string>{"plain 2", "news 2"}));
+  EXPECT_TRUE(b.remove_subscription("DS-A", id, "", ""));
+  b.publish(message("chat", "plain 3"));
+  b.publish(message("chat", "news 3", {{"DSSubtopic", str("news")}}));
+  EXPECT_EQ(bodies(b.take("DS-A")), std::vector<std::string>{"news 3"});
+  EXPECT_EQ(bodies(b.take("DS-B")), (std::vector<std::string>{"plain 1", "plain 2", "plain 3"}));
+}
+
+// A publish's wakes go in a vector that the broker keeps for the next publish once they have run:
+// the next publish wakes only its own listeners, and a kept vector holds no listener.
+TEST_F(broker_test, a_publish_wakes_only_its_own_listeners_and_keeps_none_of_them) {
+  broker_config c = config();
+  std::vector<std::function<void()>> posted;
+  c.post_wakes = [&](std::function<void()> batch) { posted.push_back(std::move(batch)); };
+  c.wake_batch = 2;
+  broker b(c, clock());
+  auto run_posted = [&] {
+    for (std::size_t i = 0; i < posted.size(); ++i) {
+      std::function<void()> batch = std::move(posted[i]);  // it may post the next one
+      batch();
+    }
+    posted.clear();
+  };
+  std::vector<int> woken(5, 0);
+  auto held = std::make_shared<int>(0);  // each listener holds a count of it
+  std::vector<std::uint64_t> tokens;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const std::string ds = "DS-" + std::to_string(i);
+    subscribe(b, ds, "chat", i < 3 ? "" : "news");
+    tokens.push_back(b.listen(ds, [&woken, i, held] { ++woken[i]; }).value_or(0));
+  }
+  std::vector<delivery> out;
+  for (int round = 1; round <= 3; ++round) {
+    b.publish(message("chat", "all", {{"DSSubtopic", str("news")}}));  // DS-3 and DS-4
+    run_posted();
+    b.publish(message("chat", "plain"));  // DS-0, DS-1, DS-2: in the first one's vector
+    run_posted();
+    EXPECT_EQ(woken, (std::vector<int>{round, round, round, round, round}));
+    for (std::uint64_t t : tokens) EXPECT_TRUE(b.take_into(t, out));
+  }
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_TRUE(b.cancel_wait("DS-" + std::to_string(i), tokens[i]));
+  EXPECT_EQ(held.use_count(), 1);  // no listener is left in a kept vector
 }
 
 }  // namespace
