@@ -712,12 +712,13 @@ std::variant<std::size_t, error> broker::publish(const flex::async_message& m) {
         ++count;
       }
     } else {
-      const std::vector<member>& all = state_->members[index];
+      const std::span<const member> all = state_->members[index];  // enqueue() changes no member
+      const std::size_t bound = d->max_queue;
       for (std::size_t i = 0; i < all.size(); ++i) {
         if (i + fetch_ahead < all.size()) prefetch_for_push(*all[i + fetch_ahead].owner);
         if (i + fetch_ahead / 2 < all.size()) all[i + fetch_ahead / 2].owner->waiting.prefetch_back();
         if (matches(all[i], *d, subtopics, copy)) {
-          state_->enqueue(*all[i].k, *all[i].owner, d->max_queue, *stored, expires, woken);
+          state_->enqueue(*all[i].k, *all[i].owner, bound, *stored, expires, woken);
           ++count;
         }
       }
