@@ -34,6 +34,25 @@ class broker_test : public ::testing::Test {
     return c;
   }
 
+  // config() with a publish's wakes handed over to `posted` in batches of 2 (post_wakes).
+  broker_config posting_config(std::vector<std::function<void()>>& posted) {
+    broker_config c = config();
+    c.post_wakes = [&posted](std::function<void()> batch) { posted.push_back(std::move(batch)); };
+    c.wake_batch = 2;
+    return c;
+  }
+
+  // Runs what was posted, and what that posts, in order; how many batches ran.
+  static std::size_t run_posted(std::vector<std::function<void()>>& posted) {
+    std::size_t ran = 0;
+    for (; ran < posted.size(); ++ran) {
+      std::function<void()> batch = std::move(posted[ran]);  // it may post the next one
+      batch();
+    }
+    posted.clear();
+    return ran;
+  }
+
   std::function<broker::clock::time_point()> clock() {
     return [this] { return now_; };
   }
@@ -483,11 +502,8 @@ TEST_F(broker_test, a_destination_max_queue_bounds_each_consumer) {
 }  // namespace
 
 TEST_F(broker_test, a_publish_hands_its_wakes_over_in_batches) {
-  broker_config c = config();
   std::vector<std::function<void()>> posted;
-  c.post_wakes = [&](std::function<void()> batch) { posted.push_back(std::move(batch)); };
-  c.wake_batch = 2;
-  broker b(c, clock());
+  broker b(posting_config(posted), clock());
   int woken = 0;
   std::vector<std::string> clients;
   for (int i = 0; i < 5; ++i) {
@@ -495,16 +511,6 @@ TEST_F(broker_test, a_publish_hands_its_wakes_over_in_batches) {
     subscribe(b, clients.back(), "chat");
     ASSERT_TRUE(b.listen(clients.back(), [&] { ++woken; }).has_value());
   }
-  // Runs what was posted, and what that posts, in order; how many batches ran.
-  auto run_posted = [&] {
-    std::size_t ran = 0;
-    for (; ran < posted.size(); ++ran) {
-      std::function<void()> batch = std::move(posted[ran]);  // it may post the next one
-      batch();
-    }
-    posted.clear();
-    return ran;
-  };
   ASSERT_EQ(std::get<std::size_t>(b.publish(message("chat", "one"))), 5u);
   EXPECT_EQ(woken, 0);           // nothing ran on the publishing thread
   ASSERT_EQ(posted.size(), 2u);  // two batches handed over at once; each hands over the next
@@ -513,7 +519,7 @@ TEST_F(broker_test, a_publish_hands_its_wakes_over_in_batches) {
   first();
   EXPECT_EQ(woken, 2);
   ASSERT_EQ(posted.size(), 2u);  // the second batch, and the third (1 wake) that the first handed over
-  EXPECT_EQ(run_posted(), 2u);
+  EXPECT_EQ(run_posted(posted), 2u);
   EXPECT_EQ(woken, 5);
   for (const std::string& ds : clients) EXPECT_EQ(bodies(b.take(ds)), std::vector<std::string>{"one"});
   ASSERT_EQ(std::get<std::size_t>(b.publish(message("chat", "two"))), 5u);
@@ -521,7 +527,7 @@ TEST_F(broker_test, a_publish_hands_its_wakes_over_in_batches) {
   // Queues that were not empty wake nobody: nothing more is posted.
   ASSERT_EQ(std::get<std::size_t>(b.publish(message("chat", "three"))), 5u);
   EXPECT_EQ(posted.size(), 2u);
-  EXPECT_EQ(run_posted(), 3u);
+  EXPECT_EQ(run_posted(posted), 3u);
   EXPECT_EQ(woken, 10);
   for (const std::string& ds : clients)
     EXPECT_EQ(bodies(b.take(ds)), (std::vector<std::string>{"two", "three"}));
@@ -769,18 +775,8 @@ TEST_F(broker_test, a_consumer_takes_messages_without_subtopic_only_while_it_has
 // A publish's wakes go in a vector that the broker keeps for the next publish once they have run:
 // the next publish wakes only its own listeners, and a kept vector holds no listener.
 TEST_F(broker_test, a_publish_wakes_only_its_own_listeners_and_keeps_none_of_them) {
-  broker_config c = config();
   std::vector<std::function<void()>> posted;
-  c.post_wakes = [&](std::function<void()> batch) { posted.push_back(std::move(batch)); };
-  c.wake_batch = 2;
-  broker b(c, clock());
-  auto run_posted = [&] {
-    for (std::size_t i = 0; i < posted.size(); ++i) {
-      std::function<void()> batch = std::move(posted[i]);  // it may post the next one
-      batch();
-    }
-    posted.clear();
-  };
+  broker b(posting_config(posted), clock());
   std::vector<int> woken(5, 0);
   auto held = std::make_shared<int>(0);  // each listener holds a count of it
   std::vector<std::uint64_t> tokens;
@@ -792,9 +788,9 @@ TEST_F(broker_test, a_publish_wakes_only_its_own_listeners_and_keeps_none_of_the
   std::vector<delivery> out;
   for (int round = 1; round <= 3; ++round) {
     b.publish(message("chat", "all", {{"DSSubtopic", str("news")}}));  // DS-3 and DS-4
-    run_posted();
+    run_posted(posted);
     b.publish(message("chat", "plain"));  // DS-0, DS-1, DS-2: in the first one's vector
-    run_posted();
+    run_posted(posted);
     EXPECT_EQ(woken, (std::vector<int>{round, round, round, round, round}));
     for (std::uint64_t t : tokens) EXPECT_TRUE(b.take_into(t, out));
   }
