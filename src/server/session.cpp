@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "gateway/reply_buffers.hpp"
@@ -41,7 +42,7 @@ bool framing_header(const std::string& name) {
          beast::iequals(name, "Transfer-Encoding");
 }
 
-http_response make_response(bool keep_alive, unsigned status, std::string content_type,
+http_response make_response(bool keep_alive, unsigned status, media_type content_type,
                             std::vector<std::uint8_t> body, header_list headers) {
   http_response res;
   // Statuses without a body (1xx, 204, 304) cannot carry Content-Length: those are handler bugs here.
@@ -91,7 +92,7 @@ void render_head(const http_response& res, unsigned version, std::string& out) {
   out += view(http::obsolete_reason(static_cast<http::status>(code)));
   out += "\r\n";
   append_field(out, "Server", server_name);
-  if (!res.content_type.empty()) append_field(out, "Content-Type", res.content_type);
+  if (!res.content_type.empty()) append_field(out, "Content-Type", res.content_type.view());
   const std::span<const std::pair<std::string, std::string>> headers(res.headers);
   const std::size_t split = res.no_cache ? std::min(res.no_cache_at, headers.size()) : headers.size();
   append_headers(out, headers.first(split));
@@ -232,8 +233,12 @@ void session<Stream>::do_read() {
     if (pending_.empty() && !writing_) do_close();
     return;
   }
-  // A fresh parser per request, as Beast's advanced server: limits apply to each message.
-  parser_.emplace();
+  // A fresh parser per request, as Beast's advanced server: limits apply to each message. The
+  // last request is done with (its handler copied what it keeps): its memory goes back first.
+  parser_.reset();
+  request_memory_.reset();
+  parser_.emplace(std::piecewise_construct, std::make_tuple(request_allocator<std::uint8_t>(request_memory_)),
+                  std::make_tuple(request_allocator<char>(request_memory_)));
   parser_->body_limit(state_->settings().max_body);
   parser_->header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(state_->settings().max_header, std::numeric_limits<std::uint32_t>::max())));
@@ -361,7 +366,7 @@ template <class Stream>
 void session<Stream>::on_request() {
   reading_ = reading::no;
   read_deadline_ = std::chrono::steady_clock::time_point::max();  // the timer, if it fires, sees it
-  const http::request<http::vector_body<std::uint8_t>>& req = parser_->get();
+  const request_message& req = parser_->get();
 
   const std::string_view target = view(req.target());
   const std::string_view path = target.substr(0, target.find('?'));
@@ -440,12 +445,18 @@ void session<Stream>::upgrade(const websocket_route& route) {
   read_closed_ = true;
   closing_ = true;
   pending_.clear();
-  websocket_session<Stream>::start(std::move(stream_), parser_->release(), route, state_, remote_);
+  // The WebSocket session keeps the request: a copy of its own, the parser's memory goes back.
+  const request_message& req = parser_->get();
+  typename websocket_session<Stream>::request copy(req.method(), req.target(), req.version());
+  for (const auto& field : req) copy.insert(field.name(), field.name_string(), field.value());
+  copy.body().assign(req.body().begin(), req.body().end());
+  parser_.reset();
+  request_memory_.reset();
+  websocket_session<Stream>::start(std::move(stream_), std::move(copy), route, state_, remote_);
 }
 
 template <class Stream>
-void session<Stream>::call_handler(const route_info& route,
-                                   const http::request<http::vector_body<std::uint8_t>>& req) {
+void session<Stream>::call_handler(const route_info& route, const request_message& req) {
   const std::string_view target = view(req.target());
   const std::size_t q = target.find('?');
   request_view rv;
@@ -487,7 +498,7 @@ void session<Stream>::answer(unsigned status, std::string_view content_type, std
                              header_list headers) {
   slot& s = pending_.back();
   state_->cors().add_headers(s.origin, headers);
-  s.res = make_response(s.keep_alive, status, std::string(content_type), to_bytes(body), std::move(headers));
+  s.res = make_response(s.keep_alive, status, media_type(content_type), to_bytes(body), std::move(headers));
   do_write();
 }
 

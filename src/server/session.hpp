@@ -31,6 +31,7 @@
 #include "amphora/server/stream.hpp"
 #include "cors.hpp"
 #include "net.hpp"
+#include "request_memory.hpp"
 #include "shared_state.hpp"
 
 namespace amphora::server::detail {
@@ -48,7 +49,7 @@ struct http_response {
   bool late_close = false;  // keep-alive until the server began stopping: "Connection: close" last
   bool no_cache = false;    // BlazeDS's no-cache headers, before headers[no_cache_at]
   std::size_t no_cache_at = 0;
-  std::string content_type;
+  media_type content_type;
   header_list headers;
   std::vector<std::uint8_t> body;
 
@@ -84,7 +85,11 @@ class session : public connection, public std::enable_shared_from_this<session<S
   bool io_running() const noexcept { return state_->io_running(); }
 
  private:
-  using request_parser = http::request_parser<http::vector_body<std::uint8_t>>;
+  // The request's fields and body live in request_memory_ (request_memory.hpp).
+  using request_body = http::vector_body<std::uint8_t, request_allocator<std::uint8_t>>;
+  using request_fields = http::basic_fields<request_allocator<char>>;
+  using request_message = http::request<request_body, request_fields>;
+  using request_parser = http::request_parser<request_body, request_allocator<char>>;
 
   // A request read and not yet written back, in arrival order.
   struct slot {
@@ -107,7 +112,7 @@ class session : public connection, public std::enable_shared_from_this<session<S
   void on_read_body(error_code ec, std::size_t bytes);
   void on_read_error(error_code ec);
   void on_request();
-  void call_handler(const route_info& route, const http::request<http::vector_body<std::uint8_t>>& req);
+  void call_handler(const route_info& route, const request_message& req);
   void answer(unsigned status, std::string_view content_type, std::string body, header_list headers = {});
   void finish_reading();
   void upgrade(const websocket_route& route);
@@ -133,6 +138,7 @@ class session : public connection, public std::enable_shared_from_this<session<S
   beast::flat_buffer buffer_;
   std::shared_ptr<shared_state> state_;
   std::string remote_;
+  request_memory request_memory_;  // before parser_, which allocates from it
   std::optional<request_parser> parser_;
   std::string head_;  // the status line and header block of the response being written
   strand_timer read_timer_;

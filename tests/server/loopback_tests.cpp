@@ -157,6 +157,20 @@ class echo_handler final : public handler {
   }
 };
 
+// Answers with the request's Cookie, User-Agent and body, "|" between them; its Content-Type
+// is the query's `type=` value ("" sends none).
+class request_echo_handler final : public handler {
+ public:
+  void handle(const request_view& request, reply_callback done) override {
+    reply r;
+    if (request.query.starts_with("type=")) r.content_type = request.query.substr(5);
+    std::string text = std::string(request.cookie) + "|" + std::string(request.user_agent) + "|";
+    text.append(request.body.begin(), request.body.end());
+    r.body.assign(text.begin(), text.end());
+    done(std::move(r));
+  }
+};
+
 // Answers from a thread of its own: after `delay`, or after 300 ms when the body is "slow".
 class threaded_handler final : public handler {
  public:
@@ -241,11 +255,12 @@ config test_config() {
 
 constexpr std::size_t large_size = 16 * 1024 * 1024;  // GET /large
 
-// A started server with /echo, /threaded, /silent, /headers and /large mounted; its log lines
+// A started server with /echo, /request, /threaded, /silent, /headers and /large mounted; its log lines
 // are kept.
 struct fixture {
   explicit fixture(config cfg = test_config()) : srv(std::move(cfg)) {
     srv.mount("/echo", std::make_shared<echo_handler>());
+    srv.mount("/request", std::make_shared<request_echo_handler>());
     srv.mount("/threaded", threaded);
     srv.mount("/silent", std::make_shared<silent_handler>());
     srv.mount("/headers", std::make_shared<headers_handler>());
@@ -442,6 +457,37 @@ TEST(loopback, a_body_that_came_with_its_header_is_read_whole) {
   const auto third = c.read();
   ASSERT_TRUE(third);
   EXPECT_EQ(third->body(), "half.rest.");
+}
+
+// A request is parsed into a block of memory its session gives back before the next one
+// (request_memory.hpp); what does not fit comes from the heap. Requests larger than the block,
+// then small ones, on one connection: each is read whole, none sees another's bytes; and a
+// reply's Content-Type, short, long or none, is sent as given.
+TEST(loopback, requests_larger_and_smaller_than_the_request_block_are_read_whole) {
+  fixture f;
+  client c(f.srv.port());
+  const std::string cookie(6000, 'c');  // the header block stays under max_header (8 KiB)
+  const std::string agent(1500, 'a');
+  const std::string body(1000, 'b');  // test_config's max_body is 1,024
+  const std::string long_type = "application/x-amphora-test;note=" + std::string(60, 't');
+  for (int round = 0; round < 3; ++round) {
+    c.write_raw_request("POST", "/request?type=" + long_type, body,
+                        "Cookie: " + cookie + "\r\nUser-Agent: " + agent + "\r\n");
+    auto res = c.read();
+    ASSERT_TRUE(res) << round;
+    EXPECT_EQ(res->body(), cookie + "|" + agent + "|" + body);
+    EXPECT_EQ(to_string((*res)[http::field::content_type]), long_type);
+    c.write_raw_request("POST", "/request?type=text/plain", "small", "Cookie: k=v\r\n");
+    res = c.read();
+    ASSERT_TRUE(res) << round;
+    EXPECT_EQ(res->body(), "k=v||small");
+    EXPECT_EQ(to_string((*res)[http::field::content_type]), "text/plain");
+    c.write_raw_request("POST", "/request?type=", "");
+    res = c.read();
+    ASSERT_TRUE(res) << round;
+    EXPECT_EQ(res->body(), "||");
+    EXPECT_EQ(res->count(http::field::content_type), 0u);
+  }
 }
 
 TEST(loopback, pipelining_is_bounded_but_all_requests_are_answered) {

@@ -4,6 +4,8 @@
 // from any thread. Handlers know nothing of Asio or Beast, so gateway tests need no socket.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,9 +34,56 @@ struct request_view {
   unsigned http_version = 11;  // 10 for HTTP/1.0, 11 for HTTP/1.1
 };
 
+// A reply's Content-Type, assigned and compared as a string ("" sends none). Up to
+// inline_capacity characters (every type the server and the gateway write) are held in place, so a
+// reply does not allocate for its type: "application/x-amf" is past std::string's small buffer
+// (docs/performance.md, "Long-poll delivery: the request's memory"); a longer one is held on the heap.
+class media_type {
+ public:
+  static constexpr std::size_t inline_capacity = 39;
+
+  media_type() = default;
+  media_type(std::string_view text) { assign(text); }                   // NOLINT(google-explicit-constructor)
+  media_type(const char* text) : media_type(std::string_view(text)) {}  // NOLINT(google-explicit-constructor)
+  media_type(const std::string& text)
+      : media_type(std::string_view(text)) {}  // NOLINT(google-explicit-constructor)
+
+  std::string_view view() const noexcept {
+    return long_.empty() ? std::string_view(inline_, size_) : std::string_view(long_);
+  }
+  operator std::string_view() const noexcept { return view(); }  // NOLINT(google-explicit-constructor)
+  std::string str() const { return std::string(view()); }
+  bool empty() const noexcept { return view().empty(); }
+  std::size_t size() const noexcept { return view().size(); }
+  void clear() noexcept {
+    size_ = 0;
+    long_.clear();
+  }
+
+  friend bool operator==(const media_type& a, const media_type& b) noexcept { return a.view() == b.view(); }
+  friend bool operator==(const media_type& a, std::string_view b) noexcept { return a.view() == b; }
+  friend bool operator==(const media_type& a, const char* b) noexcept { return a.view() == b; }
+
+ private:
+  void assign(std::string_view text) {
+    if (text.size() <= inline_capacity) {
+      std::copy(text.begin(), text.end(), inline_);
+      size_ = static_cast<unsigned char>(text.size());
+      long_.clear();
+    } else {
+      long_.assign(text);
+      size_ = 0;
+    }
+  }
+
+  char inline_[inline_capacity] = {};
+  unsigned char size_ = 0;
+  std::string long_;  // a type longer than inline_capacity, else empty
+};
+
 struct reply {
   unsigned status = 200;
-  std::string content_type = "application/x-amf";
+  media_type content_type = "application/x-amf";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Set-Cookie, ...)
   std::vector<std::uint8_t> body;
   // Set: the body is streamed (stream.hpp). The server sends the status and headers with
