@@ -45,8 +45,8 @@ class media_type {
   media_type() = default;
   media_type(std::string_view text) { assign(text); }                   // NOLINT(google-explicit-constructor)
   media_type(const char* text) : media_type(std::string_view(text)) {}  // NOLINT(google-explicit-constructor)
-  media_type(const std::string& text)
-      : media_type(std::string_view(text)) {}  // NOLINT(google-explicit-constructor)
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  media_type(const std::string& text) : media_type(std::string_view(text)) {}
 
   std::string_view view() const noexcept {
     return long_.empty() ? std::string_view(inline_, size_) : std::string_view(long_);
