@@ -34,10 +34,10 @@ flex::message delivery::to_flex(amf::arena& memory) const {
   return notice;
 }
 
-amf::status delivery::encode_full_form(std::vector<std::uint8_t>& out) const {
-  if (!invalidated) return message->append_full_form(*client_id, out);
+amf::status delivery::encode(flex::form f, std::vector<std::uint8_t>& out) const {
+  if (!invalidated) return message->append(f, *client_id, out);
   amf::arena memory(512);
-  amf::result<amf::value> v = flex::to_value(memory, to_flex(memory), flex::form::full);
+  amf::result<amf::value> v = flex::to_value(memory, to_flex(memory), f);
   if (!v) return v.error();
   amf::encode_options encode;
   encode.registry = &flex::registry();

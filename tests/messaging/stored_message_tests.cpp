@@ -1,17 +1,21 @@
-// stored_message::append_full_form: the bytes spliced for each subscriber from the one encoding
-// of a published message are those a fresh encoding of that subscriber's copy gives, also when
-// the subscription id cannot be spliced (it is empty, or another string of the message holds it).
+// stored_message::append: the bytes spliced for each subscriber from the one encoding of a
+// published message are those a fresh encoding of that subscriber's copy gives, in full form and in
+// small form, also when the subscription id cannot be spliced (full form: it is empty, or another
+// string of the message holds it; small form: it is not a UUID).
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "amphora/amf/amf3.hpp"
+#include "amphora/amf/json.hpp"
 #include "amphora/amf/value.hpp"
 #include "amphora/flex/constants.hpp"
 #include "amphora/flex/small_messages.hpp"
+#include "amphora/flex/uuid.hpp"
 #include "amphora/messaging/broker.hpp"
 #include "amphora/messaging/stored_message.hpp"
 
@@ -41,11 +45,12 @@ class stored_message_test : public ::testing::Test {
   }
 
   // What a channel sent before: the subscriber's copy turned into a value and encoded.
-  static std::vector<std::uint8_t> fresh_encoding(const stored_message& s, std::string_view client_id) {
+  static std::vector<std::uint8_t> fresh_encoding(const stored_message& s, std::string_view client_id,
+                                                  flex::form f = flex::form::full) {
     flex::async_message copy = s.message();
     copy.client_id = client_id;
     amf::arena memory(1024);
-    amf::result<amf::value> v = flex::to_value(memory, copy, flex::form::full);
+    amf::result<amf::value> v = flex::to_value(memory, copy, f);
     EXPECT_TRUE(v);
     amf::encode_options options;
     options.registry = &flex::registry();
@@ -54,10 +59,18 @@ class stored_message_test : public ::testing::Test {
     return out;
   }
 
-  static std::vector<std::uint8_t> spliced(const stored_message& s, std::string_view client_id) {
+  static std::vector<std::uint8_t> spliced(const stored_message& s, std::string_view client_id,
+                                           flex::form f = flex::form::full) {
     std::vector<std::uint8_t> out;
-    EXPECT_TRUE(s.append_full_form(client_id, out));
+    EXPECT_TRUE(s.append(f, client_id, out));
     return out;
+  }
+
+  // A value from amphora's lossless JSON.
+  amf::value json(std::string_view text) {
+    amf::result<amf::value> v = amf::value_from_json(text, memory_);
+    EXPECT_TRUE(v) << text;
+    return v ? *v : amf::value::null();
   }
 
   amf::arena memory_{1024};
@@ -129,7 +142,7 @@ TEST_F(stored_message_test, appends_after_what_the_buffer_holds) {
   auto stored = stored_message::make(message("hello"), 1 << 20);
   ASSERT_TRUE(stored);
   std::vector<std::uint8_t> out = {1, 2, 3};
-  ASSERT_TRUE((*stored)->append_full_form("sub-1", out));
+  ASSERT_TRUE((*stored)->append(flex::form::full, "sub-1", out));
   std::vector<std::uint8_t> expected = {1, 2, 3};
   const std::vector<std::uint8_t> fresh = fresh_encoding(**stored, "sub-1");
   expected.insert(expected.end(), fresh.begin(), fresh.end());
@@ -141,11 +154,14 @@ TEST_F(stored_message_test, a_delivery_encodes_its_message_or_its_invalidation) 
   ASSERT_TRUE(stored);
   const auto id = std::make_shared<const std::string>("sub-9");
   std::vector<std::uint8_t> bytes;
-  ASSERT_TRUE((delivery{*stored, id, false}.encode_full_form(bytes)));
+  ASSERT_TRUE((delivery{*stored, id, false}.encode(flex::form::full, bytes)));
   EXPECT_EQ(bytes, fresh_encoding(**stored, "sub-9"));
+  bytes.clear();
+  ASSERT_TRUE((delivery{*stored, id, false}.encode(flex::form::small, bytes)));
+  EXPECT_EQ(bytes, fresh_encoding(**stored, "sub-9", flex::form::small));
 
   bytes.clear();
-  ASSERT_TRUE((delivery{*stored, id, true}.encode_full_form(bytes)));
+  ASSERT_TRUE((delivery{*stored, id, true}.encode(flex::form::full, bytes)));
   amf::arena memory(1024);
   amf::decode_options options;
   options.registry = &flex::registry();
@@ -158,6 +174,138 @@ TEST_F(stored_message_test, a_delivery_encodes_its_message_or_its_invalidation) 
   EXPECT_EQ(notice->operation, flex::command_operation::subscription_invalidate);
   EXPECT_EQ(notice->client_id, "sub-9");
   EXPECT_EQ(notice->destination, "chat");
+}
+
+TEST_F(stored_message_test, both_forms_give_the_bytes_of_a_fresh_encoding_for_every_kind_of_message) {
+  // Bodies of every AMF3 kind (shared nodes, a typed and an externalizable object, a 16-byte
+  // ByteArray like a small-form id), header sets from none to many (DSId and DSEndpoint are dropped
+  // when stored), ids as UUIDs (the small form's byte arrays) or not, zero and non-zero numbers.
+  const std::string uuid_a = "8E1F0C3B-4A2D-4B6E-9C7F-0123456789AB";
+  const std::string uuid_b = "7A5C2E1B-0D4F-4C3A-9E8B-112233445566";
+  const std::vector<std::string> bodies = {
+      "null",
+      R"({"$undefined":true})",
+      "true",
+      "42",
+      "-1.5",
+      R"("text")",
+      R"("")",
+      R"({"$date":"2005-03-18T01:58:31.000Z"})",
+      R"({"$xml":"<a/>"})",
+      R"({"$xmldoc":"<b/>"})",
+      R"({"$bytes":"jh8MO0otS26cfwEjRWeJqw=="})",  // uuid_a's 16 bytes
+      R"([{"$id":0,"text":"hi"},{"$ref":0},"chat","8E1F0C3B-4A2D-4B6E-9C7F-0123456789AB"])",
+      R"({"$array":[1,"x"],"$assoc":{"k":"v"}})",
+      R"({"$class":"com.example.Item","name":"x","n":1,"when":{"$date":0}})",
+      R"({"$vector":"int","$items":[1,-2]})",
+      R"({"$vector":"object","$type":"com.example.Item","$items":[{"$class":"com.example.Item","name":"y"}]})",
+      R"({"$dictionary":[["k",1],[2,"two"]]})",
+      R"({"$class":"flex.messaging.io.ArrayCollection","$external":["a",{"b":2}]})",
+      R"({"all":[null,true,3,4.5,"s",{"$bytes":"AQI="},{"$xml":"<c/>"},{"$vector":"double","$items":[0.5]}]})",
+  };
+  const std::vector<std::string> header_sets = {
+      "null",
+      "{}",
+      R"({"DSId":"publisher","DSEndpoint":"my-amf"})",
+      R"({"DSId":"publisher","DSSubtopic":"a.b","user":"ann","n":3,"ids":["8E1F0C3B-4A2D-4B6E-9C7F-0123456789AB"],)"
+      R"("when":{"$date":1},"raw":{"$bytes":"AAECAwQFBgcICQoLDA0ODw=="}})",
+  };
+  struct ids {
+    std::string message_id;
+    std::string correlation_id;
+    double timestamp;
+    double time_to_live;
+  };
+  const std::vector<ids> id_sets = {
+      {uuid_b, uuid_a, 1733350000123.0, 0},
+      {"msg-1", "corr", 0, 5000},
+      {uuid_b, "", 1733350000123.5, 0},
+  };
+  const std::vector<std::string> client_ids = {
+      uuid_a,
+      uuid_b,
+      flex::new_uuid(),
+      flex::new_uuid(),
+      "8e1f0c3b-4a2d-4b6e-9c7f-0123456789ab",  // lower case: a string
+      "sub-1",
+      "chat",
+      "",
+      std::string(300, 'q')};
+  int checked = 0;
+  for (const std::string& body : bodies) {
+    for (const std::string& headers : header_sets) {
+      for (const ids& i : id_sets) {
+        flex::async_message m;
+        m.destination = "chat";
+        m.message_id = i.message_id;
+        m.correlation_id = i.correlation_id;
+        m.timestamp = i.timestamp;
+        m.time_to_live = i.time_to_live;
+        m.body = json(body);
+        m.headers = json(headers);
+        auto stored = stored_message::make(m, 1 << 20);
+        ASSERT_TRUE(stored) << body << " " << headers;
+        for (const std::string& id : client_ids) {
+          for (const flex::form f : {flex::form::full, flex::form::small}) {
+            SCOPED_TRACE(body + " " + headers + " " + i.message_id + " " + id.substr(0, 40) +
+                         (f == flex::form::small ? " small" : " full"));
+            ASSERT_EQ(spliced(**stored, id, f), fresh_encoding(**stored, id, f));
+            ++checked;
+          }
+        }
+        // Appended after what a buffer holds, several messages in one buffer (as a drain writes).
+        std::vector<std::uint8_t> all;
+        std::vector<std::uint8_t> expected;
+        for (const std::string& id : client_ids) {
+          ASSERT_TRUE((*stored)->append(flex::form::small, id, all));
+          const std::vector<std::uint8_t> fresh = fresh_encoding(**stored, id, flex::form::small);
+          expected.insert(expected.end(), fresh.begin(), fresh.end());
+        }
+        ASSERT_EQ(all, expected);
+      }
+    }
+  }
+  EXPECT_EQ(checked, 19 * 4 * 3 * 9 * 2);
+}
+
+TEST_F(stored_message_test, the_small_form_decodes_as_a_dsa_with_the_subscribers_id) {
+  auto stored = stored_message::make(message("hello"), 1 << 20);
+  ASSERT_TRUE(stored);
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = flex::new_uuid();
+    const std::vector<std::uint8_t> bytes = spliced(**stored, id, flex::form::small);
+    const std::array<std::uint8_t, 6> dsa = {0x0A, 0x07, 0x07, 'D', 'S', 'A'};  // externalizable, "DSA"
+    ASSERT_GE(bytes.size(), dsa.size());
+    EXPECT_TRUE(std::equal(dsa.begin(), dsa.end(), bytes.begin()));
+    amf::arena memory(1024);
+    amf::decode_options options;
+    options.registry = &flex::registry();
+    amf::result<amf::value> v = amf::decode_amf3(bytes, memory, options);
+    ASSERT_TRUE(v);
+    amf::result<flex::message> m = flex::read_message(*v, memory);
+    ASSERT_TRUE(m);
+    const auto& copy = std::get<flex::async_message>(*m);
+    EXPECT_EQ(copy.client_id, id);
+    EXPECT_EQ(copy.message_id, "7A5C2E1B-0D4F-4C3A-9E8B-112233445566");
+    EXPECT_EQ(copy.header(flex::headers::ds_id), nullptr);
+  }
+}
+
+TEST_F(stored_message_test, threads_that_ask_for_the_small_form_at_once_get_the_same_bytes) {
+  // The small form's template is built by the first call; calls racing it wait for it.
+  for (int round = 0; round < 20; ++round) {
+    auto stored = stored_message::make(message("race"), 1 << 20);
+    ASSERT_TRUE(stored);
+    const std::string id = flex::new_uuid();
+    std::vector<std::vector<std::uint8_t>> results(4);
+    std::vector<std::thread> threads;
+    for (auto& out : results) {
+      threads.emplace_back([&stored, &id, &out] { (void)(*stored)->append(flex::form::small, id, out); });
+    }
+    for (std::thread& t : threads) t.join();
+    const std::vector<std::uint8_t> fresh = fresh_encoding(**stored, id, flex::form::small);
+    for (const auto& out : results) ASSERT_EQ(out, fresh);
+  }
 }
 
 }  // namespace

@@ -114,9 +114,9 @@ struct delivery {
   // SUBSCRIPTION_INVALIDATE (op 10) with its clientId and destination (fresh messageId from
   // `memory`).
   flex::message to_flex(amf::arena& memory) const;
-  // to_flex() in full form, AMF3-encoded onto `out` (what the push channels send). A message's
+  // to_flex() in form `f`, AMF3-encoded onto `out` (what the push channels send). A message's
   // bytes come from its stored_message, which encodes them once for every subscriber.
-  amf::status encode_full_form(std::vector<std::uint8_t>& out) const;
+  amf::status encode(flex::form f, std::vector<std::uint8_t>& out) const;
 };
 
 struct subscribe_request {

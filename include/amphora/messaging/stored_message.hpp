@@ -3,15 +3,18 @@
 // DSEndpoint header (BlazeDS's MessageService strips them before pushing), and it keeps the
 // publisher's messageId, timestamp, body and other headers.
 //
-// It also keeps the message's full-form AMF3 bytes (what a push channel sends), encoded once with
-// a placeholder clientId: a subscriber's copy is those bytes with its subscription id spliced in
-// (append_full_form), not a fresh encoding per subscriber.
+// It also keeps the message's AMF3 bytes as a push channel sends them, encoded once with a
+// placeholder clientId: a subscriber's copy is those bytes with its subscription id spliced in
+// (append), not a fresh encoding per subscriber. The full form (an AsyncMessage) is encoded when the
+// message is stored; the small form (DSA, for clients that announced small messages) when a
+// subscriber first asks for it.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -33,11 +36,15 @@ class stored_message {
   // The AMF3 size of the copy (what its memory is proportional to).
   std::size_t encoded_bytes() const noexcept { return encoded_bytes_; }
 
-  // Appends the AMF3 encoding of message() in full form (an AsyncMessage) with clientId =
-  // `client_id`: the same bytes as flex::to_value + amf::encode_amf3 of that copy. Spliced into
-  // the bytes encoded once when `client_id` is not empty and none of the message's other strings
-  // contains it (so the string reference table is the same); encoded afresh otherwise.
-  amf::status append_full_form(std::string_view client_id, std::vector<std::uint8_t>& out) const;
+  // Appends the AMF3 encoding of message() in form `f` with clientId = `client_id`: the same bytes
+  // as flex::to_value + amf::encode_amf3 of that copy. Spliced into the bytes encoded once when
+  // the form's template can hold the id as it is; encoded afresh otherwise:
+  // - full form: `client_id` is not empty and none of the message's other strings contains it
+  //   (so the string reference table is the same);
+  // - small form: `client_id` is a UUID, which the small form writes as a 16-byte ByteArray (a
+  //   new entry of the object table, whatever its bytes, and none of the string table).
+  // Safe to call from several threads at once (the small form's template is built once).
+  amf::status append(flex::form f, std::string_view client_id, std::vector<std::uint8_t>& out) const;
 
   stored_message() = default;  // use make()
   stored_message(const stored_message&) = delete;
@@ -47,16 +54,26 @@ class stored_message {
   amf::arena memory_{512};
   flex::async_message message_;
   std::size_t encoded_bytes_ = 0;
-  // message() in full form with a fresh random clientId; [id_at_, id_end_) is that string's
-  // length and bytes (id_at_ == id_end_: no template, every copy is encoded afresh).
-  std::vector<std::uint8_t> full_form_;
-  std::size_t id_at_ = 0;
-  std::size_t id_end_ = 0;
+  // The bytes of message() with a random placeholder clientId; [id_at, id_end) is what a
+  // subscriber's id replaces (id_at == id_end: no template, every copy is encoded afresh).
+  struct form_template {
+    std::vector<std::uint8_t> bytes;
+    std::size_t id_at = 0;
+    std::size_t id_end = 0;
+  };
+  // The full form: the placeholder is a string (its length and bytes).
+  form_template full_form_;
+  // The small form: the placeholder is a UUID's 16 bytes (after the ByteArray's marker and
+  // length). Built by the first small-form append.
+  mutable form_template small_form_;
+  mutable std::once_flag small_form_once_;
   // A filter of the four-byte windows of the template outside the placeholder: a clientId whose
   // first or last four bytes are not among them is in none of the message's strings, so it is
   // spliced without searching the bytes for it (a search per subscriber otherwise).
   std::array<std::uint64_t, 16> windows_{};
   bool may_contain(std::string_view s) const noexcept;
+  amf::status append_full_form(std::string_view client_id, std::vector<std::uint8_t>& out) const;
+  amf::status append_small_form(std::string_view client_id, std::vector<std::uint8_t>& out) const;
 };
 
 }  // namespace amphora::messaging

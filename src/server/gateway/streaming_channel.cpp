@@ -226,7 +226,8 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
     const bool open =
         sink_->write_encoded(taken_.size(), [this](std::size_t i, std::vector<std::uint8_t>& out) {
           const std::size_t at = out.size();
-          if (!encode(taken_[i], out)) return false;  // stored messages encode
+          // Spliced from the bytes the message was encoded to once (stored_message::append).
+          if (!taken_[i].encode(form(), out)) return false;  // stored messages encode
           detail::frame_chunk_at(out, at);
           return true;
         });
@@ -237,14 +238,8 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
     taken_.clear();
   }
 
-  // The full form is spliced from the bytes the message was encoded to once; the small form
-  // (ids as 16-byte arrays) is encoded for this client.
-  bool encode(const messaging::delivery& d, std::vector<std::uint8_t>& bytes) {
-    if (!small_) return d.encode_full_form(bytes).ok();
-    amf::arena memory(first_block_bytes);
-    amf::result<amf::value> v = flex::to_value(memory, d.to_flex(memory), flex::form::small);
-    return v && amf::encode_amf3(*v, bytes, encode_);
-  }
+  // The small form (DSK/DSA, ids as 16-byte arrays) once the client announced small messages.
+  flex::form form() const noexcept { return small_ ? flex::form::small : flex::form::full; }
 
   void write_open_ack() {
     amf::arena memory(first_block_bytes);
@@ -258,7 +253,7 @@ class flex_stream final : public stream_connection, public std::enable_shared_fr
 
   void write_message(amf::arena& memory, const flex::message& m) {
     std::vector<std::uint8_t> bytes;
-    amf::result<amf::value> v = flex::to_value(memory, m, small_ ? flex::form::small : flex::form::full);
+    amf::result<amf::value> v = flex::to_value(memory, m, form());
     if (v && amf::encode_amf3(*v, bytes, encode_)) sink_->write(frame(bytes));
   }
 

@@ -272,7 +272,7 @@ class flex_connection final : public websocket_connection,
     }
     // Encoded straight into the sink's write buffer, in one batch (one lock, one copy each).
     sink_->send_encoded(taken_.size(), [this](std::size_t i, std::vector<std::uint8_t>& out) {
-      return taken_[i].encode_full_form(out).ok();  // stored messages encode
+      return taken_[i].encode(flex::form::full, out).ok();  // stored messages encode
     });
     taken_.clear();  // the messages go; the vector stays for the next drain
   }
