@@ -66,6 +66,32 @@ TEST(Uuid, OnlyUppercaseUuidTextIsAUuid) {
   EXPECT_TRUE(is_uuid("00000000-0000-0000-0000-000000000000"));
 }
 
+TEST(Uuid, EveryByteAtEveryPositionIsCheckedAsTheShapeSays) {
+  // Each of the 36 positions takes each of the 256 byte values: a UUID exactly when the position
+  // is a dash and the byte '-', or a digit position and the byte 0-9 or A-F (its value then in
+  // the right half of the right byte).
+  const std::string base = "6057E1F6-7F6D-7876-475B-6B06A7E13812";
+  const auto base_bytes = uuid_to_bytes(base);
+  ASSERT_TRUE(base_bytes);
+  for (std::size_t k = 0; k < base.size(); ++k) {
+    const bool dash = k == 8 || k == 13 || k == 18 || k == 23;
+    const std::size_t digit = k - (k > 8) - (k > 13) - (k > 18) - (k > 23);  // among the 32
+    for (int c = 0; c < 256; ++c) {
+      std::string text = base;
+      text[k] = static_cast<char>(c);
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+      const auto bytes = uuid_to_bytes(text);
+      ASSERT_EQ(bytes.has_value(), dash ? c == '-' : hex) << k << " " << c;
+      if (!bytes || dash) continue;
+      uuid_bytes expected = *base_bytes;
+      const int value = c <= '9' ? c - '0' : c - 'A' + 10;
+      std::uint8_t& b = expected[digit / 2];
+      b = static_cast<std::uint8_t>(digit % 2 == 0 ? (b & 0x0F) | value << 4 : (b & 0xF0) | value);
+      ASSERT_EQ(*bytes, expected) << k << " " << c;
+    }
+  }
+}
+
 TEST(Uuid, RandomBytesFillsLargeBuffers) {
   std::array<std::uint8_t, 4096> buffer{};
   random_bytes(buffer);
