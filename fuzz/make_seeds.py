@@ -5,7 +5,8 @@
                          [--payload-dir ../shared/payloads]
 
 OUT/<target>/ gets one file per golden vector (tests/data/*.golden): amf0, amf3 and packet get the
-`hex` bytes of amf0.golden, amf3.golden, packet.golden (gateway the packets too); roundtrip the same bytes after the format
+`hex` bytes of amf0.golden, amf3.golden, packet.golden (gateway the packets too, delivery the AMF3
+values); roundtrip the same bytes after the format
 byte the round-trip fuzzer reads first (0 AMF3, 1 AMF0, 2 packet); json every `json` text, plus
 the small JSON payloads. The samples of the examples dir join them by extension (.amf0, .amf3, .amf
 for packets, .json). OUT is emptied first, so a vector removed from the golden files leaves no
@@ -76,7 +77,7 @@ def write_seed(out, counts, target, name, data):
 def golden_seeds(args):
     if args.out.exists():
         shutil.rmtree(args.out)
-    counts = dict.fromkeys(("amf0", "amf3", "packet", "json", "roundtrip", "gateway"), 0)
+    counts = dict.fromkeys(("amf0", "amf3", "packet", "json", "roundtrip", "gateway", "delivery"), 0)
     for target in counts:
         (args.out / target).mkdir(parents=True)
 
@@ -93,6 +94,8 @@ def golden_seeds(args):
                 write_seed(args.out, counts, "roundtrip", seed, bytes([format_byte]) + data)
                 if target == "packet":
                     write_seed(args.out, counts, "gateway", seed, data)
+                if target == "amf3":
+                    write_seed(args.out, counts, "delivery", seed, data)
             if "json" in fields:
                 write_seed(args.out, counts, "json", seed + ".json", fields["json"].encode("utf-8"))
 
@@ -104,6 +107,8 @@ def golden_seeds(args):
             write_seed(args.out, counts, "roundtrip", seed, bytes([FORMATS[fmt][1]]) + path.read_bytes())
             if fmt == "packet":
                 write_seed(args.out, counts, "gateway", seed, path.read_bytes())
+            if fmt == "amf3":
+                write_seed(args.out, counts, "delivery", seed, path.read_bytes())
         elif path.suffix == ".json":
             write_seed(args.out, counts, "json", seed, path.read_bytes())
 
