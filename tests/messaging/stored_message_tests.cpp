@@ -66,6 +66,18 @@ class stored_message_test : public ::testing::Test {
     return out;
   }
 
+  // What a subscriber reads from `bytes` (a failed check, and an empty message, if it cannot).
+  static flex::message read_copy(const std::vector<std::uint8_t>& bytes, amf::arena& memory) {
+    amf::decode_options options;
+    options.registry = &flex::registry();
+    amf::result<amf::value> v = amf::decode_amf3(bytes, memory, options);
+    EXPECT_TRUE(v);
+    if (!v) return flex::async_message{};
+    amf::result<flex::message> m = flex::read_message(*v, memory);
+    EXPECT_TRUE(m);
+    return m ? *m : flex::async_message{};
+  }
+
   // A value from amphora's lossless JSON.
   amf::value json(std::string_view text) {
     amf::result<amf::value> v = amf::value_from_json(text, memory_);
@@ -79,24 +91,31 @@ class stored_message_test : public ::testing::Test {
 TEST_F(stored_message_test, each_subscriber_gets_the_bytes_of_its_own_copy) {
   auto stored = stored_message::make(message("hello"), 1 << 20);
   ASSERT_TRUE(stored);
-  const std::vector<std::string> ids = {"8E1F0C3B-4A2D-4B6E-9C7F-0123456789AB", "sub-1", "x",
-                                        std::string(200, 'q'), std::string(20000, 'z')};
+  const std::vector<std::string> ids = {"8E1F0C3B-4A2D-4B6E-9C7F-0123456789AB",
+                                        flex::new_uuid(),
+                                        "sub-1",
+                                        "x",
+                                        std::string(200, 'q'),
+                                        std::string(20000, 'z')};
   for (const std::string& id : ids) {
-    SCOPED_TRACE(id.substr(0, 40));
-    const std::vector<std::uint8_t> bytes = spliced(**stored, id);
-    EXPECT_EQ(bytes, fresh_encoding(**stored, id));
-    // The id is in the bytes once, and the copy decodes with it as clientId.
-    amf::arena memory(1024);
-    amf::decode_options options;
-    options.registry = &flex::registry();
-    amf::result<amf::value> v = amf::decode_amf3(bytes, memory, options);
-    ASSERT_TRUE(v);
-    amf::result<flex::message> m = flex::read_message(*v, memory);
-    ASSERT_TRUE(m);
-    const auto& copy = std::get<flex::async_message>(*m);
-    EXPECT_EQ(copy.client_id, id);
-    EXPECT_EQ(copy.destination, "chat");
-    EXPECT_EQ(copy.header(flex::headers::ds_id), nullptr);  // dropped when stored
+    for (const flex::form f : {flex::form::full, flex::form::small}) {
+      SCOPED_TRACE(id.substr(0, 40) + (f == flex::form::small ? " small" : " full"));
+      const std::vector<std::uint8_t> bytes = spliced(**stored, id, f);
+      EXPECT_EQ(bytes, fresh_encoding(**stored, id, f));
+      if (f == flex::form::small) {  // an externalizable DSA
+        const std::array<std::uint8_t, 6> dsa = {0x0A, 0x07, 0x07, 'D', 'S', 'A'};
+        ASSERT_GE(bytes.size(), dsa.size());
+        EXPECT_TRUE(std::equal(dsa.begin(), dsa.end(), bytes.begin()));
+      }
+      // The copy decodes with the id as clientId.
+      amf::arena memory(1024);
+      const flex::message m = read_copy(bytes, memory);
+      const auto& copy = std::get<flex::async_message>(m);
+      EXPECT_EQ(copy.client_id, id);
+      EXPECT_EQ(copy.message_id, "7A5C2E1B-0D4F-4C3A-9E8B-112233445566");
+      EXPECT_EQ(copy.destination, "chat");
+      EXPECT_EQ(copy.header(flex::headers::ds_id), nullptr);  // dropped when stored
+    }
   }
 }
 
@@ -163,13 +182,8 @@ TEST_F(stored_message_test, a_delivery_encodes_its_message_or_its_invalidation) 
   bytes.clear();
   ASSERT_TRUE((delivery{*stored, id, true}.encode(flex::form::full, bytes)));
   amf::arena memory(1024);
-  amf::decode_options options;
-  options.registry = &flex::registry();
-  amf::result<amf::value> v = amf::decode_amf3(bytes, memory, options);
-  ASSERT_TRUE(v);
-  amf::result<flex::message> m = flex::read_message(*v, memory);
-  ASSERT_TRUE(m);
-  const auto* notice = std::get_if<flex::command_message>(&*m);
+  const flex::message m = read_copy(bytes, memory);
+  const auto* notice = std::get_if<flex::command_message>(&m);
   ASSERT_NE(notice, nullptr);
   EXPECT_EQ(notice->operation, flex::command_operation::subscription_invalidate);
   EXPECT_EQ(notice->client_id, "sub-9");
@@ -266,29 +280,6 @@ TEST_F(stored_message_test, both_forms_give_the_bytes_of_a_fresh_encoding_for_ev
     }
   }
   EXPECT_EQ(checked, 19 * 4 * 3 * 9 * 2);
-}
-
-TEST_F(stored_message_test, the_small_form_decodes_as_a_dsa_with_the_subscribers_id) {
-  auto stored = stored_message::make(message("hello"), 1 << 20);
-  ASSERT_TRUE(stored);
-  for (int i = 0; i < 3; ++i) {
-    const std::string id = flex::new_uuid();
-    const std::vector<std::uint8_t> bytes = spliced(**stored, id, flex::form::small);
-    const std::array<std::uint8_t, 6> dsa = {0x0A, 0x07, 0x07, 'D', 'S', 'A'};  // externalizable, "DSA"
-    ASSERT_GE(bytes.size(), dsa.size());
-    EXPECT_TRUE(std::equal(dsa.begin(), dsa.end(), bytes.begin()));
-    amf::arena memory(1024);
-    amf::decode_options options;
-    options.registry = &flex::registry();
-    amf::result<amf::value> v = amf::decode_amf3(bytes, memory, options);
-    ASSERT_TRUE(v);
-    amf::result<flex::message> m = flex::read_message(*v, memory);
-    ASSERT_TRUE(m);
-    const auto& copy = std::get<flex::async_message>(*m);
-    EXPECT_EQ(copy.client_id, id);
-    EXPECT_EQ(copy.message_id, "7A5C2E1B-0D4F-4C3A-9E8B-112233445566");
-    EXPECT_EQ(copy.header(flex::headers::ds_id), nullptr);
-  }
 }
 
 TEST_F(stored_message_test, threads_that_ask_for_the_small_form_at_once_get_the_same_bytes) {
