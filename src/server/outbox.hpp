@@ -3,9 +3,10 @@
 // at once into one buffer; the connection is made due in the server's flush sweep (flush_sweep.hpp)
 // only when nothing was waiting to be taken, so that items added in a burst (several publishes that
 // ran ahead of the pushes, a backlog behind a slow reader) are taken together and go out in one
-// write. In pull mode the owner only says it has items (want_drain) and adds them on the strand
-// just before the take (add_each: a drain's items under one lock, each encoded straight into the
-// buffer), so that they are encoded when they are written, not while they wait. The queue is
+// write. In pull mode the owner only says it has items (want_drain); the take says a drain was
+// wanted, and the strand then encodes the drain's items straight into the buffer it took, with no
+// lock held, and counts them against the bound under one short lock (add_taken), so that they are
+// encoded when they are written, not while they wait, and a wake never waits for an encoding. The queue is
 // bounded (frames, or payload bytes): an item that would pass the bound ends the outbox (the documented
 // slow-client policy: the session closes after what is queued, or at once). Also the server's count
 // of push writes and of the items they carried (write_counts), logged when the server stops.
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +33,8 @@ class outbox {
 
   // Counted toward the bound: frames (WebSocket) or payload bytes (streaming).
   explicit outbox(std::size_t bound) : bound_(bound) {}
+
+  std::size_t bound() const noexcept { return bound_; }
 
   enum class added {
     queued,  // after others still waiting: the strand was told already
@@ -56,13 +60,22 @@ class outbox {
     return std::exchange(flush_posted_, true) ? added::queued : added::flush;
   }
 
-  // Adds up to `count` items under one lock (a drain's messages): `encode(i, buffer)` appends item
-  // i to the buffer and returns its cost, or nothing to skip it (what it appended is dropped). Each
-  // item meets the bound as add's would: the first that would pass it is dropped and ends the
-  // outbox (full), the items before it stay. After the first item the buffer is grown once for
-  // `count` items of its size (at most max_batch_reserve more: one large message ahead of many
-  // small ones must not reserve the large size for each), not doubled step by step. The result is
-  // the one add would give for the last item added (queued when none was, and the outbox is open).
+  // After a batch's first item, of `count`, was appended to `buffer` from `at` on (item `i`): grows
+  // the buffer once for the rest at its size (at most max_batch_reserve more: one large message
+  // ahead of many small ones must not reserve the large size for each), not doubled step by step.
+  static void reserve_for_rest(std::vector<std::uint8_t>& buffer, std::size_t at, std::size_t i,
+                               std::size_t count) {
+    if (i + 1 >= count) return;
+    const std::size_t size = buffer.size() - at;
+    buffer.reserve(buffer.size() + std::min(size * (count - i - 1), max_batch_reserve));
+  }
+
+  // Adds up to `count` items under one lock: `encode(i, buffer)` appends item i to the buffer and
+  // returns its cost, or nothing to skip it (what it appended is dropped). Each item meets the
+  // bound as add's would: the first that would pass it is dropped and ends the outbox (full), the
+  // items before it stay. The buffer is grown once after the first item (reserve_for_rest). The
+  // result is the one add would give for the last item added (queued when none was, and the
+  // outbox is open).
   template <class Encode>
   added add_each(std::size_t count, Encode&& encode) {
     std::lock_guard lock(mutex_);
@@ -80,10 +93,7 @@ class outbox {
         ended_ = true;
         return added::full;
       }
-      if (added_items == 0 && i + 1 < count) {
-        const std::size_t size = pending_.size() - at;
-        pending_.reserve(pending_.size() + std::min(size * (count - i - 1), max_batch_reserve));
-      }
+      if (added_items == 0) reserve_for_rest(pending_, at, i, count);
       queued_ += *cost;
       pending_cost_ += *cost;
       ++pending_items_;
@@ -93,20 +103,15 @@ class outbox {
     return std::exchange(flush_posted_, true) ? added::queued : added::flush;
   }
 
-  // Pull mode (message_sink::wake): the owner has items waiting elsewhere, to be added on the
-  // strand just before the next take (take_drain says so there). Like the first add, the first of
-  // these asks for a flush; until the take, more wants and adds join that flush.
+  // Pull mode (message_sink::wake): the owner has items waiting elsewhere, to be encoded on the
+  // strand just after the next take (which says so: taken::drain). Like the first add, the first
+  // of these asks for a flush; until the take, more wants and adds join that flush. One that comes
+  // after the take asks for a flush of its own, even while the drain runs.
   added want_drain() {
     std::lock_guard lock(mutex_);
     if (ended_) return added::ended;
     drain_wanted_ = true;
     return std::exchange(flush_posted_, true) ? added::queued : added::flush;
-  }
-
-  // On the strand, before a take: whether a drain was wanted since the last call.
-  bool take_drain() {
-    std::lock_guard lock(mutex_);
-    return std::exchange(drain_wanted_, false);
   }
 
   // Nothing more is added; true if it was open until now.
@@ -118,15 +123,42 @@ class outbox {
   struct taken {
     std::size_t cost = 0;
     std::size_t items = 0;
+    bool drain = false;  // a drain was wanted since the last take
   };
 
   // On the strand: what was added since the last take, swapped into `out` (empty; its capacity
-  // comes back here for the next items).
+  // comes back here for the next items), and whether a drain was wanted. Whatever is added or
+  // wanted from now on asks for a flush of its own.
   taken take(std::vector<std::uint8_t>& out) {
     std::lock_guard lock(mutex_);
     pending_.swap(out);
     flush_posted_ = false;
-    return {std::exchange(pending_cost_, 0), std::exchange(pending_items_, 0)};
+    return {std::exchange(pending_cost_, 0), std::exchange(pending_items_, 0),
+            std::exchange(drain_wanted_, false)};
+  }
+
+  // An item the strand encoded after a take, straight into the buffer it took: where it ends in
+  // that buffer, and its cost.
+  struct encoded {
+    std::size_t end = 0;
+    std::size_t cost = 0;
+  };
+
+  // On the strand, after a take: counts `items` (encoded with no lock held, behind what was taken)
+  // against the bound, in order, as add_each would: the first that would pass it ends the outbox
+  // (full) and neither it nor any after it is counted; the caller drops them. How many are
+  // counted (now being written), and queued, full, or ended (none counted: the outbox was ended).
+  std::pair<added, std::size_t> add_taken(std::span<const encoded> items) {
+    std::lock_guard lock(mutex_);
+    if (ended_) return {added::ended, 0};
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (queued_ > 0 && queued_ + items[i].cost > bound_) {
+        ended_ = true;
+        return {added::full, i};
+      }
+      queued_ += items[i].cost;
+    }
+    return {added::queued, items.size()};
   }
 
   // On the strand: taken items of `cost` were written (or dropped): they count no more.

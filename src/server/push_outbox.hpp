@@ -2,7 +2,9 @@
 // stream_session.cpp: HTTP chunks): the outbox (outbox.hpp), the server's flush sweep
 // (flush_sweep.hpp), the connection's strand and the channel's drain (pull mode). An added item
 // makes the connection due in the sweep when nothing was waiting; a wake does the same and the
-// drain runs on the strand just before the take. Each sink keeps what differs: the framing, the
+// drain runs on the strand just after the take: what it adds is encoded straight into the buffer
+// taken, with no lock held, and counted against the bound under one short lock (outbox::add_taken),
+// so a publishing thread's wake never waits for an encoding. Each sink keeps what differs: the framing, the
 // bound's unit, and what happens when the bound is passed (on_full). `Session` provides do_flush(),
 // called on the strand when the connection's turn in the sweep comes.
 #pragma once
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -31,16 +34,24 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
     post([](Session& s) { s.do_flush(); });
   }
 
-  // On the strand, before a take: the channel's drain, if a wake asked for one.
-  void drain_if_wanted() {
-    if (outbox_.take_drain() && drain_) drain_();
-  }
-
   // Nothing more is added; true if it was open until now.
   bool end_outbox() noexcept { return outbox_.end(); }
 
-  // On the strand: the items added since the last take (outbox::take).
-  outbox::taken take(std::vector<std::uint8_t>& out) { return outbox_.take(out); }
+  // On the strand: the items added since the last take (outbox::take), then, if a wake asked for
+  // one, the channel's drain, whose items (add, add_each on this thread) follow them in `out`.
+  outbox::taken take(std::vector<std::uint8_t>& out) {
+    outbox::taken t = outbox_.take(out);
+    if (t.drain && drain_) {
+      drain_batch batch{this, &out, &t};
+      const drain_batch* outer = std::exchange(current_drain, &batch);
+      struct restore {
+        const drain_batch* outer;
+        ~restore() { current_drain = outer; }
+      } restored{outer};
+      drain_();
+    }
+    return t;
+  }
 
   // On the strand: taken items of `cost` were written (or dropped).
   void written(std::size_t cost) { outbox_.written(cost); }
@@ -52,12 +63,21 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
   // One item (outbox::add); false if refused.
   template <class Encode>
   bool add(std::size_t cost, Encode&& encode) {
+    if (current_drain != nullptr && current_drain->owner == this) {
+      return add_to_taken(*current_drain, 1, [&](std::size_t, std::vector<std::uint8_t>& out) {
+        encode(out);
+        return std::optional<std::size_t>(cost);
+      });
+    }
     return settle(outbox_.add(cost, std::forward<Encode>(encode)));
   }
 
   // Several items under one lock (outbox::add_each); false if the outbox ended before the last.
   template <class Encode>
   bool add_each(std::size_t count, Encode&& encode) {
+    if (current_drain != nullptr && current_drain->owner == this) {
+      return add_to_taken(*current_drain, count, std::forward<Encode>(encode));
+    }
     return settle(outbox_.add_each(count, std::forward<Encode>(encode)));
   }
 
@@ -74,6 +94,43 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
   }
 
  private:
+  // The drain under way on this thread (take): whose, the buffer taken and what it holds.
+  struct drain_batch {
+    const push_outbox* owner;
+    std::vector<std::uint8_t>* out;
+    outbox::taken* taken;
+  };
+  static inline thread_local const drain_batch* current_drain = nullptr;
+
+  // In the drain, on the strand: the items are encoded behind what was taken, with no lock held
+  // (outbox::add_each's encode, bound and growth), then counted under one lock (add_taken); those
+  // the bound refuses are dropped from the buffer. The encoding stops at an item that passes the
+  // bound with what was taken alone (queued at least): the count would refuse it anyway.
+  template <class Encode>
+  bool add_to_taken(const drain_batch& batch, std::size_t count, Encode&& encode) {
+    std::vector<std::uint8_t>& out = *batch.out;
+    const std::size_t start = out.size();
+    encoded_.clear();
+    std::size_t known = batch.taken->cost;
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t at = out.size();
+      const std::optional<std::size_t> cost = encode(i, out);
+      if (!cost) {
+        out.resize(at);
+        continue;
+      }
+      if (encoded_.empty()) outbox::reserve_for_rest(out, at, i, count);
+      encoded_.push_back({out.size(), *cost});
+      if (known > 0 && known + *cost > outbox_.bound()) break;
+      known += *cost;
+    }
+    const auto [result, counted] = outbox_.add_taken(encoded_);
+    out.resize(counted > 0 ? encoded_[counted - 1].end : start);
+    for (std::size_t i = 0; i < counted; ++i) batch.taken->cost += encoded_[i].cost;
+    batch.taken->items += counted;
+    return settle(result);
+  }
+
   bool settle(outbox::added result) {
     switch (result) {
       case outbox::added::queued:
@@ -95,6 +152,7 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
   outbox outbox_;
   flush_sweep& sweep_;  // the server's: it outlives every connection's handlers
   std::function<void()> drain_;
+  std::vector<outbox::encoded> encoded_;  // the drain's items (add_to_taken), on the strand
 };
 
 }  // namespace amphora::server::detail

@@ -133,18 +133,18 @@ void stream_session<Stream>::do_end() {
   do_flush();
 }
 
-// Every chunk the sink encoded since the last write, in one write; when nothing is left after the
-// end was asked, the last chunk (once the handler's drain, if woken, has written what it had).
+// Every chunk the sink encoded since the last write, and what the handler's drain (if woken)
+// writes behind it, in one write; when nothing is left after the end was asked, the last chunk.
 // Over plain TCP the chunks are written at once as far as the socket takes them (it does not
-// block), and only the rest goes through an asynchronous write under the write timeout: written
-// at once, the flush goes round again for what came meanwhile, as on_write does.
+// block), and only the rest goes through an asynchronous write under the write timeout. Written
+// at once, the flush ends there unless the end is to follow: what came meanwhile asked the sweep
+// for a flush of its own (outbox::take). on_write goes round again: a flush that came during an
+// asynchronous write did nothing.
 template <class Stream>
 void stream_session<Stream>::do_flush() {
   while (!writing_ && !finished_) {
     if (sending_.empty()) {
-      auto& s = static_cast<sink<stream_session>&>(*sink_);
-      s.drain_if_wanted();
-      const outbox::taken t = s.take(sending_);
+      const outbox::taken t = static_cast<sink<stream_session>&>(*sink_).take(sending_);
       sending_bytes_ = t.cost;
       sending_chunks_ = t.items;
     }
@@ -165,7 +165,7 @@ void stream_session<Stream>::do_flush() {
       error_code ec;
       sent = write_now(tcp_layer().socket(), net::buffer(sending_), ec);
       if (ec || sent == sending_.size()) {
-        if (!written(ec)) return;
+        if (!written(ec) || !ending_) return;
         continue;
       }
     }

@@ -210,18 +210,18 @@ void websocket_session<Stream>::on_read(error_code ec, std::size_t) {
   do_read();  // after a close we sent, until the peer's close frame ends the read
 }
 
-// Everything the sink framed since the last write, in one write; when nothing is left after a
-// close was asked, the close frame (once the channel's drain, if woken, has sent what it had).
-// Over plain TCP the write is mostly done at once (write_gate.hpp): then it goes round again for
-// what came meanwhile, as on_write does after an asynchronous write.
+// Everything the sink framed since the last write, and what the channel's drain (if woken) sends
+// behind it, in one write; when nothing is left after a close was asked, the close frame. Over
+// plain TCP the write is mostly done at once (write_gate.hpp): what came meanwhile asked the sweep
+// for a flush of its own (outbox::take), so the flush ends there, unless a close is to follow.
+// After an asynchronous write, on_write goes round again: a flush that came meanwhile found the
+// write in flight and did nothing.
 template <class Stream>
 void websocket_session<Stream>::do_flush() {
   using frames_write = typename write_gate<Stream>::frames_write;
   while (!writing_ && !finished_ && open_) {
     if (sending_.empty()) {
-      auto& s = static_cast<sink<websocket_session>&>(*sink_);
-      s.drain_if_wanted();
-      const outbox::taken t = s.take(sending_);
+      const outbox::taken t = static_cast<sink<websocket_session>&>(*sink_).take(sending_);
       sending_count_ = t.items;
     }
     if (sending_.empty()) {
@@ -242,7 +242,7 @@ void websocket_session<Stream>::do_flush() {
       writing_ = true;
       return;
     }
-    if (!written(ec)) return;
+    if (!written(ec) || !closing_) return;
   }
 }
 

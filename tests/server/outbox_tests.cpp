@@ -1,13 +1,14 @@
 // The push connections' outbox (src/server/outbox.hpp) without sockets: items added in a burst are
-// taken together in order with one flush, a wanted drain (pull mode), the bound (one item always
-// fits), the end, and the write counts logged at the stop; from two threads, every item once and in
-// each thread's order.
+// taken together in order with one flush, a wanted drain (pull mode) and the items it counts after
+// the take, the bound (one item always fits), the end, and the write counts logged at the stop; from two
+// threads, every item once and in each thread's order.
 #include <gtest/gtest.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "outbox.hpp"
@@ -59,27 +60,58 @@ TEST(outbox, the_bound_counts_what_is_not_yet_written_and_one_item_always_fits) 
   EXPECT_EQ(frames.add(1, bytes(1, 'i')), outbox::added::full);  // 1 + 2 queued: a fourth passes 3
 }
 
-// Pull mode: a wake asks for the flush like a first item; what the drain adds on the strand (after
-// take_drain) joins that flush without asking again; the take makes the next want ask again.
-TEST(outbox, a_wanted_drain_asks_for_one_flush_that_the_drained_items_join) {
+// Pull mode: a wake asks for the flush like a first item; the take says a drain was wanted (once);
+// a want after the take asks for a flush of its own, even before the drain's items are counted.
+TEST(outbox, a_wanted_drain_asks_for_one_flush_and_the_take_says_so) {
   outbox o(100);
-  EXPECT_FALSE(o.take_drain());
+  std::vector<std::uint8_t> out;
+  EXPECT_FALSE(o.take(out).drain);
   EXPECT_EQ(o.want_drain(), outbox::added::flush);
   EXPECT_EQ(o.want_drain(), outbox::added::queued);  // a second wake before the turn: one drain
-  EXPECT_TRUE(o.take_drain());
-  EXPECT_FALSE(o.take_drain());
-  EXPECT_EQ(o.add(1, bytes(1, 'a')), outbox::added::queued);  // the drain's items: no second flush
-  EXPECT_EQ(o.add(1, bytes(1, 'b')), outbox::added::queued);
-  std::vector<std::uint8_t> out;
-  EXPECT_EQ(o.take(out).items, 2u);
-  EXPECT_EQ(out, (std::vector<std::uint8_t>{'a', 'b'}));
-  EXPECT_EQ(o.want_drain(), outbox::added::flush);
+  EXPECT_EQ(o.add(1, bytes(1, 'a')), outbox::added::queued);
+  const outbox::taken t = o.take(out);
+  EXPECT_TRUE(t.drain);
+  EXPECT_EQ(t.items, 1u);
+  EXPECT_EQ(o.want_drain(), outbox::added::flush);  // during the drain: the next turn drains again
+  const outbox::encoded drained[] = {{2, 1}, {3, 1}};
+  EXPECT_EQ(o.add_taken(drained), std::make_pair(outbox::added::queued, std::size_t{2}));
+  EXPECT_TRUE(o.take(out).drain);
+  EXPECT_FALSE(o.take(out).drain);
   EXPECT_TRUE(o.end());
   EXPECT_EQ(o.want_drain(), outbox::added::ended);
+  EXPECT_EQ(o.add_taken(drained), std::make_pair(outbox::added::ended, std::size_t{0}));
 }
 
-// A drain's batch (add_each, one lock): the same buffer and the same end at the bound as one add
-// per item, in both units; a skipped item leaves nothing behind.
+// Items encoded after a take (outside the lock) meet the bound at the same item as add_each would
+// have, with the same items still being written.
+TEST(outbox, items_counted_after_the_take_meet_the_bound_as_add_each) {
+  for (const std::size_t in_flight : {std::size_t{0}, std::size_t{1}, std::size_t{4}}) {
+    for (const std::size_t bound : {std::size_t{1}, std::size_t{6}, std::size_t{100}}) {
+      outbox each(bound);
+      outbox counted(bound);
+      std::vector<std::uint8_t> out;
+      for (std::size_t i = 0; i < in_flight; ++i) {
+        each.add(1, bytes(1, 'f'));
+        counted.add(1, bytes(1, 'f'));
+      }
+      each.take(out);
+      counted.take(out);
+      const outbox::added by_each =
+          each.add_each(5, [](std::size_t, std::vector<std::uint8_t>& b) -> std::optional<std::size_t> {
+            b.push_back('g');
+            return 1;
+          });
+      std::vector<std::uint8_t> rest;
+      const std::size_t kept_by_each = each.take(rest).items;
+      const outbox::encoded five[] = {{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}};
+      const auto [by_count, kept] = counted.add_taken(five);
+      EXPECT_EQ(by_count == outbox::added::full, by_each == outbox::added::full) << in_flight << " " << bound;
+      EXPECT_EQ(kept, kept_by_each) << in_flight << " " << bound;
+      EXPECT_EQ(counted.end(), each.end()) << in_flight << " " << bound;  // ended in both, or neither
+    }
+  }
+}
+
 TEST(outbox, a_batch_meets_the_bound_at_the_same_item_as_one_add_each) {
   // Item i: cost and size 3 + i (bytes, as a stream counts), its value i; item 2 is skipped.
   for (const std::size_t bound : {std::size_t{1}, std::size_t{10}, std::size_t{20}, std::size_t{1000}}) {

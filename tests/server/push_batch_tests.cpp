@@ -99,14 +99,18 @@ std::optional<std::string> read_head(raw_client& c) {
   return head;
 }
 
+// The one-byte message a drain of `rounds` sends (send_copy) ahead of its batch in round r.
+std::vector<std::uint8_t> round_mark(std::size_t r) { return {static_cast<std::uint8_t>(0xf0 + r)}; }
+
 // A pull-mode WebSocket connection: any message it receives wakes it; its drain sends `count`
-// messages as one batch.
+// messages as one batch. With `rounds` > 1 each drain sends round_mark(r) first, then its batch,
+// and wakes the sink again from inside the drain, until `rounds` drains have run.
 class batch_ws_handler final : public websocket_handler {
  public:
-  explicit batch_ws_handler(std::size_t count) : count_(count) {}
+  explicit batch_ws_handler(std::size_t count, std::size_t rounds = 1) : count_(count), rounds_(rounds) {}
   std::shared_ptr<websocket_connection> open(const request_view&,
                                              std::shared_ptr<message_sink> sink) override {
-    auto c = std::make_shared<connection>(std::move(sink), count_);
+    auto c = std::make_shared<connection>(std::move(sink), count_, rounds_);
     c->start();
     return c;
   }
@@ -114,22 +118,31 @@ class batch_ws_handler final : public websocket_handler {
  private:
   class connection final : public websocket_connection, public std::enable_shared_from_this<connection> {
    public:
-    connection(std::shared_ptr<message_sink> sink, std::size_t count)
-        : sink_(std::move(sink)), count_(count) {}
+    connection(std::shared_ptr<message_sink> sink, std::size_t count, std::size_t rounds)
+        : sink_(std::move(sink)), count_(count), rounds_(rounds) {}
     void start() {
       std::weak_ptr<connection> weak = weak_from_this();
       sink_->set_drain([weak] {
-        if (auto self = weak.lock()) self->sink_->send_encoded(self->count_, encode);
+        if (auto self = weak.lock()) self->drain();
       });
     }
     void on_message(std::span<const std::uint8_t>) override { sink_->wake(); }
     void on_close() override {}
 
    private:
+    void drain() {  // never concurrently with itself (the sink's promise)
+      if (rounds_ > 1) sink_->send_copy(round_mark(round_));
+      sink_->send_encoded(count_, encode);
+      if (++round_ < rounds_) sink_->wake();
+    }
+
     std::shared_ptr<message_sink> sink_;
     std::size_t count_;
+    std::size_t rounds_;
+    std::size_t round_ = 0;
   };
   std::size_t count_;
+  std::size_t rounds_;
 };
 
 // A pull-mode stream: opened, it wakes; its drain writes `count` chunks as one batch.
@@ -184,7 +197,7 @@ class batch_stream_handler final : public handler {
 
 class push_batch_test : public ::testing::Test {
  protected:
-  void start(std::size_t count, std::size_t max_queued_messages = 4096) {
+  void start(std::size_t count, std::size_t max_queued_messages = 4096, std::size_t rounds = 1) {
     config cfg;
     cfg.host = "127.0.0.1";
     cfg.port = 0;
@@ -197,7 +210,7 @@ class push_batch_test : public ::testing::Test {
     });
     websocket_settings ws;
     ws.max_queued_messages = max_queued_messages;
-    server_->mount_websocket("/ws", std::make_shared<batch_ws_handler>(count), ws);
+    server_->mount_websocket("/ws", std::make_shared<batch_ws_handler>(count, rounds), ws);
     server_->mount("/stream", std::make_shared<batch_stream_handler>(count), {"GET"});
     server_->start();
   }
@@ -268,6 +281,27 @@ TEST_F(push_batch_test, a_stream_drain_writes_its_batch_as_todays_chunks_in_one_
   const std::array<unsigned long long, 4> n = pushed();
   EXPECT_EQ(n[2], count - count / 5);
   EXPECT_EQ(n[3], 1u);
+}
+
+// A drain's own send_copy goes out ahead of the batch it sends next, in the same write; a wake from
+// inside the drain (after the sink took what waited) makes one more drain, never none: every
+// round's mark and batch arrive, in order.
+TEST_F(push_batch_test, a_drain_that_wakes_again_is_drained_again_in_order) {
+  constexpr std::size_t count = 5;  // 4 sent, 1 skipped
+  constexpr std::size_t rounds = 4;
+  start(count, 4096, rounds);
+  raw_client c(server_->port());
+  open_websocket(c);
+  std::string want;
+  for (std::size_t r = 0; r < rounds; ++r) {
+    want += ws_frame(round_mark(r));
+    want += expected(count, [](std::span<const std::uint8_t> m) { return ws_frame(m); });
+  }
+  ASSERT_TRUE(read_at_least(c, want.size())) << c.data.size() << " of " << want.size() << " bytes";
+  EXPECT_TRUE(c.data.substr(0, want.size()) == want) << "the rounds' frames are not in order";
+  EXPECT_EQ(c.data.size(), want.size());
+  const std::array<unsigned long long, 4> n = pushed();
+  EXPECT_EQ(n[0], rounds * (1 + count - count / 5));
 }
 
 // The bound (8 frames queued) ends the batch where eight send_copy calls would: the first 8
