@@ -83,7 +83,8 @@ TEST(outbox, a_wanted_drain_asks_for_one_flush_and_the_take_says_so) {
 }
 
 // Items encoded after a take (outside the lock) meet the bound at the same item as add_each would
-// have, with the same items still being written.
+// have, with the same items still being written; the first fits when nothing is queued, even one
+// that costs more than the bound.
 TEST(outbox, items_counted_after_the_take_meet_the_bound_as_add_each) {
   for (const std::size_t in_flight : {std::size_t{0}, std::size_t{1}, std::size_t{4}}) {
     for (const std::size_t bound : {std::size_t{1}, std::size_t{6}, std::size_t{100}}) {
@@ -99,11 +100,11 @@ TEST(outbox, items_counted_after_the_take_meet_the_bound_as_add_each) {
       const outbox::added by_each =
           each.add_each(5, [](std::size_t, std::vector<std::uint8_t>& b) -> std::optional<std::size_t> {
             b.push_back('g');
-            return 1;
+            return 2;
           });
       std::vector<std::uint8_t> rest;
       const std::size_t kept_by_each = each.take(rest).items;
-      const outbox::encoded five[] = {{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}};
+      const outbox::encoded five[] = {{1, 2}, {2, 2}, {3, 2}, {4, 2}, {5, 2}};
       const auto [by_count, kept] = counted.add_taken(five);
       EXPECT_EQ(by_count == outbox::added::full, by_each == outbox::added::full) << in_flight << " " << bound;
       EXPECT_EQ(kept, kept_by_each) << in_flight << " " << bound;
