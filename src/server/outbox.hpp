@@ -65,7 +65,8 @@ class outbox {
   // ahead of many small ones must not reserve the large size for each), not doubled step by step.
   static void reserve_for_rest(std::vector<std::uint8_t>& buffer, std::size_t at, std::size_t i,
                                std::size_t count) {
-    if (i + 1 >= count) return;
+    if (i + 1 >= count) [[likely]]
+      return;
     const std::size_t size = buffer.size() - at;
     buffer.reserve(buffer.size() + std::min(size * (count - i - 1), max_batch_reserve));
   }
@@ -144,21 +145,36 @@ class outbox {
     std::size_t cost = 0;
   };
 
+  struct counted {
+    added result = added::queued;  // queued, full, or ended (none counted: the outbox was ended)
+    std::size_t items = 0;         // the first `items` are counted (now being written)
+    std::size_t cost = 0;          // their cost
+  };
+
   // On the strand, after a take: counts `items` (encoded with no lock held, behind what was taken)
   // against the bound, in order, as add_each would: the first that would pass it ends the outbox
-  // (full) and neither it nor any after it is counted; the caller drops them. How many are
-  // counted (now being written), and queued, full, or ended (none counted: the outbox was ended).
-  std::pair<added, std::size_t> add_taken(std::span<const encoded> items) {
+  // (full) and neither it nor any after it is counted; the caller drops them.
+  counted add_taken(std::span<const encoded> items) {
+    std::size_t total = 0;
+    for (const encoded& e : items) total += e.cost;
     std::lock_guard lock(mutex_);
-    if (ended_) return {added::ended, 0};
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (queued_ > 0 && queued_ + items[i].cost > bound_) {
-        ended_ = true;
-        return {added::full, i};
-      }
-      queued_ += items[i].cost;
+    if (ended_) return {added::ended, 0, 0};
+    if (queued_ + total <= bound_) {  // all fit: no need to look at them one by one
+      queued_ += total;
+      return {added::queued, items.size(), total};
     }
-    return {added::queued, items.size()};
+    counted c;
+    for (const encoded& e : items) {
+      if (queued_ > 0 && queued_ + e.cost > bound_) {
+        ended_ = true;
+        c.result = added::full;
+        return c;
+      }
+      queued_ += e.cost;
+      ++c.items;
+      c.cost += e.cost;
+    }
+    return c;
   }
 
   // On the strand: taken items of `cost` were written (or dropped): they count no more.

@@ -101,6 +101,8 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
     outbox::taken* taken;
   };
   static inline thread_local const drain_batch* current_drain = nullptr;
+  // add_to_taken's list of the items it encoded: one per I/O thread, not one per connection.
+  static inline thread_local std::vector<outbox::encoded> drain_items;
 
   // In the drain, on the strand: the items are encoded behind what was taken, with no lock held
   // (outbox::add_each's encode, bound and growth), then counted under one lock (add_taken); those
@@ -110,7 +112,8 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
   bool add_to_taken(const drain_batch& batch, std::size_t count, Encode&& encode) {
     std::vector<std::uint8_t>& out = *batch.out;
     const std::size_t start = out.size();
-    encoded_.clear();
+    std::vector<outbox::encoded>& encoded = drain_items;
+    encoded.clear();
     std::size_t known = batch.taken->cost;
     for (std::size_t i = 0; i < count; ++i) {
       const std::size_t at = out.size();
@@ -119,14 +122,14 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
         out.resize(at);
         continue;
       }
-      if (encoded_.empty()) outbox::reserve_for_rest(out, at, i, count);
-      encoded_.push_back({out.size(), *cost});
+      if (encoded.empty()) outbox::reserve_for_rest(out, at, i, count);
+      encoded.push_back({out.size(), *cost});
       if (known > 0 && known + *cost > outbox_.bound()) break;
       known += *cost;
     }
-    const auto [result, counted] = outbox_.add_taken(encoded_);
-    out.resize(counted > 0 ? encoded_[counted - 1].end : start);
-    for (std::size_t i = 0; i < counted; ++i) batch.taken->cost += encoded_[i].cost;
+    const auto [result, counted, cost] = outbox_.add_taken(encoded);
+    if (counted < encoded.size()) out.resize(counted > 0 ? encoded[counted - 1].end : start);
+    batch.taken->cost += cost;
     batch.taken->items += counted;
     return settle(result);
   }
@@ -152,7 +155,6 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
   outbox outbox_;
   flush_sweep& sweep_;  // the server's: it outlives every connection's handlers
   std::function<void()> drain_;
-  std::vector<outbox::encoded> encoded_;  // the drain's items (add_to_taken), on the strand
 };
 
 }  // namespace amphora::server::detail

@@ -74,12 +74,16 @@ TEST(outbox, a_wanted_drain_asks_for_one_flush_and_the_take_says_so) {
   EXPECT_EQ(t.items, 1u);
   EXPECT_EQ(o.want_drain(), outbox::added::flush);  // during the drain: the next turn drains again
   const outbox::encoded drained[] = {{2, 1}, {3, 1}};
-  EXPECT_EQ(o.add_taken(drained), std::make_pair(outbox::added::queued, std::size_t{2}));
+  const outbox::counted c = o.add_taken(drained);
+  EXPECT_EQ(c.result, outbox::added::queued);
+  EXPECT_EQ(c.items, 2u);
+  EXPECT_EQ(c.cost, 2u);
   EXPECT_TRUE(o.take(out).drain);
   EXPECT_FALSE(o.take(out).drain);
   EXPECT_TRUE(o.end());
   EXPECT_EQ(o.want_drain(), outbox::added::ended);
-  EXPECT_EQ(o.add_taken(drained), std::make_pair(outbox::added::ended, std::size_t{0}));
+  EXPECT_EQ(o.add_taken(drained).result, outbox::added::ended);
+  EXPECT_EQ(o.add_taken(drained).items, 0u);
 }
 
 // Items encoded after a take (outside the lock) meet the bound at the same item as add_each would
@@ -105,9 +109,10 @@ TEST(outbox, items_counted_after_the_take_meet_the_bound_as_add_each) {
       std::vector<std::uint8_t> rest;
       const std::size_t kept_by_each = each.take(rest).items;
       const outbox::encoded five[] = {{1, 2}, {2, 2}, {3, 2}, {4, 2}, {5, 2}};
-      const auto [by_count, kept] = counted.add_taken(five);
-      EXPECT_EQ(by_count == outbox::added::full, by_each == outbox::added::full) << in_flight << " " << bound;
-      EXPECT_EQ(kept, kept_by_each) << in_flight << " " << bound;
+      const outbox::counted c = counted.add_taken(five);
+      EXPECT_EQ(c.result == outbox::added::full, by_each == outbox::added::full) << in_flight << " " << bound;
+      EXPECT_EQ(c.items, kept_by_each) << in_flight << " " << bound;
+      EXPECT_EQ(c.cost, 2 * c.items) << in_flight << " " << bound;
       EXPECT_EQ(counted.end(), each.end()) << in_flight << " " << bound;  // ended in both, or neither
     }
   }
