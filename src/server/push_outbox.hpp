@@ -4,9 +4,10 @@
 // makes the connection due in the sweep when nothing was waiting; a wake does the same and the
 // drain runs on the strand just after the take: what it adds is encoded straight into the buffer
 // taken, with no lock held, and counted against the bound under one short lock (outbox::add_taken),
-// so a publishing thread's wake never waits for an encoding. Each sink keeps what differs: the framing, the
-// bound's unit, and what happens when the bound is passed (on_full). `Session` provides do_flush(),
-// called on the strand when the connection's turn in the sweep comes.
+// so a publishing thread's wake never waits on the outbox's lock for an encoding. Each sink keeps
+// what differs: the framing, the bound's unit, and what happens when the bound is passed
+// (on_full). `Session` provides do_flush(), called on the strand when the connection's turn in the
+// sweep comes.
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,7 @@
 // The push connections' outbox (src/server/outbox.hpp) without sockets: items added in a burst are
 // taken together in order with one flush, a wanted drain (pull mode) and the items it counts after
-// the take, the bound (one item always fits), the end, and the write counts logged at the stop; from two
-// threads, every item once and in each thread's order.
+// the take, the bound (one item always fits), the end, and the write counts logged at the stop;
+// from two threads, every item once and in each thread's order.
 #include <gtest/gtest.h>
 
 #include <cstddef>
