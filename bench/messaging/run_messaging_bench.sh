@@ -5,10 +5,10 @@
 # addresses 127.0.0.2-127.0.0.40. Prints one JSON line per run and a Markdown table: subscribers
 # held, the server's RSS while holding them, deliveries/s, publish-to-deliver p50/p99, and the CPU
 # time the server and msgload each spent per delivery. The same run measures the baseline: the
-# fan-out and latency scenarios against `amphora fanout`, a bare fan-out server (no AMF, no
-# framework: epoll, one write() per delivery) driven by the same msgload over the same WebSocket
-# connections, with one and two event loops and with coalesced writes; every run's deliveries/s
-# and p99 are also given as a ratio to the baseline's (see BASELINE).
+# fan-out (burst and sustained) and latency scenarios against `amphora fanout`, a bare fan-out
+# server (no AMF, no framework: epoll, one write() per delivery) driven by the same msgload over the
+# same WebSocket connections, with one and two event loops and with coalesced writes; every run's
+# deliveries/s and p99 are also given as a ratio to the baseline's (see BASELINE).
 #   bench/messaging/run_messaging_bench.sh
 #   HOLD_CLIENTS=N          subscribers of the "hold" scenarios: by default as many as one server
 #                           process can hold under the open-file limit (its hard limit less the
@@ -20,18 +20,21 @@
 #                           empty: none
 #   BASELINE=2              the baseline the ratios are taken against (default: as many event
 #                           loops as serve has I/O threads: THREADS, else the cores)
-#   FANOUT_CLIENTS=10000    subscribers of the fan-out and latency scenarios
-#   FANOUT_MESSAGES=20      messages of the fan-out scenarios (each published once the last is acked)
-#   FANOUT_PUBLISHERS="1"   publisher connections of the fan-out and latency scenarios, a run for each
-#                           count of the list (msgload --publishers: they share the messages, each
-#                           waits for its own acknowledgements; many producers); a count N > 1 names
-#                           its scenarios "fanout, N publishers" and "latency, N publishers", and the
-#                           baselines run with the same counts
+#   FANOUT_CLIENTS=10000    subscribers of the fan-out, sustained and latency scenarios
+#   FANOUT_MESSAGES=20      messages of the fan-out scenarios (each published once the last is acked):
+#                           a burst of 200,000 deliveries to 10,000 subscribers
+#   SUSTAINED_MESSAGES=200  messages of the sustained fan-out scenarios (as fan-out, but long enough
+#                           that the rate is the steady one and not the burst's start and tail)
+#   FANOUT_PUBLISHERS="1"   publisher connections of the fan-out, sustained and latency scenarios, a
+#                           run for each count of the list (msgload --publishers: they share the
+#                           messages, each waits for its own acknowledgements; many producers); a
+#                           count N > 1 names its scenarios "fanout, N publishers", "sustained, N
+#                           publishers" and so on, and the baselines run with the same counts
 #   LATENCY_RATE=2          messages/s of the latency scenarios, LATENCY_MESSAGES=20 of them
-#   SCENARIOS="fanout latency"  which of the fan-out and latency scenarios run (the hold scenarios:
-#                           HOLD_CHANNELS)
+#   SCENARIOS="fanout sustained latency"  which of the fan-out, sustained fan-out and latency
+#                           scenarios run (the hold scenarios: HOLD_CHANNELS)
 #   RESULTS=FILE            also append each run's JSON line to FILE (bench/messaging/run_latency_sweep.sh)
-#   CHANNELS="longpoll streaming websocket"  channels of the fan-out and latency scenarios
+#   CHANNELS="longpoll streaming websocket"  channels of the fan-out, sustained and latency scenarios
 #   THREADS=N               serve's --threads (default: one I/O thread per core)
 #   CLIENT_THREADS=1        msgload's --threads
 #   BUILD_DIR, SERVER       as for every bench script (bench/lib.sh)
@@ -47,6 +50,7 @@ ulimit -n 45000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 fd_limit=$(ulimit -n)
 fanout_clients=${FANOUT_CLIENTS:-10000}
 fanout_messages=${FANOUT_MESSAGES:-20}
+sustained_messages=${SUSTAINED_MESSAGES:-200}
 latency_rate=${LATENCY_RATE:-2}
 latency_messages=${LATENCY_MESSAGES:-20}
 fanout_publishers=${FANOUT_PUBLISHERS:-1}
@@ -55,7 +59,7 @@ hold_channels=${HOLD_CHANNELS-longpoll websocket longpoll,streaming}
 baselines=${BASELINES-1 2 2c}
 reference=${BASELINE:-${THREADS:-$(nproc)}}
 client_threads=${CLIENT_THREADS:-1}
-scenarios=" ${SCENARIOS:-fanout latency} "
+scenarios=" ${SCENARIOS:-fanout sustained latency} "
 sources=127.0.0.2-127.0.0.40
 threads=()
 [[ -n "${THREADS:-}" ]] && threads=(--threads "$THREADS")
@@ -163,8 +167,10 @@ for channel in $hold_channels; do
   hold "$channel"
 done
 fanout_args=(--clients "$fanout_clients" --messages "$fanout_messages" --hold 1)
+sustained_args=(--clients "$fanout_clients" --messages "$sustained_messages" --hold 1)
 latency_args=(--clients "$fanout_clients" --messages "$latency_messages" --rate "$latency_rate" --hold 1)
-# fanout_and_latency SERVER msgload-args...: the fan-out and latency scenarios, for each publisher count.
+# fanout_and_latency SERVER msgload-args...: the fan-out, sustained fan-out and latency scenarios, for
+# each publisher count.
 fanout_and_latency() {
   local server=$1 publishers suffix
   shift
@@ -173,6 +179,8 @@ fanout_and_latency() {
     ((publishers > 1)) && suffix=", $publishers publishers"
     [[ "$scenarios" != *" fanout "* ]] ||
       run "fanout$suffix" "$server" "$@" --publishers "$publishers" "${fanout_args[@]}"
+    [[ "$scenarios" != *" sustained "* ]] ||
+      run "sustained$suffix" "$server" "$@" --publishers "$publishers" "${sustained_args[@]}"
     [[ "$scenarios" != *" latency "* ]] ||
       run "latency$suffix" "$server" "$@" --publishers "$publishers" "${latency_args[@]}"
   done
