@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -31,7 +32,9 @@ class connection {
 
 class shared_state {
  public:
-  shared_state(config cfg, router routes, request_log::sink log_sink);
+  // `contexts`: the I/O threads' io_contexts, one flush sweep for each.
+  shared_state(config cfg, router routes, request_log::sink log_sink,
+               const std::vector<net::io_context*>& contexts);
 
   const config& settings() const noexcept { return config_; }
   const router& routes() const noexcept { return router_; }
@@ -58,8 +61,8 @@ class shared_state {
   // The push connections' writes and the frames or chunks they carried (logged at the stop).
   write_counts& websocket_writes() noexcept { return websocket_writes_; }
   write_counts& stream_writes() noexcept { return stream_writes_; }
-  // The push connections' flushes, in one sweep (flush_sweep.hpp).
-  flush_sweep& flushes() noexcept { return flushes_; }
+  // The push connections' flushes: the sweep (flush_sweep.hpp) of the io_context `on` runs on.
+  flush_sweep& flushes(const strand& on);
 
  private:
   config config_;
@@ -71,7 +74,7 @@ class shared_state {
   std::atomic<bool> io_running_{true};
   write_counts websocket_writes_;
   write_counts stream_writes_;
-  flush_sweep flushes_;
+  std::deque<flush_sweep> flushes_;  // one per io_context (a sweep cannot move)
 
   mutable std::mutex mutex_;
   std::condition_variable idle_;
