@@ -441,9 +441,10 @@ TEST(loopback, connections_are_spread_over_the_io_threads_and_each_stays_on_its_
   std::vector<std::string> thread_of;  // per connection
   for (int round = 0; round < 4; ++round) {
     for (std::size_t i = 0; i < clients.size(); ++i) {
-      clients[i]->write_raw_request("GET", "/thread");
+      clients[i]->write_raw_request("POST", "/thread");
       const auto res = clients[i]->read();
       ASSERT_TRUE(res) << i;
+      ASSERT_EQ(res->result_int(), 200u) << i;
       if (round == 0) thread_of.push_back(res->body());
       EXPECT_EQ(res->body(), thread_of[i]) << "connection " << i << " moved to another thread";
     }
