@@ -1,6 +1,5 @@
-// The push connections' flushes, in one sweep per I/O thread's io_context (docs/design.md,
-// "server"); a connection joins its own context's. A push connection whose outbox (outbox.hpp)
-// has new items becomes due: it joins the back of its sweep's queue,
+// The push connections' flushes, in one server-wide sweep (docs/design.md, "server"). A push
+// connection whose outbox (outbox.hpp) has new items becomes due: it joins the back of one queue,
 // once (until its flush takes what it holds, later items join that flush). The queue is taken in
 // turns of up to `turn` connections, each turn posting their flushes to their strands and then
 // itself behind them, so that other work on the I/O threads (a publish, a wake batch, a request)
@@ -34,31 +33,27 @@ class flush_sweep {
  public:
   using executor = net::io_context::executor_type;
 
-  // Turns run on `ex`, the io_context whose connections this sweep flushes.
-  explicit flush_sweep(executor ex, std::size_t turn = 256)
-      : ex_(std::move(ex)), turn_(turn > 0 ? turn : 1) {}
+  explicit flush_sweep(std::size_t turn = 256) : turn_(turn > 0 ? turn : 1) {}
 
-  const net::io_context& context() const noexcept { return ex_.context(); }
-
-  // `target` is due (its outbox asked for a flush), from any thread. The first due while no turn
-  // is under way posts one. The queue holds targets weakly: a connection that has gone by its turn
-  // is skipped.
-  void due(std::weak_ptr<flush_target> target) {
+  // `target` is due (its outbox asked for a flush). The first due while no turn is under way posts
+  // one on `ex` (the server's io_context). The queue holds targets weakly: a connection that has
+  // gone by its turn is skipped.
+  void due(std::weak_ptr<flush_target> target, const executor& ex) {
     {
       std::lock_guard lock(mutex_);
       due_.push_back(std::move(target));
       if (std::exchange(turn_posted_, true)) return;
     }
-    post_turn();
+    post_turn(ex);
   }
 
  private:
-  void post_turn() {
-    net::post(ex_, [this] { run_turn(); });
+  void post_turn(const executor& ex) {
+    net::post(ex, [this, ex] { run_turn(ex); });
   }
 
   // One turn at a time (turn_posted_), so taking_ needs no lock.
-  void run_turn() {
+  void run_turn(const executor& ex) {
     {
       std::lock_guard lock(mutex_);
       const std::size_t n = std::min(turn_, due_.size());
@@ -78,10 +73,9 @@ class flush_sweep {
         return;
       }
     }
-    post_turn();  // behind the flushes just posted
+    post_turn(ex);  // behind the flushes just posted
   }
 
-  const executor ex_;
   const std::size_t turn_;
   std::mutex mutex_;
   std::deque<std::weak_ptr<flush_target>> due_;

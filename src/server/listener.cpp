@@ -30,10 +30,10 @@ void refuse(strand_socket& socket, bool tls) {
 
 }  // namespace
 
-listener::listener(std::vector<net::io_context*> contexts, const tcp::endpoint& endpoint,
-                   std::shared_ptr<shared_state> state, std::shared_ptr<net::ssl::context> tls)
-    : contexts_(std::move(contexts)),
-      acceptor_(net::make_strand(*contexts_.front())),
+listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::shared_ptr<shared_state> state,
+                   std::shared_ptr<net::ssl::context> tls)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
       retry_(acceptor_.get_executor()),
       state_(std::move(state)),
       tls_(std::move(tls)) {
@@ -61,11 +61,8 @@ void listener::set_tls(std::shared_ptr<net::ssl::context> tls) {
 
 void listener::do_accept() {
   if (!acceptor_.is_open()) return;
-  // The new connection gets its own strand, on the next I/O thread's io_context: it stays on that
-  // thread for its life.
-  net::io_context& context = *contexts_[next_];
-  next_ = (next_ + 1) % contexts_.size();
-  acceptor_.async_accept(net::make_strand(context),
+  // The new connection gets its own strand.
+  acceptor_.async_accept(net::make_strand(ioc_),
                          beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 

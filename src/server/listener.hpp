@@ -1,13 +1,10 @@
-// Accepts connections and gives each a session on its own strand, on the I/O threads' io_contexts in
-// turn (round-robin); past max_connections a new connection is answered 503 and closed at once.
-// stop() closes the acceptor, then asks every live session to stop gracefully. With a TLS context,
-// its sessions speak HTTPS and WSS.
+// Accepts connections and gives each a session on its own strand; past max_connections a new
+// connection is answered 503 and closed at once. stop() closes the acceptor, then asks every live
+// session to stop gracefully. With a TLS context, its sessions speak HTTPS and WSS.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 #include "net.hpp"
 #include "shared_state.hpp"
@@ -16,10 +13,9 @@ namespace amphora::server::detail {
 
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  // Opens, binds and listens on the first of `contexts`, the I/O threads' io_contexts (not empty);
-  // throws boost::system::system_error when it cannot.
-  listener(std::vector<net::io_context*> contexts, const tcp::endpoint& endpoint,
-           std::shared_ptr<shared_state> state, std::shared_ptr<net::ssl::context> tls = nullptr);
+  // Opens, binds and listens; throws boost::system::system_error when it cannot.
+  listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::shared_ptr<shared_state> state,
+           std::shared_ptr<net::ssl::context> tls = nullptr);
 
   void run();
   void stop();  // from any thread
@@ -35,8 +31,7 @@ class listener : public std::enable_shared_from_this<listener> {
   template <class Stream>
   void start_session(Stream stream);
 
-  std::vector<net::io_context*> contexts_;
-  std::size_t next_ = 0;  // the context of the next connection (on the acceptor's strand)
+  net::io_context& ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_;
   std::shared_ptr<shared_state> state_;

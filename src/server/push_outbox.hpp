@@ -1,5 +1,5 @@
 // What the two push connections' sinks share (websocket_session.cpp: WebSocket frames;
-// stream_session.cpp: HTTP chunks): the outbox (outbox.hpp), its I/O thread's flush sweep
+// stream_session.cpp: HTTP chunks): the outbox (outbox.hpp), the server's flush sweep
 // (flush_sweep.hpp), the connection's strand and the channel's drain (pull mode). An added item
 // makes the connection due in the sweep when nothing was waiting; a wake does the same and the
 // drain runs on the strand just after the take: what it adds is encoded straight into the buffer
@@ -140,7 +140,7 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
       case outbox::added::queued:
         return true;
       case outbox::added::flush:
-        sweep_.due(this->weak_from_this());
+        sweep_.due(this->weak_from_this(), strand_.get_inner_executor());
         return true;
       case outbox::added::full:
         on_full();
@@ -154,7 +154,7 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
   std::weak_ptr<Session> session_;
   strand strand_;
   outbox outbox_;
-  flush_sweep& sweep_;  // its io_context's: it outlives every connection's handlers
+  flush_sweep& sweep_;  // the server's: it outlives every connection's handlers
   std::function<void()> drain_;
 };
 

@@ -1,10 +1,8 @@
-// The server: one io_context per I/O thread, the listener handing connections out to them in turn,
-// a strand per connection (docs/server.md says why), the worker pool for blocking services, and
-// the graceful stop.
+// The server: one io_context run by N threads, a strand per connection (docs/server.md says why),
+// the listener, the worker pool for blocking services, and the graceful stop.
 #include "amphora/server/server.hpp"
 
 #include <algorithm>
-#include <boost/asio/executor_work_guard.hpp>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -14,7 +12,6 @@
 #include <system_error>
 #include <thread>
 #include <utility>
-#include <vector>
 
 #include "listener.hpp"
 #include "net.hpp"
@@ -49,54 +46,22 @@ tcp::endpoint endpoint_for(net::io_context& ioc, const config& cfg, std::uint16_
   return results.begin()->endpoint();
 }
 
-// An I/O thread's io_context, run by that thread alone (concurrency hint 1). Its shutdown(), which
-// destroys the handlers it still holds, is public so that the server can shut down every context
-// before destroying any: a handler on one may hold the last reference to a connection on another.
-class io_thread_context : public net::io_context {
- public:
-  io_thread_context() : net::io_context(1) {}
-  using net::io_context::shutdown;
-};
-
-std::vector<std::unique_ptr<io_thread_context>> make_contexts(unsigned n) {
-  std::vector<std::unique_ptr<io_thread_context>> out;
-  out.reserve(n);
-  for (unsigned i = 0; i < n; ++i) out.push_back(std::make_unique<io_thread_context>());
-  return out;
-}
-
 }  // namespace
 
-// Destroyed in reverse order, after every io_context was shut down: the pool before the
-// io_contexts (its dropped tasks may still refer to sessions), the io_contexts before the shared
-// state.
+// Destroyed in reverse order: the pool before the io_context (its dropped tasks may still refer
+// to sessions), the io_context before the shared state.
 struct server::impl {
   explicit impl(config c)
       : cfg(std::move(c)),
-        contexts(make_contexts(io_threads(cfg))),
-        timers(std::make_shared<asio_timers>(context_list())),
+        ioc(static_cast<int>(io_threads(cfg))),
         pool(cfg.blocking_threads, cfg.blocking_queue) {}
-  ~impl() {
-    pool.stop();
-    for (const std::unique_ptr<io_thread_context>& c : contexts) c->shutdown();
-  }
-  impl(const impl&) = delete;
-  impl& operator=(const impl&) = delete;
-
-  std::vector<net::io_context*> context_list() const {
-    std::vector<net::io_context*> out;
-    for (const std::unique_ptr<io_thread_context>& c : contexts) out.push_back(c.get());
-    return out;
-  }
 
   config cfg;
   router routes;
   request_log::sink log_sink;
   std::shared_ptr<shared_state> state;
-  std::vector<std::unique_ptr<io_thread_context>> contexts;  // one per I/O thread
-  // Keeps each thread's run() going while its context has no connection.
-  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
-  std::shared_ptr<asio_timers> timers;
+  net::io_context ioc;
+  std::shared_ptr<asio_timers> timers = std::make_shared<asio_timers>(ioc);
   worker_pool pool;
   std::shared_ptr<listener> acceptor;      // plain HTTP (null with plain_http off)
   std::shared_ptr<listener> tls_acceptor;  // HTTPS (null without tls_cert)
@@ -150,7 +115,7 @@ void server::start() {
     const std::lock_guard lock(m.mutex);
     if (m.started) throw std::logic_error("server::start called twice");
   }
-  m.state = std::make_shared<shared_state>(m.cfg, m.routes, m.log_sink, m.context_list());
+  m.state = std::make_shared<shared_state>(m.cfg, m.routes, m.log_sink);
   std::shared_ptr<net::ssl::context> tls;
   if (!m.cfg.tls_cert.empty() || !m.cfg.tls_key.empty()) {
     tls = make_tls_context(m.cfg.tls_cert, m.cfg.tls_key, [&m](const std::string& warning) {
@@ -161,8 +126,7 @@ void server::start() {
   }
   const auto listen = [&m](std::uint16_t port, std::shared_ptr<net::ssl::context> context) {
     try {
-      return std::make_shared<listener>(m.context_list(), endpoint_for(*m.contexts.front(), m.cfg, port),
-                                        m.state, std::move(context));
+      return std::make_shared<listener>(m.ioc, endpoint_for(m.ioc, m.cfg, port), m.state, std::move(context));
     } catch (const boost::system::system_error& e) {
       throw std::system_error(std::error_code(e.code().value(), std::system_category()),
                               "cannot listen on " + m.cfg.host + ":" + std::to_string(port));
@@ -179,11 +143,9 @@ void server::start() {
   for (const std::shared_ptr<listener>& l : {m.acceptor, m.tls_acceptor}) {
     if (l) l->run();
   }
-  m.threads.reserve(m.contexts.size());
-  for (const std::unique_ptr<io_thread_context>& c : m.contexts) {
-    m.keep_running.push_back(net::make_work_guard(*c));
-    m.threads.emplace_back([&ioc = *c] { ioc.run(); });
-  }
+  const unsigned n = io_threads(m.cfg);
+  m.threads.reserve(n);
+  for (unsigned i = 0; i < n; ++i) m.threads.emplace_back([&m] { m.ioc.run(); });
   const std::lock_guard lock(m.mutex);
   m.started = true;
 }
@@ -211,7 +173,7 @@ std::shared_ptr<timer_service> server::timers() { return impl_->timers; }
 void server::stop_on_signals(std::function<void()> on_hangup) {
   impl& m = *impl_;
   if (!m.started) throw std::logic_error("server::stop_on_signals before start");
-  m.signals.emplace(*m.contexts.front(), SIGINT, SIGTERM);
+  m.signals.emplace(m.ioc, SIGINT, SIGTERM);
   if (on_hangup) m.signals->add(SIGHUP);
   m.on_signal = [this, &m, on_hangup = std::move(on_hangup)](error_code ec, int signal) {
     if (ec) return;
@@ -246,7 +208,7 @@ void server::request_stop() noexcept {
         r.target->shutdown();
       }
     }
-    if (m.signals) net::post(*m.contexts.front(), [&m] { m.signals->cancel(); });
+    if (m.signals) net::post(m.ioc, [&m] { m.signals->cancel(); });
   } catch (...) {
     // Out of memory while posting: wait() still stops everything at its deadline.
   }
@@ -265,9 +227,8 @@ void server::wait() {
   if (!m.state->wait_idle_until(deadline)) {
     m.state->log().event(log_level::warn, "shutdown deadline passed: closing the remaining connections");
   }
-  for (const std::unique_ptr<io_thread_context>& c : m.contexts) c->stop();
+  m.ioc.stop();
   for (std::thread& t : m.threads) t.join();
-  m.keep_running.clear();
   m.threads.clear();
   m.timers->stop();
   m.state->set_io_stopped();

@@ -1,27 +1,15 @@
 #include "shared_state.hpp"
 
-#include <stdexcept>
 #include <utility>
 
 namespace amphora::server::detail {
 
-shared_state::shared_state(config cfg, router routes, request_log::sink log_sink,
-                           const std::vector<net::io_context*>& contexts)
+shared_state::shared_state(config cfg, router routes, request_log::sink log_sink)
     : config_(std::move(cfg)),
       router_(std::move(routes)),
       cors_(config_),
       log_(config_.level, std::move(log_sink)),
-      rates_(config_) {
-  for (net::io_context* context : contexts) flushes_.emplace_back(context->get_executor());
-}
-
-flush_sweep& shared_state::flushes(const strand& on) {
-  const net::io_context& context = on.get_inner_executor().context();
-  for (flush_sweep& sweep : flushes_) {
-    if (&sweep.context() == &context) return sweep;
-  }
-  throw std::logic_error("shared_state::flushes: a strand on none of the server's io_contexts");
-}
+      rates_(config_) {}
 
 bool shared_state::full() const {
   const std::lock_guard lock(mutex_);

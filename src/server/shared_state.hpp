@@ -6,7 +6,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -32,9 +31,7 @@ class connection {
 
 class shared_state {
  public:
-  // `contexts`: the I/O threads' io_contexts, one flush sweep for each.
-  shared_state(config cfg, router routes, request_log::sink log_sink,
-               const std::vector<net::io_context*>& contexts);
+  shared_state(config cfg, router routes, request_log::sink log_sink);
 
   const config& settings() const noexcept { return config_; }
   const router& routes() const noexcept { return router_; }
@@ -61,8 +58,8 @@ class shared_state {
   // The push connections' writes and the frames or chunks they carried (logged at the stop).
   write_counts& websocket_writes() noexcept { return websocket_writes_; }
   write_counts& stream_writes() noexcept { return stream_writes_; }
-  // The push connections' flushes: the sweep (flush_sweep.hpp) of the io_context `on` runs on.
-  flush_sweep& flushes(const strand& on);
+  // The push connections' flushes, in one sweep (flush_sweep.hpp).
+  flush_sweep& flushes() noexcept { return flushes_; }
 
  private:
   config config_;
@@ -74,7 +71,7 @@ class shared_state {
   std::atomic<bool> io_running_{true};
   write_counts websocket_writes_;
   write_counts stream_writes_;
-  std::deque<flush_sweep> flushes_;  // one per io_context (a sweep cannot move)
+  flush_sweep flushes_;
 
   mutable std::mutex mutex_;
   std::condition_variable idle_;

@@ -88,9 +88,8 @@ stream_session<Stream>::~stream_session() {
 // Called on the strand (the HTTP session hands over from its strand).
 template <class Stream>
 void stream_session<Stream>::run() {
-  sink_ =
-      std::make_shared<sink<stream_session>>(weak_from_this(), tcp_layer().get_executor(), max_queued_bytes_,
-                                             state_->flushes(tcp_layer().get_executor()));
+  sink_ = std::make_shared<sink<stream_session>>(weak_from_this(), tcp_layer().get_executor(),
+                                                 max_queued_bytes_, state_->flushes());
   tcp_layer().expires_never();
   if constexpr (!is_tls<Stream>) {
     error_code ignored;  // at worst, do_flush's first step waits for the socket

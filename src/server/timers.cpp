@@ -6,9 +6,9 @@ namespace amphora::server::detail {
 
 timer_service::timer_id asio_timers::schedule(std::chrono::milliseconds delay, std::function<void()> fn) {
   std::lock_guard lock(mutex_);
-  if (contexts_.empty()) return 0;
+  if (ioc_ == nullptr) return 0;
   const timer_id id = ++next_;
-  auto timer = std::make_shared<net::steady_timer>(context_here(), delay);
+  auto timer = std::make_shared<net::steady_timer>(*ioc_, delay);
   timers_.emplace(id, timer);
   timer->async_wait([this, id, timer, fn = std::move(fn)](error_code ec) {
     {
@@ -28,15 +28,8 @@ void asio_timers::cancel(timer_id id) {
 
 void asio_timers::stop() {
   std::lock_guard lock(mutex_);
-  contexts_.clear();
+  ioc_ = nullptr;
   timers_.clear();
-}
-
-net::io_context& asio_timers::context_here() const {
-  for (net::io_context* context : contexts_) {
-    if (context->get_executor().running_in_this_thread()) return *context;
-  }
-  return *contexts_.front();
 }
 
 }  // namespace amphora::server::detail

@@ -135,8 +135,7 @@ websocket_session<Stream>::~websocket_session() {
 template <class Stream>
 void websocket_session<Stream>::run() {
   sink_ = std::make_shared<sink<websocket_session>>(weak_from_this(), ws_.get_executor(),
-                                                    settings_.max_queued_messages,
-                                                    state_->flushes(ws_.get_executor()));
+                                                    settings_.max_queued_messages, state_->flushes());
   ws_.next_layer().on_idle([weak = weak_from_this()] {
     if (auto s = weak.lock()) s->do_flush();
   });

@@ -5,9 +5,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <future>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -204,18 +202,6 @@ class threaded_handler final : public handler {
   std::vector<std::thread> threads_;
 };
 
-// Answers with a number naming the thread it runs on (a connection's handlers run on its I/O thread).
-class thread_name_handler final : public handler {
- public:
-  void handle(const request_view&, reply_callback done) override {
-    const std::string name = std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-    reply r;
-    r.content_type = "text/plain";
-    r.body.assign(name.begin(), name.end());
-    done(std::move(r));
-  }
-};
-
 // Never calls done.
 class silent_handler final : public handler {
  public:
@@ -269,15 +255,14 @@ config test_config() {
 
 constexpr std::size_t large_size = 16 * 1024 * 1024;  // GET /large
 
-// A started server with /echo, /request, /threaded, /silent, /thread, /headers and /large mounted;
-// its log lines are kept.
+// A started server with /echo, /request, /threaded, /silent, /headers and /large mounted; its log lines
+// are kept.
 struct fixture {
   explicit fixture(config cfg = test_config()) : srv(std::move(cfg)) {
     srv.mount("/echo", std::make_shared<echo_handler>());
     srv.mount("/request", std::make_shared<request_echo_handler>());
     srv.mount("/threaded", threaded);
     srv.mount("/silent", std::make_shared<silent_handler>());
-    srv.mount("/thread", std::make_shared<thread_name_handler>());
     srv.mount("/headers", std::make_shared<headers_handler>());
     srv.mount("/large", std::make_shared<large_handler>(large_size), {"GET"});
     srv.set_log_sink([this](std::string_view line) {
@@ -430,28 +415,6 @@ TEST(loopback, keep_alive_serves_many_requests_on_one_connection) {
   ASSERT_TRUE(res);
   EXPECT_FALSE(res->keep_alive());
   EXPECT_TRUE(c.closed_by_server());
-}
-
-// One io_context per I/O thread: the listener hands connections to the threads in turn, and a
-// connection is served by its thread for its life.
-TEST(loopback, connections_are_spread_over_the_io_threads_and_each_stays_on_its_own) {
-  fixture f;  // 2 threads
-  std::vector<std::unique_ptr<client>> clients;
-  for (int i = 0; i < 4; ++i) clients.push_back(std::make_unique<client>(f.srv.port()));
-  std::vector<std::string> thread_of;  // per connection
-  for (int round = 0; round < 4; ++round) {
-    for (std::size_t i = 0; i < clients.size(); ++i) {
-      clients[i]->write_raw_request("POST", "/thread");
-      const auto res = clients[i]->read();
-      ASSERT_TRUE(res) << i;
-      ASSERT_EQ(res->result_int(), 200u) << i;
-      if (round == 0) thread_of.push_back(res->body());
-      EXPECT_EQ(res->body(), thread_of[i]) << "connection " << i << " moved to another thread";
-    }
-  }
-  EXPECT_NE(thread_of[0], thread_of[1]);
-  EXPECT_EQ(thread_of[0], thread_of[2]);
-  EXPECT_EQ(thread_of[1], thread_of[3]);
 }
 
 TEST(loopback, pipelined_requests_are_answered_in_order) {

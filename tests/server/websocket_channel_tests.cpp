@@ -263,40 +263,6 @@ TEST_F(websocket_channel_test, ping_subscribe_and_receive_pushed_messages) {
   EXPECT_EQ(broker_->stats().consumers, 0u);
 }
 
-// With 2 I/O threads, two connections in a row are served by different threads (one io_context
-// each): a publish read on one thread reaches the subscriber on the other, every message once and
-// in order.
-TEST_F(websocket_channel_test, a_publish_on_one_io_thread_reaches_a_subscriber_on_the_other) {
-  ws_client publisher(server_->port());
-  ws_client subscriber(server_->port());
-  ASSERT_FALSE(publisher.handshake_error) << publisher.handshake_error.message();
-  ASSERT_FALSE(subscriber.handshake_error) << subscriber.handshake_error.message();
-  amf::arena memory;
-  flex::message sub = call(subscriber, command(flex::command_operation::subscribe, "m-sub"), memory);
-  ASSERT_NE(std::get_if<flex::acknowledge_message>(&sub), nullptr);
-
-  constexpr int count = 50;
-  for (int i = 0; i < count; ++i) {
-    flex::async_message m;
-    m.destination = "chat";
-    m.message_id = memory.copy("cross-" + std::to_string(i));
-    m.body = amf::value::integer(i);
-    ASSERT_TRUE(publisher.write(test::amf3_frame(m)));
-  }
-  for (int i = 0; i < count; ++i) {  // the publisher's acknowledgements
-    std::optional<flex::message> ack = next(publisher, memory);
-    ASSERT_TRUE(ack.has_value()) << i;
-    ASSERT_NE(std::get_if<flex::acknowledge_message>(&*ack), nullptr) << i;
-  }
-  for (int i = 0; i < count; ++i) {
-    std::optional<flex::message> pushed = next(subscriber, memory);
-    ASSERT_TRUE(pushed.has_value()) << i;
-    auto* m = std::get_if<flex::async_message>(&*pushed);
-    ASSERT_NE(m, nullptr) << i;
-    EXPECT_EQ(m->message_id, "cross-" + std::to_string(i));  // in order, each once
-  }
-}
-
 TEST_F(websocket_channel_test, bad_frames_get_an_encoding_error_and_the_connection_stays_usable) {
   ws_client c(server_->port());
   ASSERT_FALSE(c.handshake_error);
