@@ -6,10 +6,12 @@
 // connection passes it to the sink (message_sink::wake), which calls the connection's drain when
 // its turn to write comes; the drain takes the whole queue (one broker call) and hands the messages
 // to the sink as one batch (message_sink::send_encoded: each encoded straight into the write
-// buffer), under its own mutex so that two drains cannot reorder messages.
+// buffer), under its own mutex so that two drains cannot reorder messages; that is the drain's
+// only lock of the connection's (the token it drains by is set under it, `closed_` is atomic).
 #include "amphora/server/websocket_channel.hpp"
 
 #include <array>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -62,10 +64,7 @@ class flex_connection final : public websocket_connection,
   }
 
   void on_message(std::span<const std::uint8_t> frame) override {
-    {
-      std::lock_guard lock(mutex_);
-      if (closed_) return;  // after DISCONNECT: the connection is closing
-    }
+    if (closed_.load(std::memory_order_acquire)) return;  // after DISCONNECT: the connection is closing
     amf::arena memory(first_block_bytes);
     amf::result<amf::value> v = amf::decode_amf3(frame, memory, decode_);
     if (!v) return refuse_encoding(memory, v.error().message());
@@ -224,8 +223,8 @@ class flex_connection final : public websocket_connection,
     std::optional<std::uint64_t> token;
     {
       std::lock_guard lock(mutex_);
-      if (closed_) return;
-      closed_ = true;
+      if (closed_.load(std::memory_order_relaxed)) return;
+      closed_.store(true, std::memory_order_release);
       token = token_;
     }
     if (token) broker_->cancel_wait(ds_id_, *token);
@@ -236,7 +235,7 @@ class flex_connection final : public websocket_connection,
   void start_listening() {
     {
       std::lock_guard lock(mutex_);
-      if (token_ || closed_) return;
+      if (token_ || closed_.load(std::memory_order_relaxed)) return;
     }
     std::weak_ptr<flex_connection> weak = weak_from_this();
     // Pull mode: a wake tells the sink, which drains on the connection's thread when its turn to
@@ -251,21 +250,21 @@ class flex_connection final : public websocket_connection,
       std::lock_guard lock(mutex_);
       token_ = token;
     }
+    {
+      std::lock_guard lock(drain_mutex_);
+      drain_token_ = token;
+    }
     sink_->wake();  // what was queued before the listener was in place
   }
 
   // The sink's drain (after a wake): send everything queued, in order.
   void drain() {
     std::lock_guard lock(drain_mutex_);
-    std::optional<std::uint64_t> token;
-    {
-      std::lock_guard state(mutex_);
-      if (closed_) return;
-      token = token_;
-    }
+    if (closed_.load(std::memory_order_acquire)) return;
     taken_.clear();
     // By the listen token (no DSId lookup) once start_listening() has it.
-    const bool known = token ? broker_->take_into(*token, taken_) : broker_->take_into(ds_id_, taken_);
+    const bool known =
+        drain_token_ ? broker_->take_into(*drain_token_, taken_) : broker_->take_into(ds_id_, taken_);
     if (!known) {  // released (over max_clients, idle): the session is over
       sink_->close(close_code::normal, "FlexClient released");
       return;
@@ -319,12 +318,15 @@ class flex_connection final : public websocket_connection,
   std::string remote_;
   amf::decode_options decode_;
   amf::encode_options encode_;
-  std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order; guards taken_
+  std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order; guards the two below
   std::vector<messaging::delivery> taken_;
-  std::mutex mutex_;  // guards the three below
+  std::optional<std::uint64_t> drain_token_;  // token_, for the drain
+  std::mutex mutex_;                          // guards the two below, and closed_'s change
   std::optional<std::uint64_t> token_;
-  bool closed_ = false;
   std::shared_ptr<const security::principal> user_;  // after LOGIN, until LOGOUT
+  // After DISCONNECT or the close: read without the lock by each frame and drain (a drain that
+  // read false just before the change finds the FlexClient released, as before).
+  std::atomic<bool> closed_{false};
 };
 
 class flex_channel final : public websocket_handler {
