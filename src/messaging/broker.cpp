@@ -493,6 +493,9 @@ struct broker::state {
 
   // Appends up to `max` of the client's deliveries to `out`.
   void drain(client& c, std::vector<delivery>& out, std::size_t max, clock::time_point t) {
+    // Grown once for the backlog, not doubled step by step (a channel keeps its vector between
+    // drains, so this allocates only when a backlog is deeper than any before it).
+    out.reserve(out.size() + std::min(c.waiting.size(), max));
     std::size_t taken = 0;
     while (!c.waiting.empty() && taken < max) {
       queued q = c.waiting.pop_front(pool);

@@ -282,6 +282,22 @@ TEST_F(broker_test, take_into_appends_the_queue_and_says_whether_the_client_is_t
   EXPECT_EQ(out.size(), 3u);
 }
 
+// A channel keeps its vector between drains: a backlog grows it once, to the backlog's size (or
+// `max`), not by doubling from what it held.
+TEST_F(broker_test, take_into_grows_the_vector_once_for_the_backlog) {
+  broker b(config(), clock());
+  subscribe(b, "DS-A", "chat");
+  for (int i = 0; i < 20; ++i) b.publish(message("chat", std::to_string(i)));
+  std::vector<delivery> out;
+  EXPECT_TRUE(b.take_into("DS-A", out, 5));
+  EXPECT_EQ(out.size(), 5u);
+  EXPECT_EQ(out.capacity(), 5u);
+  EXPECT_TRUE(b.take_into("DS-A", out));
+  EXPECT_EQ(out.size(), 20u);
+  EXPECT_EQ(out.capacity(), 20u);
+  EXPECT_EQ(bodies(out).back(), "19");
+}
+
 TEST_F(broker_test, messages_past_their_time_to_live_are_not_delivered) {
   broker b(config(), clock());
   subscribe(b, "DS-A", "chat");
