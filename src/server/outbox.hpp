@@ -204,17 +204,21 @@ class outbox {
 inline constexpr std::size_t max_kept_write_buffer = 1024;
 
 // How many push writes a kind of connection made and how many items (frames, chunks) they carried:
-// one relaxed addition of each per write, read when the server stops.
+// one relaxed addition of each per write, read when the server stops. Also the flushes that found
+// nothing to write (a wake whose messages an earlier drain took, a drain of an empty queue).
 struct write_counts {
   std::atomic<std::uint64_t> writes{0};
   std::atomic<std::uint64_t> items{0};
+  std::atomic<std::uint64_t> empty{0};
 
   void add(std::size_t carried) noexcept {
     writes.fetch_add(1, std::memory_order_relaxed);
     items.fetch_add(carried, std::memory_order_relaxed);
   }
 
-  // "N frames in M writes (x per write)", `what` naming the items.
+  void add_empty() noexcept { empty.fetch_add(1, std::memory_order_relaxed); }
+
+  // "N frames in M writes (x per write), E empty flushes", `what` naming the items.
   std::string summary(const char* what) const {
     const std::uint64_t w = writes.load(std::memory_order_relaxed);
     const std::uint64_t n = items.load(std::memory_order_relaxed);
@@ -222,7 +226,7 @@ struct write_counts {
     char per_text[32];
     std::snprintf(per_text, sizeof per_text, "%.2f", per);
     return std::to_string(n) + " " + what + " in " + std::to_string(w) + " writes (" + per_text +
-           " per write)";
+           " per write), " + std::to_string(empty.load(std::memory_order_relaxed)) + " empty flushes";
   }
 };
 

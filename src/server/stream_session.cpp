@@ -149,7 +149,7 @@ void stream_session<Stream>::do_flush() {
       sending_chunks_ = t.items;
     }
     if (sending_.empty()) {
-      if (!ending_) return;
+      if (!ending_) return state_->stream_writes().add_empty();
       writing_ = true;
       tcp_layer().expires_after(state_->settings().write_timeout);
       net::async_write(stream_, net::buffer(last_chunk.data(), last_chunk.size()),

@@ -225,7 +225,7 @@ void websocket_session<Stream>::do_flush() {
       sending_count_ = t.items;
     }
     if (sending_.empty()) {
-      if (!closing_) return;
+      if (!closing_) return state_->websocket_writes().add_empty();
       writing_ = true;  // for good: the close is the last write
       ws_.async_close(close_reason_,
                       beast::bind_front_handler(&websocket_session::on_closed, shared_from_this()));

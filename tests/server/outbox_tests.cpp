@@ -243,11 +243,19 @@ TEST(outbox, two_threads_adding_every_item_is_taken_once_in_each_threads_order) 
 
 TEST(outbox, write_counts_say_how_many_items_each_write_carried) {
   write_counts counts;
-  EXPECT_EQ(counts.summary("frames"), "0 frames in 0 writes (0.00 per write)");
+  EXPECT_EQ(counts.summary("frames"), "0 frames in 0 writes (0.00 per write), 0 empty flushes");
   counts.add(1);
   counts.add(4);
   counts.add(2);
-  EXPECT_EQ(counts.summary("frames"), "7 frames in 3 writes (2.33 per write)");
+  EXPECT_EQ(counts.summary("frames"), "7 frames in 3 writes (2.33 per write), 0 empty flushes");
+}
+
+TEST(outbox, write_counts_say_how_many_flushes_found_nothing_to_write) {
+  write_counts counts;
+  counts.add(3);
+  counts.add_empty();
+  counts.add_empty();
+  EXPECT_EQ(counts.summary("chunks"), "3 chunks in 1 writes (3.00 per write), 2 empty flushes");
 }
 
 }  // namespace
