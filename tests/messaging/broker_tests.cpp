@@ -285,7 +285,9 @@ TEST_F(broker_test, take_into_appends_the_queue_and_says_whether_the_client_is_t
 // A channel keeps its vector between drains: a backlog grows it once, to the backlog's size (or
 // `max`), not by doubling from what it held.
 TEST_F(broker_test, take_into_grows_the_vector_once_for_the_backlog) {
-  broker b(config(), clock());
+  broker_config c = config();
+  c.max_queue = 20;
+  broker b(c, clock());
   subscribe(b, "DS-A", "chat");
   for (int i = 0; i < 20; ++i) b.publish(message("chat", std::to_string(i)));
   std::vector<delivery> out;
