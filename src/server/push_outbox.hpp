@@ -21,6 +21,7 @@
 #include "flush_sweep.hpp"
 #include "net.hpp"
 #include "outbox.hpp"
+#include "write_buffers.hpp"
 
 namespace amphora::server::detail {
 
@@ -39,10 +40,13 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
   bool end_outbox() noexcept { return outbox_.end(); }
 
   // On the strand: the items added since the last take (outbox::take), then, if a wake asked for
-  // one, the channel's drain, whose items (add, add_each on this thread) follow them in `out`.
+  // one, the channel's drain, whose items (add, add_each on this thread) follow them in `out`:
+  // encoded into one of this thread's spare write buffers (write_buffers.hpp), given back at once
+  // if the drain found nothing, so that an idle connection holds none.
   outbox::taken take(std::vector<std::uint8_t>& out) {
     outbox::taken t = outbox_.take(out);
     if (t.drain && drain_) {
+      use_spare_write_buffer(out);
       drain_batch batch{this, &out, &t};
       const drain_batch* outer = std::exchange(current_drain, &batch);
       struct restore {
@@ -51,6 +55,7 @@ class push_outbox : public flush_target, public std::enable_shared_from_this<pus
       } restored{outer};
       drain_();
     }
+    if (out.empty()) give_back_write_buffer(out);
     return t;
   }
 

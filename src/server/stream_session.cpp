@@ -187,8 +187,7 @@ void stream_session<Stream>::on_write(error_code ec, std::size_t) {
 template <class Stream>
 bool stream_session<Stream>::written(error_code ec) {
   static_cast<sink<stream_session>&>(*sink_).written(std::exchange(sending_bytes_, 0));
-  sending_.clear();
-  if (sending_.capacity() > max_kept_write_buffer) std::vector<std::uint8_t>().swap(sending_);
+  give_back_write_buffer(sending_);
   if (!ec) return true;
   state_->log().event(log_level::debug, remote_ + " stream write failed: " + ec.message());
   finish();

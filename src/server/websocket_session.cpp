@@ -256,8 +256,7 @@ void websocket_session<Stream>::on_write(error_code ec, std::size_t) {
 template <class Stream>
 bool websocket_session<Stream>::written(error_code ec) {
   static_cast<sink<websocket_session>&>(*sink_).written(std::exchange(sending_count_, 0));
-  sending_.clear();
-  if (sending_.capacity() > max_kept_write_buffer) std::vector<std::uint8_t>().swap(sending_);
+  give_back_write_buffer(sending_);
   if (!ec) return true;
   finish();
   return false;

@@ -9,6 +9,7 @@
 
 #include "gateway/reply_buffers.hpp"
 #include "gateway/spare_pool.hpp"
+#include "write_buffers.hpp"
 
 namespace amphora::server::detail {
 namespace {
@@ -79,6 +80,52 @@ TEST(reply_bodies, another_thread_does_not_see_this_threads_spares) {
   std::vector<std::uint8_t> body(1000, 1);
   in_new_thread([&body] { keep_reply_body(body); });
   in_new_thread([] { EXPECT_EQ(spare_reply_body().capacity(), 0u); });
+}
+
+TEST(write_buffers, a_large_write_buffer_given_back_serves_the_next_drain_on_its_thread) {
+  in_new_thread([] {
+    std::vector<std::uint8_t> small(max_kept_write_buffer, 1);  // kept by its session, as before
+    const std::uint8_t* small_storage = small.data();
+    give_back_write_buffer(small);
+    EXPECT_TRUE(small.empty());
+    EXPECT_EQ(small.data(), small_storage);
+
+    std::vector<std::uint8_t> burst(8 * 1024, 2);
+    const std::uint8_t* burst_storage = burst.data();
+    give_back_write_buffer(burst);
+    EXPECT_EQ(burst.capacity(), 0u);  // the session holds none after its burst
+
+    // The next drain: the small buffer (its session's bytes kept in front) becomes the spare.
+    small.assign({7, 8, 9});
+    use_spare_write_buffer(small);
+    EXPECT_EQ(small.data(), burst_storage);
+    EXPECT_EQ(small, (std::vector<std::uint8_t>{7, 8, 9}));
+
+    // No spare left: the buffer stays as it is.
+    std::vector<std::uint8_t> other{1};
+    const std::uint8_t* other_storage = other.data();
+    use_spare_write_buffer(other);
+    EXPECT_EQ(other.data(), other_storage);
+  });
+}
+
+TEST(write_buffers, a_thread_keeps_no_more_than_its_bound) {
+  in_new_thread([] {
+    std::vector<std::uint8_t> huge(max_spare_write_buffer + 1);  // past what one spare may hold
+    give_back_write_buffer(huge);
+    EXPECT_EQ(huge.capacity(), 0u);
+    EXPECT_EQ(spare_write_buffers::take().capacity(), 0u);
+
+    const std::size_t fit = max_spare_write_bytes / max_spare_write_buffer;
+    for (std::size_t i = 0; i < fit + 3; ++i) {
+      std::vector<std::uint8_t> b(max_spare_write_buffer);
+      give_back_write_buffer(b);
+      EXPECT_EQ(b.capacity(), 0u) << i;  // kept or freed, never left with its session
+    }
+    std::size_t kept = 0;
+    while (spare_write_buffers::take().capacity() == max_spare_write_buffer) ++kept;
+    EXPECT_EQ(kept, fit);
+  });
 }
 
 }  // namespace
