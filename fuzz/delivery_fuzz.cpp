@@ -4,8 +4,10 @@
 // encoded afresh) is the encoding of that subscriber's copy by flex::to_value + encode_amf3, byte
 // for byte, or both fail; several copies appended to one buffer are those encodings one after the
 // other. The ids: UUIDs (the small form's 16-byte arrays, one made of the input's first 16 bytes,
-// which the body may hold as a ByteArray), an id that is not a UUID, the empty id, and the
-// message's own strings (the full form's string table refers to them).
+// which the body may hold as a ByteArray, and its lower-case text, a string to the small form), an
+// id that is not a UUID, the empty id, and the message's own strings (the full form's string table
+// refers to them). Each id is given as text and as a subscriber_id (its UUID bytes converted once,
+// as the broker's consumers keep them): both must give the fresh encoding's bytes.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -81,6 +83,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size >= 16) {
     const auto text = flex::uuid_from_bytes(std::span<const std::uint8_t, 16>(data, 16));
     ids.emplace_back(text.data(), text.size());
+    std::string lower(text.data(), text.size());  // not a UUID to the small form: a string
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+    ids.push_back(lower);
   }
   collect_strings(*body, 2, ids);
 
@@ -93,9 +98,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const bool appended = (*stored)->append(f, id, spliced).ok();
       check(appended == fresh_encoding(copy, id, f, fresh),
             "append and a fresh encoding disagree on failing");
+      // The id as the broker's consumers keep it, its UUID bytes converted once.
+      const messaging::subscriber_id kept(id);
+      std::vector<std::uint8_t> from_kept;
+      check((*stored)->append(f, kept, from_kept).ok() == appended,
+            "append of a subscriber_id and of its text disagree on failing");
       if (!appended) continue;
       check(spliced == fresh, "append wrote other bytes than a fresh encoding of the copy");
-      check((*stored)->append(f, id, all).ok(), "append after other copies failed");
+      check(from_kept == fresh, "append of a subscriber_id wrote other bytes than a fresh encoding");
+      check((*stored)->append(f, kept, all).ok(), "append after other copies failed");
       expected.insert(expected.end(), fresh.begin(), fresh.end());
     }
     check(all == expected, "copies appended to one buffer are not the encodings one after the other");

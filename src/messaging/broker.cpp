@@ -22,14 +22,14 @@ namespace amphora::messaging {
 
 flex::async_message delivery::to_message() const {
   flex::async_message m = message->message();
-  m.client_id = *client_id;
+  m.client_id = client_id->text();
   return m;
 }
 
 flex::message delivery::to_flex(amf::arena& memory) const {
   if (!invalidated) return to_message();
   flex::command_message notice = flex::make_command(flex::command_operation::subscription_invalidate, memory);
-  notice.client_id = *client_id;
+  notice.client_id = client_id->text();
   notice.destination = message->message().destination;
   return notice;
 }
@@ -69,7 +69,7 @@ struct client;
 using wake_ref = std::shared_ptr<const broker::wake_fn>;
 
 struct consumer {
-  std::shared_ptr<const std::string> id;
+  std::shared_ptr<const subscriber_id> id;  // its text, and its UUID bytes parsed once (small form)
   client* owner = nullptr;
   std::size_t destination = 0;  // index into config.destinations
   std::size_t member = 0;  // its position in state::members[destination] (once retired: in state::retired)
@@ -396,7 +396,7 @@ struct broker::state {
     all.pop_back();
     client& c = *k.owner;
     c.consumers.erase(std::remove(c.consumers.begin(), c.consumers.end(), &k), c.consumers.end());
-    auto node = consumers.extract(consumers.find(std::string_view(*k.id)));  // k stays where it is
+    auto node = consumers.extract(consumers.find(std::string_view(k.id->text())));  // k stays where it is
     c.waiting.for_each([&](const queued& q) { k.waiting += q.to == &k ? 1 : 0; });
     if (k.waiting == 0) return;  // freed with `node`
     k.subscriptions = {};        // not needed any more
@@ -610,7 +610,7 @@ std::variant<std::string, error> broker::subscribe(const subscribe_request& requ
     } else {
       auto [it2, inserted] = state_->consumers.emplace(std::string(id), consumer{});
       k = &it2->second;
-      k->id = std::make_shared<const std::string>(id);
+      k->id = std::make_shared<const subscriber_id>(std::string(id));
       k->owner = &c;
       k->destination = index;
       c.consumers.push_back(k);

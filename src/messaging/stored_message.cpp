@@ -212,7 +212,14 @@ bool stored_message::may_contain(std::string_view s) const noexcept {
 
 amf::status stored_message::append(flex::form f, std::string_view client_id,
                                    std::vector<std::uint8_t>& out) const {
-  return f == flex::form::full ? append_full_form(client_id, out) : append_small_form(client_id, out);
+  return f == flex::form::full ? append_full_form(client_id, out)
+                               : append_small_form(client_id, flex::uuid_to_bytes(client_id), out);
+}
+
+amf::status stored_message::append(flex::form f, const subscriber_id& client_id,
+                                   std::vector<std::uint8_t>& out) const {
+  return f == flex::form::full ? append_full_form(client_id.text(), out)
+                               : append_small_form(client_id.text(), client_id.bytes(), out);
 }
 
 amf::status stored_message::append_full_form(std::string_view client_id,
@@ -235,6 +242,7 @@ amf::status stored_message::append_full_form(std::string_view client_id,
 // objects apart by node, not by content) whose bytes no table holds, so any UUID fits the
 // template's place. Other ids (strings in the small form too, or none) are encoded afresh.
 amf::status stored_message::append_small_form(std::string_view client_id,
+                                              const std::optional<flex::uuid_bytes>& id_bytes,
                                               std::vector<std::uint8_t>& out) const {
   std::call_once(small_form_once_, [this] {
     form_template& small = small_form_;
@@ -248,9 +256,9 @@ amf::status stored_message::append_small_form(std::string_view client_id,
     }
   });
   const form_template& small = small_form_;
-  const std::optional<flex::uuid_bytes> id = flex::uuid_to_bytes(client_id);
-  if (small.id_at == small.id_end || !id) return encode_form(message_, flex::form::small, client_id, out);
-  append_spliced(small.bytes, small.id_at, small.id_end, *id, {}, out);
+  if (small.id_at == small.id_end || !id_bytes)
+    return encode_form(message_, flex::form::small, client_id, out);
+  append_spliced(small.bytes, small.id_at, small.id_end, *id_bytes, {}, out);
   return {};
 }
 

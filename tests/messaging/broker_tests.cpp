@@ -7,9 +7,11 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "amphora/amf/value.hpp"
+#include "amphora/flex/uuid.hpp"
 #include "amphora/messaging/broker.hpp"
 
 namespace amphora::messaging {
@@ -120,6 +122,28 @@ TEST_F(broker_test, subscribers_get_each_message_once_with_their_own_client_id) 
   EXPECT_TRUE(b.take("DS-A").empty());  // taken once
   EXPECT_EQ(b.take("DS-C")[0].to_message().client_id, c);
   EXPECT_TRUE(b.take("DS-nobody").empty());
+}
+
+TEST_F(broker_test, a_delivery_carries_its_consumers_uuid_bytes_parsed_at_the_subscribe) {
+  // The small form writes a UUID clientId as its 16 bytes: the consumer converts its id once, and
+  // each delivery hands the bytes on. Other ids (lower case, not a UUID) have none.
+  broker b(config(), clock());
+  const std::string fresh = subscribe(b, "DS-A", "chat");
+  const std::string given = "8E1F0C3B-4A2D-4B6E-9C7F-0123456789AB";
+  const std::string lower = "8e1f0c3b-4a2d-4b6e-9c7f-0123456789ab";
+  EXPECT_EQ(subscribe(b, "DS-B", "chat", {}, given), given);
+  EXPECT_EQ(subscribe(b, "DS-C", "chat", {}, lower), lower);
+  EXPECT_EQ(subscribe(b, "DS-D", "chat", {}, "sub-1"), "sub-1");
+  ASSERT_EQ(std::get<std::size_t>(b.publish(message("chat", "hello"))), 4u);
+  for (const auto& [ds_id, id] : std::vector<std::pair<std::string, std::string>>{
+           {"DS-A", fresh}, {"DS-B", given}, {"DS-C", lower}, {"DS-D", "sub-1"}}) {
+    SCOPED_TRACE(ds_id);
+    const std::vector<delivery> got = b.take(ds_id);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].client_id->text(), id);
+    EXPECT_EQ(got[0].client_id->bytes(), flex::uuid_to_bytes(id));
+    EXPECT_EQ(got[0].client_id->bytes().has_value(), ds_id == "DS-A" || ds_id == "DS-B");
+  }
 }
 
 TEST_F(broker_test, the_stored_copy_outlives_the_publishers_memory) {
@@ -452,7 +476,7 @@ TEST_F(broker_timeout_test, an_idle_consumer_is_invalidated_and_told) {
   const std::vector<delivery> got = b.take("DS-idle");
   ASSERT_EQ(got.size(), 2u);
   EXPECT_TRUE(got[0].invalidated);
-  EXPECT_EQ(*got[0].client_id, chat);
+  EXPECT_EQ(got[0].client_id->text(), chat);
   amf::arena memory;
   const flex::message notice = got[0].to_flex(memory);
   ASSERT_TRUE(std::holds_alternative<flex::command_message>(notice));
@@ -462,7 +486,7 @@ TEST_F(broker_timeout_test, an_idle_consumer_is_invalidated_and_told) {
   EXPECT_EQ(command.destination, "chat");
   EXPECT_FALSE(command.message_id.empty());
   EXPECT_FALSE(got[1].invalidated);
-  EXPECT_EQ(*got[1].client_id, flat);
+  EXPECT_EQ(got[1].client_id->text(), flat);
   EXPECT_TRUE(std::holds_alternative<flex::async_message>(got[1].to_flex(memory)));
 
   // Resubscribing with the same id (what a Flex Consumer does) works again.
@@ -484,7 +508,7 @@ TEST_F(broker_timeout_test, what_waited_for_a_timed_out_consumer_comes_before_it
   EXPECT_EQ(got[0].message->message().body.as_string(), "a");
   EXPECT_EQ(got[1].message->message().body.as_string(), "b");
   EXPECT_TRUE(got[2].invalidated);
-  for (const delivery& d : got) EXPECT_EQ(*d.client_id, chat);
+  for (const delivery& d : got) EXPECT_EQ(d.client_id->text(), chat);
   EXPECT_FALSE(got[0].invalidated);
 }
 
@@ -715,7 +739,7 @@ TEST_F(broker_test, deliveries_queued_before_an_unsubscribe_are_delivered_with_i
   std::vector<delivery> got = b.take("DS-A");
   EXPECT_EQ(bodies(got), (std::vector<std::string>{"c1", "f1", "f2", "c2", "g2", "g3"}));
   std::vector<std::string> ids;
-  for (const delivery& d : got) ids.push_back(*d.client_id);
+  for (const delivery& d : got) ids.push_back(d.client_id->text());
   EXPECT_EQ(ids, (std::vector<std::string>{chat, flat, flat, chat, flat, flat}));
   EXPECT_EQ(got[0].to_message().client_id, chat);
   EXPECT_EQ(bodies(b.take("DS-B")), (std::vector<std::string>{"c1", "c2", "c3"}));

@@ -59,10 +59,16 @@ class stored_message_test : public ::testing::Test {
     return out;
   }
 
+  // What append writes for `client_id`, given as its text, which append converts, or as a
+  // subscriber_id, whose UUID bytes were converted once (as the broker's consumers keep theirs):
+  // both must write the same bytes.
   static std::vector<std::uint8_t> spliced(const stored_message& s, std::string_view client_id,
                                            flex::form f = flex::form::full) {
     std::vector<std::uint8_t> out;
     EXPECT_TRUE(s.append(f, client_id, out));
+    std::vector<std::uint8_t> from_id;
+    EXPECT_TRUE(s.append(f, subscriber_id(std::string(client_id)), from_id));
+    EXPECT_EQ(from_id, out) << "append of a subscriber_id and of its text differ";
     return out;
   }
 
@@ -171,7 +177,7 @@ TEST_F(stored_message_test, appends_after_what_the_buffer_holds) {
 TEST_F(stored_message_test, a_delivery_encodes_its_message_or_its_invalidation) {
   auto stored = stored_message::make(message("hello"), 1 << 20);
   ASSERT_TRUE(stored);
-  const auto id = std::make_shared<const std::string>("sub-9");
+  const auto id = std::make_shared<const subscriber_id>("sub-9");
   std::vector<std::uint8_t> bytes;
   ASSERT_TRUE((delivery{*stored, id, false}.encode(flex::form::full, bytes)));
   EXPECT_EQ(bytes, fresh_encoding(**stored, "sub-9"));
@@ -241,6 +247,7 @@ TEST_F(stored_message_test, both_forms_give_the_bytes_of_a_fresh_encoding_for_ev
       flex::new_uuid(),
       flex::new_uuid(),
       "8e1f0c3b-4a2d-4b6e-9c7f-0123456789ab",  // lower case: a string
+      "8e1f0c3b-4a2d-4b6e-9c7f-0123456789AB",  // partly lower case: a string too
       "sub-1",
       "chat",
       "",
@@ -271,7 +278,7 @@ TEST_F(stored_message_test, both_forms_give_the_bytes_of_a_fresh_encoding_for_ev
         std::vector<std::uint8_t> all;
         std::vector<std::uint8_t> expected;
         for (const std::string& id : client_ids) {
-          ASSERT_TRUE((*stored)->append(flex::form::small, id, all));
+          ASSERT_TRUE((*stored)->append(flex::form::small, subscriber_id(id), all));
           const std::vector<std::uint8_t> fresh = fresh_encoding(**stored, id, flex::form::small);
           expected.insert(expected.end(), fresh.begin(), fresh.end());
         }
@@ -279,7 +286,7 @@ TEST_F(stored_message_test, both_forms_give_the_bytes_of_a_fresh_encoding_for_ev
       }
     }
   }
-  EXPECT_EQ(checked, 19 * 4 * 3 * 9 * 2);
+  EXPECT_EQ(checked, 19 * 4 * 3 * 10 * 2);
 }
 
 TEST_F(stored_message_test, threads_that_ask_for_the_small_form_at_once_get_the_same_bytes) {

@@ -102,12 +102,13 @@ struct error {
 // One message queued for one consumer, or the notice that the server dropped a consumer.
 struct delivery {
   std::shared_ptr<const stored_message> message;
-  std::shared_ptr<const std::string> client_id;  // the consumer's (subscription) id
+  // The consumer's (subscription) id, with its UUID bytes for the small form.
+  std::shared_ptr<const subscriber_id> client_id;
   // The server unsubscribed the consumer (subscription timeout): `message` is then an empty
   // message whose destination is the consumer's, and the client is sent SUBSCRIPTION_INVALIDATE.
   bool invalidated = false;
 
-  // The copy the subscriber receives: the stored message with clientId = *client_id. Views into
+  // The copy the subscriber receives: the stored message with clientId = client_id->text(). Views into
   // *message and *client_id: keep this delivery alive while the result is used.
   flex::async_message to_message() const;
   // What the channel sends: to_message(), or for an invalidated consumer a CommandMessage

@@ -15,14 +15,33 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "amphora/amf/arena.hpp"
 #include "amphora/amf/error.hpp"
 #include "amphora/flex/messages.hpp"
+#include "amphora/flex/uuid.hpp"
 
 namespace amphora::messaging {
+
+// A subscriber's id as stored_message::append takes it: its text, and its 16 bytes when the text
+// is a UUID (flex::uuid_to_bytes: what the small form writes), converted once here rather than on
+// every append. The broker keeps one per consumer, shared by the consumer's deliveries.
+class subscriber_id {
+ public:
+  explicit subscriber_id(std::string text) : text_(std::move(text)), bytes_(flex::uuid_to_bytes(text_)) {}
+
+  const std::string& text() const noexcept { return text_; }
+  const std::optional<flex::uuid_bytes>& bytes() const noexcept { return bytes_; }
+
+ private:
+  std::string text_;
+  std::optional<flex::uuid_bytes> bytes_;
+};
 
 class stored_message {
  public:
@@ -45,6 +64,8 @@ class stored_message {
   //   new entry of the object table, whatever its bytes, and none of the string table).
   // Safe to call from several threads at once (the small form's template is built once).
   amf::status append(flex::form f, std::string_view client_id, std::vector<std::uint8_t>& out) const;
+  // The same for `client_id`'s text, its UUID bytes taken as they are (not converted again).
+  amf::status append(flex::form f, const subscriber_id& client_id, std::vector<std::uint8_t>& out) const;
 
   stored_message() = default;  // use make()
   stored_message(const stored_message&) = delete;
@@ -73,7 +94,9 @@ class stored_message {
   std::array<std::uint64_t, 16> windows_{};
   bool may_contain(std::string_view s) const noexcept;
   amf::status append_full_form(std::string_view client_id, std::vector<std::uint8_t>& out) const;
-  amf::status append_small_form(std::string_view client_id, std::vector<std::uint8_t>& out) const;
+  // `id_bytes`: flex::uuid_to_bytes(client_id).
+  amf::status append_small_form(std::string_view client_id, const std::optional<flex::uuid_bytes>& id_bytes,
+                                std::vector<std::uint8_t>& out) const;
 };
 
 }  // namespace amphora::messaging
