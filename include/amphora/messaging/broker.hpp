@@ -219,8 +219,8 @@ class broker {
   // For a push channel (streaming, WebSocket): registers `wake`, called every time the queue goes
   // from empty to non-empty, and once when the client is released (take_into() then returns
   // false). The channel drains with take_into() after each wake.
-  // nullopt if another waiter or listener is registered. The token also drains the queue:
-  // take_into(token, ...).
+  // nullopt if another waiter or listener is registered. The token (never 0) also drains the
+  // queue: take_into(token, ...).
   std::optional<std::uint64_t> listen(std::string_view ds_id, wake_fn wake);
   // Removes the waiter or listener registered under `token`. False if it is gone already (a
   // one-shot waiter that was woken, or a released client): then its wake has run or is running.

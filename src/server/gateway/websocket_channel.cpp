@@ -7,7 +7,7 @@
 // its turn to write comes; the drain takes the whole queue (one broker call) and hands the messages
 // to the sink as one batch (message_sink::send_encoded: each encoded straight into the write
 // buffer), under its own mutex so that two drains cannot reorder messages; that is the drain's
-// only lock of the connection's (the token it drains by is set under it, `closed_` is atomic).
+// only lock of the connection's (the listen token it drains by and `closed_` are atomic).
 #include "amphora/server/websocket_channel.hpp"
 
 #include <array>
@@ -220,14 +220,14 @@ class flex_connection final : public websocket_connection,
 
   // The connection's FlexClient goes, with its consumers and queue; nothing is pushed any more.
   void release() {
-    std::optional<std::uint64_t> token;
+    std::uint64_t token = 0;
     {
       std::lock_guard lock(mutex_);
       if (closed_.load(std::memory_order_relaxed)) return;
       closed_.store(true, std::memory_order_release);
-      token = token_;
+      token = token_.load(std::memory_order_relaxed);
     }
-    if (token) broker_->cancel_wait(ds_id_, *token);
+    if (token != 0) broker_->cancel_wait(ds_id_, token);
     broker_->disconnect(ds_id_);
   }
 
@@ -235,7 +235,7 @@ class flex_connection final : public websocket_connection,
   void start_listening() {
     {
       std::lock_guard lock(mutex_);
-      if (token_ || closed_.load(std::memory_order_relaxed)) return;
+      if (token_.load(std::memory_order_relaxed) != 0 || closed_.load(std::memory_order_relaxed)) return;
     }
     std::weak_ptr<flex_connection> weak = weak_from_this();
     // Pull mode: a wake tells the sink, which drains on the connection's thread when its turn to
@@ -246,13 +246,9 @@ class flex_connection final : public websocket_connection,
     std::optional<std::uint64_t> token = broker_->listen(ds_id_, [weak] {
       if (auto self = weak.lock()) self->sink_->wake();
     });
-    {
+    if (token) {
       std::lock_guard lock(mutex_);
-      token_ = token;
-    }
-    {
-      std::lock_guard lock(drain_mutex_);
-      drain_token_ = token;
+      token_.store(*token, std::memory_order_release);
     }
     sink_->wake();  // what was queued before the listener was in place
   }
@@ -263,8 +259,8 @@ class flex_connection final : public websocket_connection,
     if (closed_.load(std::memory_order_acquire)) return;
     taken_.clear();
     // By the listen token (no DSId lookup) once start_listening() has it.
-    const bool known =
-        drain_token_ ? broker_->take_into(*drain_token_, taken_) : broker_->take_into(ds_id_, taken_);
+    const std::uint64_t token = token_.load(std::memory_order_acquire);
+    const bool known = token != 0 ? broker_->take_into(token, taken_) : broker_->take_into(ds_id_, taken_);
     if (!known) {  // released (over max_clients, idle): the session is over
       sink_->close(close_code::normal, "FlexClient released");
       return;
@@ -318,11 +314,12 @@ class flex_connection final : public websocket_connection,
   std::string remote_;
   amf::decode_options decode_;
   amf::encode_options encode_;
-  std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order; guards the two below
+  std::mutex drain_mutex_;  // one drain at a time: pushes keep the queue's order; guards taken_
   std::vector<messaging::delivery> taken_;
-  std::optional<std::uint64_t> drain_token_;  // token_, for the drain
-  std::mutex mutex_;                          // guards the two below, and closed_'s change
-  std::optional<std::uint64_t> token_;
+  std::mutex mutex_;  // guards user_, and the changes of token_ and closed_
+  // The broker's listen token once start_listening() has it (0 until then: the broker's tokens are
+  // never 0); read without the lock by each drain.
+  std::atomic<std::uint64_t> token_{0};
   std::shared_ptr<const security::principal> user_;  // after LOGIN, until LOGOUT
   // After DISCONNECT or the close: read without the lock by each frame and drain (a drain that
   // read false just before the change finds the FlexClient released, as before).
